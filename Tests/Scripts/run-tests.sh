@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The project's test command (README "Quick start"): installs what the tests need on a fresh
+# Debian machine, builds once, runs every test, then replays the fuzz corpus through the
+# same checks the fuzzer applies.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+# OpenLDAP: libldap/liblber are the reference implementation the codec is tested against;
+# slapd and ldap-utils are the real server and clients the integration tests use.
+packages=(libldap2-dev slapd ldap-utils)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== building"
+swift build --build-tests
+
+echo "== swift test"
+swift test --skip-build --parallel
+
+echo "== replaying the fuzz corpus"
+swift run --skip-build LDAPFuzz Sources/LDAPFuzz/corpus Tests/LDAPCoreTests/Fixtures/fuzz-crashers
