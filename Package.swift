@@ -3,55 +3,72 @@
 // Sources/ is one module with one purpose.
 import PackageDescription
 
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+
 let package = Package(
     name: "Veneer",
     products: [
         .executable(name: "veneer", targets: ["veneer"]),
         .library(name: "LDAPCore", targets: ["LDAPCore"]),
         .library(name: "LDAPNIO", targets: ["LDAPNIO"]),
+        .library(name: "LDAPClient", targets: ["LDAPClient"]),
+        .library(name: "LDAPServer", targets: ["LDAPServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // Pure LDAPv3 codec: BER, every RFC 4511 PDU, controls, filters, DNs. No sockets.
-        .target(
-            name: "LDAPCore",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
-        ),
+        .target(name: "LDAPCore", dependencies: [nioCore]),
         // Framing of BER PDUs on a NIO channel (size limit enforced before buffering).
+        .target(name: "LDAPNIO", dependencies: ["LDAPCore", nioCore]),
+        // Upstream connections: multiplexed by message ID, pooled, TLS, failover, paging.
+        .target(name: "LDAPClient", dependencies: ["LDAPCore", "LDAPNIO", nioCore, nioPosix, nioSSL, logging]),
+        // Listeners and per-connection sessions; the RequestHandler seam to the engine.
+        .target(name: "LDAPServer", dependencies: ["LDAPCore", "LDAPNIO", nioCore, nioPosix, nioSSL, logging]),
+        // Directory views, mapping, search planning, bind policy. No NIO channel types.
+        .target(name: "VeneerEngine", dependencies: ["LDAPCore", "LDAPClient", "LDAPServer", logging]),
+        // CLI subcommands, configuration loading, service wiring.
         .target(
-            name: "LDAPNIO",
-            dependencies: ["LDAPCore", .product(name: "NIOCore", package: "swift-nio")]
-        ),
-        // The `veneer` command.
-        .executableTarget(
-            name: "veneer",
+            name: "VeneerCommands",
             dependencies: [
-                "LDAPCore",
+                "LDAPCore", "LDAPClient", "LDAPServer", "VeneerEngine", nioCore, nioPosix, nioSSL, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The `veneer` command.
+        .executableTarget(name: "veneer", dependencies: ["VeneerCommands"]),
         // libFuzzer entry point (built with -DFUZZING, see README) and corpus replayer otherwise.
         .executableTarget(
             name: "LDAPFuzz",
-            dependencies: ["LDAPCore", "LDAPNIO", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["LDAPCore", "LDAPNIO", nioCore],
             exclude: ["corpus"]
         ),
         // OpenLDAP's libldap/liblber, the reference implementation; used only by tests.
-        .systemLibrary(
-            name: "CLDAP",
-            pkgConfig: "ldap",
-            providers: [.apt(["libldap2-dev"])]
+        .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
+        // Real servers for tests: a private slapd, a Samba AD domain controller, process helpers.
+        .target(
+            name: "VeneerTestSupport",
+            dependencies: ["LDAPCore", logging],
+            path: "Tests/VeneerTestSupport"
         ),
         .testTarget(
             name: "LDAPCoreTests",
             dependencies: [
-                "LDAPCore",
-                "CLDAP",
-                .product(name: "NIOCore", package: "swift-nio"),
+                "LDAPCore", "CLDAP", nioCore,
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Fixtures/CAPTURED.md", "Fixtures/fuzz-crashers"]
@@ -59,12 +76,24 @@ let package = Package(
         .testTarget(
             name: "LDAPNIOTests",
             dependencies: [
-                "LDAPNIO",
-                "LDAPCore",
-                .product(name: "NIOCore", package: "swift-nio"),
+                "LDAPNIO", "LDAPCore", nioCore,
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
+        ),
+        .testTarget(name: "LDAPClientTests", dependencies: ["LDAPClient", "LDAPCore", "VeneerTestSupport", nioPosix]),
+        .testTarget(
+            name: "LDAPServerTests",
+            dependencies: [
+                "LDAPServer", "LDAPCore", "LDAPNIO", "VeneerTestSupport", nioCore, nioPosix, nioSSL,
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "VeneerEngineTests", dependencies: ["VeneerEngine", "LDAPCore", "VeneerTestSupport"]),
+        // End to end: the veneer binary's pieces against real slapd/Samba with real clients.
+        .testTarget(
+            name: "VeneerIntegrationTests",
+            dependencies: ["VeneerCommands", "VeneerEngine", "LDAPClient", "LDAPServer", "LDAPCore", "CLDAP", "VeneerTestSupport", nioPosix]
         ),
     ]
 )

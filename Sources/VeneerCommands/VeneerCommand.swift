@@ -2,9 +2,10 @@ import ArgumentParser
 import LDAPCore
 
 /// The `veneer` command. Serving arrives with the listener; today it reports the codec.
-@main
-struct Veneer: ParsableCommand {
-    static let configuration = CommandConfiguration(
+
+public struct VeneerCommand: ParsableCommand {
+    public init() {}
+    public static let configuration = CommandConfiguration(
         commandName: "veneer",
         abstract: "An LDAP virtual directory for unified-communications deployments.",
         version: LDAPCoreVersion.string,

@@ -1,0 +1,1 @@
+// The upstream LDAP client: see LDAPConnection.swift and LDAPUpstream.swift.

@@ -1,0 +1,1 @@
+// Listeners and sessions: see LDAPListener.swift and LDAPSession.swift.

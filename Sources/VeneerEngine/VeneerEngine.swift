@@ -1,0 +1,1 @@
+// Directory views and policy: see ProxyDirectory.swift.

@@ -1,0 +1,3 @@
+import VeneerCommands
+
+VeneerCommand.main()
