@@ -1,0 +1,152 @@
+import LDAPCore
+import LDAPNIO
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// The LDAP listeners of one server: binds every configured address, builds each
+/// connection's pipeline, counts connections against the limit and shuts down gracefully.
+public final class LDAPListener: Sendable {
+    public let configuration: LDAPServerConfiguration
+    private let handler: any LDAPRequestHandler
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let sslContext: NIOSSLContext?
+    private let nextSessionID = Atomic<UInt64>(1)
+    private let state = Mutex(State())
+
+    private struct State {
+        var serverChannels: [any Channel] = []
+        var connections: [ObjectIdentifier: any Channel] = [:]
+    }
+
+    public init(
+        configuration: LDAPServerConfiguration, handler: any LDAPRequestHandler, group: any EventLoopGroup,
+        logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.handler = handler
+        self.group = group
+        self.logger = logger
+        self.sslContext = try configuration.tls.map(Self.makeSSLContext)
+        if configuration.listeners.contains(where: { $0.security == .ldaps }) && sslContext == nil {
+            throw LDAPListenerError("an ldaps listener needs [tls] certificate and key files")
+        }
+    }
+
+    static func makeSSLContext(_ tls: LDAPServerConfiguration.TLS) throws -> NIOSSLContext {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainFile)
+            let key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw LDAPListenerError(
+                "cannot load TLS certificate \(tls.certificateChainFile) / key \(tls.privateKeyFile): \(error)")
+        }
+    }
+
+    /// Binds every listener; returns the bound addresses in configuration order (port 0
+    /// resolves to the port the system chose).
+    @discardableResult
+    public func start() async throws -> [LDAPPeerAddress] {
+        var bound: [LDAPPeerAddress] = []
+        for listener in configuration.listeners {
+            let channel: any Channel
+            do {
+                channel = try await bootstrap(for: listener).bind(host: listener.host, port: listener.port).get()
+            } catch {
+                await shutdown()
+                throw LDAPListenerError("cannot listen on \(listener.host):\(listener.port): \(error)")
+            }
+            state.withLock { $0.serverChannels.append(channel) }
+            let address = channel.localAddress.flatMap(Self.peerAddress) ?? LDAPPeerAddress(host: listener.host, port: listener.port)
+            bound.append(address)
+            logger.info("listening", metadata: ["address": "\(listener.security == .ldaps ? "ldaps" : "ldap")://\(address)"])
+        }
+        return bound
+    }
+
+    private func bootstrap(for listener: LDAPServerConfiguration.Listener) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try self.initialize(channel, listener: listener)
+                }
+            }
+    }
+
+    private func initialize(_ channel: any Channel, listener: LDAPServerConfiguration.Listener) throws {
+        let admitted = state.withLock { state -> Bool in
+            guard state.connections.count < configuration.maximumConnections else { return false }
+            state.connections[ObjectIdentifier(channel)] = channel
+            return true
+        }
+        let peer = channel.remoteAddress.flatMap(Self.peerAddress) ?? LDAPPeerAddress(host: "unknown", port: 0)
+        let pipeline = channel.pipeline.syncOperations
+        guard admitted else {
+            logger.warning("connection limit reached; refusing", metadata: ["peer": "\(peer)", "limit": "\(configuration.maximumConnections)"])
+            try pipeline.addHandler(MessageToByteHandler(LDAPMessageEncoder()))
+            let notice = ExtendedResponse(
+                LDAPResult(.busy, diagnosticMessage: "too many connections"), name: LDAPSessionHandler.noticeOfDisconnectionOID)
+            channel.writeAndFlush(LDAPMessage(messageID: 0, .extendedResponse(notice))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+            return
+        }
+        channel.closeFuture.whenComplete { [self] _ in
+            _ = state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
+        }
+        let isTLS = listener.security == .ldaps
+        if isTLS, let sslContext {
+            try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
+        }
+        let session = LDAPSession(
+            id: nextSessionID.add(1, ordering: .relaxed).oldValue, peer: peer,
+            listener: "\(listener.host):\(listener.port)", isTLS: isTLS)
+        let framer = LDAPRequestFramer(limits: configuration.limits)
+        let idle = TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000)
+        try pipeline.addHandler(IdleStateHandler(allTimeout: idle))
+        try pipeline.addHandler(framer)
+        try pipeline.addHandler(MessageToByteHandler(LDAPMessageEncoder()))
+        try pipeline.addHandler(
+            LDAPSessionHandler(
+                session: session, handler: handler, framer: framer, sslContext: sslContext,
+                maximumOperations: configuration.maximumOperationsPerConnection, logger: logger))
+    }
+
+    /// Stops accepting, lets operations in flight finish for the grace period, then closes
+    /// every connection.
+    public func shutdown() async {
+        let servers = state.withLock { state in
+            defer { state.serverChannels.removeAll() }
+            return state.serverChannels
+        }
+        for server in servers { try? await server.close() }
+        let deadline = ContinuousClock.now + configuration.shutdownGracePeriod
+        while ContinuousClock.now < deadline, state.withLock({ !$0.connections.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let connections = state.withLock { Array($0.connections.values) }
+        for connection in connections { try? await connection.close() }
+    }
+
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    static func peerAddress(_ address: SocketAddress) -> LDAPPeerAddress? {
+        guard let host = address.ipAddress, let port = address.port else { return nil }
+        return LDAPPeerAddress(host: host, port: port)
+    }
+}
+
+public struct LDAPListenerError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

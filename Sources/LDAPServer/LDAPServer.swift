@@ -1,1 +1,0 @@
-// Listeners and sessions: see LDAPListener.swift and LDAPSession.swift.
