@@ -1,0 +1,70 @@
+import LDAPCore
+
+/// What differs between upstream directory products (Active Directory, OpenLDAP, 389 DS,
+/// FreeIPA, custom), as data loaded from `conf/presets/<name>.toml`: which attributes clients'
+/// names map to, how entries are identified, which behaviours to switch on. The engine has no
+/// per-product code paths; a new product is a new preset file.
+public struct DirectoryPreset: Sendable, Hashable {
+    /// How the upstream's immutable entry id is stored.
+    public enum IDSyntax: String, Sendable, Hashable {
+        /// A 16-octet binary GUID in Microsoft's mixed-endian layout (AD `objectGUID`).
+        case microsoftGUID = "microsoft-guid"
+        /// A UUID string (RFC 4530 `entryUUID`, 389's `nsUniqueId`, FreeIPA's `ipaUniqueID`).
+        case uuidString = "uuid-string"
+    }
+
+    public var name: String
+    /// The upstream attribute holding the immutable id, exposed to clients as `entryUUID`.
+    public var idAttribute: String
+    public var idSyntax: IDSyntax
+    /// Selects the entries that are people (not computers, groups, contacts…).
+    public var userFilter: LDAPFilter
+    /// Selects disabled accounts, hidden when the configuration asks for it.
+    public var disabledFilter: LDAPFilter?
+    /// Upstream attributes a bare login name is looked up in, in order (`uid`, `sAMAccountName`).
+    public var loginAttributes: [String]
+    /// The upstream attribute a `user@domain` login is looked up in (`userPrincipalName`, `mail`).
+    public var principalNameAttribute: String?
+    /// Client attribute name → the upstream attributes it draws its values from.
+    public var attributes: [AttributeMapping]
+    /// Upstream attributes whose values are DNs, rewritten between upstream base and virtual suffix.
+    public var dnAttributes: [String]
+    /// Sends AD's domain-scope control so searches from the domain root return no references.
+    public var sendDomainScopeControl: Bool
+    /// Follows AD range retrieval (`member;range=0-1499`) so clients get whole attributes.
+    public var followRangeRetrieval: Bool
+    /// Reads AD's `data 52e`-style sub-codes in bind failures.
+    public var activeDirectoryErrors: Bool
+
+    public init(
+        name: String, idAttribute: String, idSyntax: IDSyntax, userFilter: LDAPFilter, disabledFilter: LDAPFilter? = nil,
+        loginAttributes: [String], principalNameAttribute: String? = nil, attributes: [AttributeMapping],
+        dnAttributes: [String], sendDomainScopeControl: Bool = false, followRangeRetrieval: Bool = false,
+        activeDirectoryErrors: Bool = false
+    ) {
+        self.name = name
+        self.idAttribute = idAttribute
+        self.idSyntax = idSyntax
+        self.userFilter = userFilter
+        self.disabledFilter = disabledFilter
+        self.loginAttributes = loginAttributes
+        self.principalNameAttribute = principalNameAttribute
+        self.attributes = attributes
+        self.dnAttributes = dnAttributes
+        self.sendDomainScopeControl = sendDomainScopeControl
+        self.followRangeRetrieval = followRangeRetrieval
+        self.activeDirectoryErrors = activeDirectoryErrors
+    }
+}
+
+/// One client-visible attribute and where its values come from upstream. Values of all
+/// sources are merged in order and de-duplicated; a filter on the attribute matches any source.
+public struct AttributeMapping: Sendable, Hashable {
+    public var name: String
+    public var sources: [String]
+
+    public init(_ name: String, from sources: [String]) {
+        self.name = name
+        self.sources = sources
+    }
+}

@@ -1,0 +1,38 @@
+import LDAPCore
+
+/// How the proxy view presents one upstream directory.
+public struct ProxyConfiguration: Sendable {
+    /// The suffix clients see, e.g. `dc=example,dc=com`.
+    public var virtualSuffix: DistinguishedName
+    /// The upstream base it stands for, e.g. `DC=corp,DC=example,DC=com`.
+    public var upstreamBase: DistinguishedName
+    public var preset: DirectoryPreset
+    /// Upstream subtrees whose entries are never shown nor allowed to bind (e.g. service OUs).
+    public var excludedSubtrees: [DistinguishedName]
+    /// Hide accounts the preset's `disabledFilter` selects.
+    public var hideDisabledAccounts: Bool
+    /// Pass continuation references through (rewritten) instead of dropping them.
+    public var passReferences: Bool
+    /// Largest number of entries one search returns, whatever the client asks.
+    public var maximumResults: Int
+    /// Upstream page size for transparent paging.
+    public var pageSize: Int
+    /// Anonymous binds and searches (RFC 4513 §5.1.1).
+    public var allowAnonymous: Bool
+
+    public init(
+        virtualSuffix: DistinguishedName, upstreamBase: DistinguishedName, preset: DirectoryPreset,
+        excludedSubtrees: [DistinguishedName] = [], hideDisabledAccounts: Bool = false, passReferences: Bool = false,
+        maximumResults: Int = 5000, pageSize: Int = 1000, allowAnonymous: Bool = true
+    ) {
+        self.virtualSuffix = virtualSuffix
+        self.upstreamBase = upstreamBase
+        self.preset = preset
+        self.excludedSubtrees = excludedSubtrees
+        self.hideDisabledAccounts = hideDisabledAccounts
+        self.passReferences = passReferences
+        self.maximumResults = maximumResults
+        self.pageSize = pageSize
+        self.allowAnonymous = allowAnonymous
+    }
+}

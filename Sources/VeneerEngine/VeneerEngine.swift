@@ -1,1 +1,0 @@
-// Directory views and policy: see ProxyDirectory.swift.
