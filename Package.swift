@@ -33,7 +33,14 @@ let package = Package(
         // Framing of BER PDUs on a NIO channel (size limit enforced before buffering).
         .target(name: "LDAPNIO", dependencies: ["LDAPCore", nioCore]),
         // Upstream connections: multiplexed by message ID, pooled, TLS, failover, paging.
-        .target(name: "LDAPClient", dependencies: ["LDAPCore", "LDAPNIO", nioCore, nioPosix, nioSSL, logging]),
+        .target(
+            name: "LDAPClient",
+            dependencies: [
+                "LDAPCore", "LDAPNIO", nioCore, nioPosix, nioSSL, logging,
+                // TLSUserEvent: the handshake-completed signal (LDAPS and StartTLS).
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
+        ),
         // Listeners and per-connection sessions; the RequestHandler seam to the engine.
         .target(name: "LDAPServer", dependencies: ["LDAPCore", "LDAPNIO", nioCore, nioPosix, nioSSL, logging]),
         // Directory views, mapping, search planning, bind policy. No NIO channel types.

@@ -1,0 +1,447 @@
+import LDAPCore
+import LDAPNIO
+import Logging
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// The last handler of an upstream connection's pipeline: frames and decodes responses, routes
+/// them by message ID to the operations in flight (many at once: the connection is pipelined),
+/// writes requests, Abandons, and enforces timeouts and back-pressure.
+///
+/// Everything here runs on the channel's event loop; `LDAPConnection` hops there for every
+/// call. Once the connection fails (`failure` set) every pending and every later operation
+/// fails with that error; the pool replaces the connection.
+final class LDAPChannelHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let server: LDAPServerAddress
+    private let limits: LDAPLimits
+    private let messageIDs: MessageIDAllocator
+    private let logger: Logger
+
+    private var context: ChannelHandlerContext?
+    private var pending: [Int32: PendingOperation] = [:]
+    /// Bytes of a PDU whose end has not arrived yet.
+    private var cumulation: ByteBuffer?
+    /// Operations whose consumer buffer is full; while any exists, socket reads are held.
+    private var paused: Set<Int32> = []
+    private var readHeld = false
+    private var failure: LDAPClientError?
+
+    /// Completed when TLS is up: at creation for LDAPS, by `startTLS` for StartTLS.
+    private var tlsPromise: EventLoopPromise<Void>?
+    private(set) var tlsHandshakeFuture: EventLoopFuture<Void>?
+    /// The StartTLS request in flight and how to build the TLS handler once it succeeds.
+    private var startTLSRequest: (messageID: Int32, makeHandler: () throws -> NIOSSLClientHandler)?
+
+    init(
+        server: LDAPServerAddress, limits: LDAPLimits, messageIDs: MessageIDAllocator, logger: Logger,
+        tlsHandshake: EventLoopPromise<Void>?
+    ) {
+        self.server = server
+        self.limits = limits
+        self.messageIDs = messageIDs
+        self.logger = logger
+        self.tlsPromise = tlsHandshake
+        self.tlsHandshakeFuture = tlsHandshake?.futureResult
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        fail(LDAPClientError(.connectionClosed, "the connection to \(server) was torn down"))
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(LDAPClientError(.connectionClosed, "\(server) closed the connection"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(Self.classify(error, server: server))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            tlsPromise?.succeed()
+            tlsPromise = nil
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        // Back-pressure: with a consumer's buffer full, leave the bytes in the kernel.
+        if paused.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if cumulation == nil {
+            cumulation = incoming
+        } else {
+            cumulation?.writeBuffer(&incoming)
+        }
+        guard var buffer = cumulation else { return }
+        cumulation = nil
+        processFrames(in: &buffer, context: context)
+        if buffer.readableBytes > 0, failure == nil {
+            // Keep only the partial PDU; the slice shares storage, so this costs no copy.
+            cumulation = buffer.slice()
+        }
+    }
+
+    private func processFrames(in buffer: inout ByteBuffer, context: ChannelHandlerContext) {
+        while failure == nil {
+            let frame: ByteBuffer
+            do {
+                guard let next = try LDAPFrame.next(in: &buffer, limits: limits) else { return }
+                frame = next
+            } catch {
+                fail(LDAPClientError(.protocolError, "\(server) sent data that is not an LDAP PDU: \(error)"))
+                return
+            }
+            let message: LDAPMessage
+            do {
+                message = try LDAPMessage(decoding: frame, limits: limits)
+            } catch {
+                // The frame was intact, so the stream is still in sync: only the operation
+                // it belongs to is lost (a malformed entry must not kill 200 other searches).
+                if let id = error.messageID, id != 0, let operation = pending[id] {
+                    failOperation(
+                        id,
+                        LDAPClientError(
+                            .protocolError, "\(server) sent an undecodable response to a \(operation.name): \(error)"),
+                        sendAbandon: true)
+                    continue
+                }
+                fail(LDAPClientError(.protocolError, "\(server) sent an undecodable PDU: \(error)"))
+                return
+            }
+            if let startTLS = startTLSRequest, message.messageID == startTLS.messageID {
+                finishStartTLS(message, makeHandler: startTLS.makeHandler, unreadBytes: buffer.readableBytes, context: context)
+                return
+            }
+            dispatch(message)
+        }
+    }
+
+    // MARK: Operations (called by LDAPConnection on the event loop)
+
+    func submit(_ message: LDAPMessage, name: String, sink: ResponseSink, timeout: TimeAmount?, abandonable: Bool) {
+        if let failure {
+            sink.fail(failure)
+            return
+        }
+        guard let context else {
+            sink.fail(LDAPClientError(.connectionClosed, "the connection to \(server) is not open"))
+            return
+        }
+        guard pending[message.messageID] == nil else {
+            sink.fail(LDAPClientError(.protocolError, "message ID \(message.messageID) is still in use on \(server)"))
+            return
+        }
+        pending[message.messageID] = PendingOperation(
+            sink: sink, name: name, abandonable: abandonable, timeout: timeout, lastActivity: .now(), timer: nil)
+        armTimer(message.messageID, context: context)
+        write(message, context: context)
+    }
+
+    /// Sends StartTLS (RFC 4511 §4.14); `promise` completes once the TLS handshake is done.
+    func startTLS(
+        messageID: Int32, timeout: TimeAmount, makeHandler: @escaping () throws -> NIOSSLClientHandler,
+        promise: EventLoopPromise<Void>
+    ) {
+        tlsPromise = promise
+        tlsHandshakeFuture = promise.futureResult
+        startTLSRequest = (messageID, makeHandler)
+        let request = LDAPMessage(messageID: messageID, .extendedRequest(ExtendedRequest(name: WellKnownOID.startTLS)))
+        submit(request, name: "StartTLS", sink: .discard, timeout: timeout, abandonable: false)
+    }
+
+    private func finishStartTLS(
+        _ message: LDAPMessage, makeHandler: () throws -> NIOSSLClientHandler, unreadBytes: Int,
+        context: ChannelHandlerContext
+    ) {
+        startTLSRequest = nil
+        pending.removeValue(forKey: message.messageID)?.timer?.cancel()
+        guard case .extendedResponse(let response) = message.protocolOp else {
+            fail(LDAPClientError(.protocolError, "\(server) answered StartTLS with something other than an ExtendedResponse"))
+            return
+        }
+        guard response.result.resultCode == .success else {
+            fail(
+                LDAPClientError(
+                    .tls,
+                    "\(server) refused StartTLS: \(response.result.resultCode) \(Self.quote(response.result.diagnosticMessage))"
+                ))
+            return
+        }
+        // Anything after the response arrived in plaintext but would be read as if it came
+        // through TLS: a man in the middle could inject responses this way (CVE-2011-0411).
+        guard unreadBytes == 0 else {
+            fail(
+                LDAPClientError(
+                    .tls, "\(server) sent \(unreadBytes) bytes after the StartTLS response, before TLS; refusing them"))
+            return
+        }
+        do {
+            try context.pipeline.syncOperations.addHandler(try makeHandler(), position: .first)
+        } catch {
+            fail(LDAPClientError(.tls, "cannot start TLS with \(server): \(error)"))
+        }
+    }
+
+    /// Abandons an operation the caller no longer waits for (cancelled, timed out, consumer
+    /// gone). An operation that cannot be abandoned takes the connection down with it.
+    func abandon(_ messageID: Int32, because error: any Error) {
+        guard let operation = pending[messageID] else { return }
+        if operation.abandonable {
+            failOperation(messageID, error, sendAbandon: true)
+        } else {
+            failOperation(messageID, error, sendAbandon: false)
+            fail(LDAPClientError(.connectionClosed, "closed: a \(operation.name) on \(server) was interrupted"))
+        }
+    }
+
+    /// The consumer of `messageID` drained its buffer.
+    func resumeReading(for messageID: Int32) {
+        unpause(messageID)
+    }
+
+    /// Sends an UnbindRequest (RFC 4511 §4.3) and closes once it is written.
+    func unbindAndClose() {
+        guard let context, failure == nil else {
+            self.context?.close(promise: nil)
+            return
+        }
+        fail(LDAPClientError(.connectionClosed, "the client closed its connection to \(server)"), close: false)
+        var buffer = context.channel.allocator.buffer(capacity: 8)
+        LDAPMessage(messageID: messageIDs.next(), .unbindRequest).encode(into: &buffer)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    // MARK: Responses
+
+    private func dispatch(_ message: LDAPMessage) {
+        let id = message.messageID
+        guard id != 0 else {
+            handleUnsolicited(message)
+            return
+        }
+        guard var operation = pending[id] else {
+            // Normal after an Abandon: the server may already have sent more.
+            logger.trace("dropping a response for message \(id), which is no longer pending")
+            return
+        }
+        operation.lastActivity = .now()
+        switch operation.sink {
+        case .single(let promise):
+            if message.protocolOp.result != nil {
+                finishOperation(id)
+                promise.succeed(message)
+            } else if case .intermediateResponse = message.protocolOp {
+                pending[id] = operation
+            } else {
+                failOperation(
+                    id, LDAPClientError(.protocolError, "\(server) answered a \(operation.name) with \(message.protocolOp.kindName)"),
+                    sendAbandon: true)
+            }
+        case .stream(let source):
+            switch message.protocolOp {
+            case .searchResultEntry, .searchResultReference:
+                pending[id] = operation
+                switch source.yield(message) {
+                case .produceMore: break
+                case .stopProducing: paused.insert(id)
+                case .dropped: failOperation(id, CancellationError(), sendAbandon: true)
+                }
+            case .searchResultDone:
+                finishOperation(id)
+                _ = source.yield(message)
+                source.finish()
+            case .intermediateResponse:
+                pending[id] = operation
+            default:
+                failOperation(
+                    id, LDAPClientError(.protocolError, "\(server) answered a \(operation.name) with \(message.protocolOp.kindName)"),
+                    sendAbandon: true)
+            }
+        case .discard:
+            if message.protocolOp.result != nil {
+                finishOperation(id)
+            } else {
+                pending[id] = operation
+            }
+        }
+    }
+
+    /// Message ID 0 is reserved for unsolicited notifications (RFC 4511 §4.4). The only one
+    /// defined, the Notice of Disconnection, means the server is about to close.
+    private func handleUnsolicited(_ message: LDAPMessage) {
+        if case .extendedResponse(let notice) = message.protocolOp,
+            notice.name == WellKnownOID.noticeOfDisconnection || notice.name == nil
+        {
+            fail(
+                LDAPClientError(
+                    .connectionClosed,
+                    "\(server) sent a Notice of Disconnection: \(notice.result.resultCode) \(Self.quote(notice.result.diagnosticMessage))"
+                ))
+        } else {
+            logger.notice("ignoring an unsolicited \(message.protocolOp.kindName) from \(server)")
+        }
+    }
+
+    // MARK: Bookkeeping
+
+    private func finishOperation(_ id: Int32) {
+        pending.removeValue(forKey: id)?.timer?.cancel()
+        unpause(id)
+    }
+
+    private func failOperation(_ id: Int32, _ error: any Error, sendAbandon: Bool) {
+        guard let operation = pending.removeValue(forKey: id) else { return }
+        operation.timer?.cancel()
+        unpause(id)
+        operation.sink.fail(error)
+        if sendAbandon, let context, failure == nil {
+            write(LDAPMessage(messageID: messageIDs.next(), .abandonRequest(id)), context: context)
+        }
+    }
+
+    private func unpause(_ id: Int32) {
+        guard paused.remove(id) != nil, paused.isEmpty, readHeld, let context else { return }
+        readHeld = false
+        context.read()
+    }
+
+    /// The connection is unusable: fail everything pending and close.
+    private func fail(_ error: LDAPClientError, close: Bool = true) {
+        guard failure == nil else { return }
+        failure = error
+        logger.debug("upstream connection failed: \(error)")
+        let operations = pending
+        pending = [:]
+        paused = []
+        startTLSRequest = nil
+        for operation in operations.values {
+            operation.timer?.cancel()
+            operation.sink.fail(error)
+        }
+        tlsPromise?.fail(error)
+        tlsPromise = nil
+        if close { context?.close(promise: nil) }
+    }
+
+    private func write(_ message: LDAPMessage, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: 128)
+        message.encode(into: &buffer)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    // MARK: Timeouts
+
+    private func armTimer(_ id: Int32, context: ChannelHandlerContext) {
+        guard var operation = pending[id], let timeout = operation.timeout else { return }
+        operation.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: operation.lastActivity + timeout) {
+            self.timerFired(id)
+        }
+        pending[id] = operation
+    }
+
+    /// Timers are not moved on every response (that would be one reschedule per entry); when
+    /// one fires it checks how long the server has really been silent and re-arms if needed.
+    private func timerFired(_ id: Int32) {
+        guard var operation = pending[id], let timeout = operation.timeout, let context else { return }
+        let now = NIODeadline.now()
+        if paused.contains(id) {
+            // Waiting on our own consumer, not on the server.
+            operation.lastActivity = now
+        }
+        if now < operation.lastActivity + timeout {
+            pending[id] = operation
+            armTimer(id, context: context)
+            return
+        }
+        let error = LDAPClientError(.timeout, "\(server) did not answer a \(operation.name) within \(Self.format(timeout))")
+        if operation.abandonable {
+            failOperation(id, error, sendAbandon: true)
+        } else {
+            failOperation(id, error, sendAbandon: false)
+            fail(LDAPClientError(.connectionClosed, "closed after a \(operation.name) on \(server) timed out"))
+        }
+    }
+
+    // MARK: Errors
+
+    static func classify(_ error: any Error, server: LDAPServerAddress) -> LDAPClientError {
+        if let error = error as? LDAPClientError { return error }
+        if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
+            return LDAPClientError(
+                .tls,
+                "TLS with \(server) failed: hostname verification failed, the certificate does not name \(server.host) (\(error))"
+            )
+        }
+        if let error = error as? NIOSSLError {
+            var reason = "\(error)"
+            if reason.contains("CERTIFICATE_VERIFY_FAILED") {
+                reason = "certificate verification failed, the server's certificate is not signed by a trusted CA (\(error))"
+            }
+            return LDAPClientError(.tls, "TLS with \(server) failed: \(reason)")
+        }
+        if error is BoringSSLError || error is NIOSSLExtraError {
+            return LDAPClientError(.tls, "TLS with \(server) failed: \(error)")
+        }
+        return LDAPClientError(.connectionClosed, "the connection to \(server) failed: \(error)")
+    }
+
+    static func quote(_ text: String) -> String {
+        text.isEmpty ? "" : "\"\(text)\""
+    }
+
+    static func format(_ amount: TimeAmount) -> String {
+        let milliseconds = amount.nanoseconds / 1_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+    }
+}
+
+extension ProtocolOp {
+    /// The operation's name, for messages that must not print its content.
+    var kindName: String {
+        switch self {
+        case .bindRequest: "BindRequest"
+        case .bindResponse: "BindResponse"
+        case .unbindRequest: "UnbindRequest"
+        case .searchRequest: "SearchRequest"
+        case .searchResultEntry: "SearchResultEntry"
+        case .searchResultDone: "SearchResultDone"
+        case .searchResultReference: "SearchResultReference"
+        case .modifyRequest: "ModifyRequest"
+        case .modifyResponse: "ModifyResponse"
+        case .addRequest: "AddRequest"
+        case .addResponse: "AddResponse"
+        case .delRequest: "DelRequest"
+        case .delResponse: "DelResponse"
+        case .modifyDNRequest: "ModifyDNRequest"
+        case .modifyDNResponse: "ModifyDNResponse"
+        case .compareRequest: "CompareRequest"
+        case .compareResponse: "CompareResponse"
+        case .abandonRequest: "AbandonRequest"
+        case .extendedRequest: "ExtendedRequest"
+        case .extendedResponse: "ExtendedResponse"
+        case .intermediateResponse: "IntermediateResponse"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The upstream LDAP client: see LDAPConnection.swift and LDAPUpstream.swift.

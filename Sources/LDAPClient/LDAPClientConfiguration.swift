@@ -1,0 +1,53 @@
+import LDAPCore
+
+/// Everything the upstream pool needs to know. Durations are Swift `Duration`s so callers need
+/// no NIO types.
+public struct LDAPClientConfiguration: Sendable {
+    /// Tried in order. A server that fails to connect is skipped for an exponentially growing
+    /// back-off (0.5 s doubling, capped at `maximumBackoff`) so a dead first server does not
+    /// cost every new connection a connect timeout.
+    public var servers: [LDAPServerAddress]
+    public var tls: LDAPClientTLS
+
+    /// The account service connections bind as; nil means anonymous. Any bind name the server
+    /// accepts works (a DN, or a UPN on Active Directory).
+    public var serviceBindDN: String?
+    public var serviceBindPassword: [UInt8]?
+
+    /// Service connections are shared: many operations run on each at once (pipelined by
+    /// message ID). More than one limits head-of-line blocking by a slow consumer.
+    public var servicePoolSize: Int = 4
+    /// Verification connections carry one user bind at a time (a bind changes the identity of
+    /// the whole connection, so nothing may share it meanwhile).
+    public var verifyPoolSize: Int = 2
+
+    public var connectTimeout: Duration = .seconds(5)
+    public var bindTimeout: Duration = .seconds(5)
+    /// How long an operation may wait for the upstream without hearing from it. For a search
+    /// this is per response, not for the whole result set, so a long result streams fine.
+    public var operationTimeout: Duration = .seconds(30)
+    /// Connections are replaced after this age: Active Directory drops connections idle for
+    /// 900 s (MaxConnIdleTime), and a connection it dropped silently would fail the next
+    /// operation sent on it.
+    public var maximumConnectionAge: Duration = .seconds(600)
+    public var maximumBackoff: Duration = .seconds(30)
+
+    /// Page size of transparent RFC 2696 paging upstream.
+    public var pageSize: Int = 1000
+    /// Upper bound of entries one search returns, whatever the request's sizeLimit says.
+    public var maximumResults: Int = 5000
+    /// Responses buffered per search before the connection stops reading from the upstream.
+    public var searchBufferSize: Int = 64
+
+    public var limits: LDAPLimits = .upstreamResponses
+
+    public init(
+        servers: [LDAPServerAddress], tls: LDAPClientTLS = .init(), serviceBindDN: String? = nil,
+        serviceBindPassword: [UInt8]? = nil
+    ) {
+        self.servers = servers
+        self.tls = tls
+        self.serviceBindDN = serviceBindDN
+        self.serviceBindPassword = serviceBindPassword
+    }
+}

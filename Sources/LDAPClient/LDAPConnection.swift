@@ -1,0 +1,237 @@
+import LDAPCore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// One upstream LDAP connection. Operations from any task are pipelined on it: each gets a
+/// message ID and the channel handler routes responses back by ID, so hundreds of searches
+/// can be in flight on one socket.
+///
+/// Thread-safety: the channel handler's state lives on the event loop; every method here hops
+/// there with `execute`, which keeps the order of calls from one task.
+final class LDAPConnection: Sendable, CustomStringConvertible {
+    let id: UInt64
+    let server: LDAPServerAddress
+    let createdAt: ContinuousClock.Instant
+    private let channel: any Channel
+    private let handler: NIOLoopBound<LDAPChannelHandler>
+    private let messageIDs: MessageIDAllocator
+    private let logger: Logger
+
+    var eventLoop: any EventLoop { channel.eventLoop }
+    var isActive: Bool { channel.isActive }
+    var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+    var description: String { "connection #\(id) to \(server)" }
+
+    private init(
+        server: LDAPServerAddress, channel: any Channel, handler: NIOLoopBound<LDAPChannelHandler>,
+        messageIDs: MessageIDAllocator, logger: Logger
+    ) {
+        self.id = SequenceNumbers.shared.next()
+        self.server = server
+        self.createdAt = .now
+        self.channel = channel
+        self.handler = handler
+        self.messageIDs = messageIDs
+        var logger = logger
+        logger[metadataKey: "ldap.upstream"] = "\(server)"
+        self.logger = logger
+    }
+
+    /// Opens a TCP connection and sets up TLS as `server.security` asks. `connectTimeout`
+    /// covers all of it (TCP, LDAPS handshake, StartTLS round trip and handshake).
+    static func connect(
+        to server: LDAPServerAddress, group: any EventLoopGroup, tlsContext: NIOSSLContext?, connectTimeout: Duration,
+        limits: LDAPLimits, logger: Logger
+    ) async throws -> LDAPConnection {
+        let deadline = NIODeadline.now() + TimeAmount(connectTimeout)
+        let messageIDs = MessageIDAllocator()
+        // An IP literal cannot go into SNI; NIOSSL then verifies against the peer's IP.
+        let hostname = server.isIPLiteral ? nil : server.host
+        if server.usesTLS, tlsContext == nil {
+            throw LDAPClientError(.tls, "no TLS configuration for \(server)")
+        }
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(TimeAmount(connectTimeout))
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    var handshake: EventLoopPromise<Void>? = nil
+                    if server.security == .ldaps, let tlsContext {
+                        handshake = channel.eventLoop.makePromise()
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: tlsContext, serverHostname: hostname))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(
+                        LDAPChannelHandler(
+                            server: server, limits: limits, messageIDs: messageIDs, logger: logger, tlsHandshake: handshake))
+                }
+            }
+
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: server.host, port: server.port).get()
+        } catch ChannelError.connectTimeout {
+            throw LDAPClientError(.timeout, "connecting to \(server) timed out after \(connectTimeout)")
+        } catch {
+            throw LDAPClientError(.unavailable, "cannot connect to \(server): \(error)")
+        }
+
+        return try await finishConnecting(
+            channel: channel, server: server, deadline: deadline, connectTimeout: connectTimeout,
+            tlsContext: tlsContext, hostname: hostname, messageIDs: messageIDs, logger: logger)
+    }
+
+    private static func finishConnecting(
+        channel: any Channel, server: LDAPServerAddress, deadline: NIODeadline, connectTimeout: Duration,
+        tlsContext: NIOSSLContext?, hostname: String?, messageIDs: MessageIDAllocator, logger: Logger
+    ) async throws -> LDAPConnection {
+        // Closing the channel at the deadline fails whatever TLS step is still waiting.
+        let timer = DeadlineFlag()
+        let killer = channel.eventLoop.scheduleTask(deadline: deadline) {
+            timer.fire()
+            channel.close(promise: nil)
+        }
+        defer { killer.cancel() }
+        do {
+            let (handler, handshake) = try await channel.eventLoop.submit {
+                let handler = try channel.pipeline.syncOperations.handler(type: LDAPChannelHandler.self)
+                return (NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.tlsHandshakeFuture)
+            }.get()
+            let connection = LDAPConnection(
+                server: server, channel: channel, handler: handler, messageIDs: messageIDs, logger: logger)
+            switch server.security {
+            case .plain:
+                break
+            case .ldaps:
+                try await handshake?.get()
+            case .startTLS:
+                if let tlsContext {
+                    try await connection.startTLS(context: tlsContext, hostname: hostname, timeout: connectTimeout)
+                }
+            }
+            return connection
+        } catch {
+            channel.close(promise: nil)
+            if timer.hasFired {
+                throw LDAPClientError(.timeout, "setting up TLS with \(server) took longer than \(connectTimeout)")
+            }
+            throw LDAPChannelHandler.classify(error, server: server)
+        }
+    }
+
+    private func startTLS(context: NIOSSLContext, hostname: String?, timeout: Duration) async throws {
+        let promise = eventLoop.makePromise(of: Void.self)
+        let messageID = messageIDs.next()
+        eventLoop.execute {
+            self.handler.value.startTLS(
+                messageID: messageID, timeout: TimeAmount(timeout),
+                makeHandler: { try NIOSSLClientHandler(context: context, serverHostname: hostname) }, promise: promise)
+        }
+        try await promise.futureResult.get()
+    }
+
+    // MARK: Operations
+
+    /// Sends a request that has one final response and waits for it. Cancelling the calling
+    /// task abandons the operation (or, for a bind, closes the connection).
+    func request(
+        _ operation: ProtocolOp, controls: [LDAPControl] = [], name: String, timeout: Duration?, abandonable: Bool = true
+    ) async throws -> LDAPMessage {
+        let messageID = messageIDs.next()
+        let promise = eventLoop.makePromise(of: LDAPMessage.self)
+        let message = LDAPMessage(messageID: messageID, operation, controls: controls)
+        eventLoop.execute {
+            self.handler.value.submit(
+                message, name: name, sink: .single(promise), timeout: timeout.map(TimeAmount.init),
+                abandonable: abandonable)
+        }
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            self.abandon(messageID, because: CancellationError())
+        }
+    }
+
+    /// A simple bind (RFC 4511 §4.2). Non-success results are returned, not thrown.
+    func bind(name: String, password: [UInt8], controls: [LDAPControl] = [], timeout: Duration) async throws -> (
+        BindResponse, [LDAPControl]
+    ) {
+        let response = try await request(
+            .bindRequest(.simple(name: name, password: password)), controls: controls, name: "bind", timeout: timeout,
+            abandonable: false)
+        guard case .bindResponse(let bind) = response.protocolOp else {
+            throw LDAPClientError(.protocolError, "\(server) answered a bind with \(response.protocolOp.kindName)")
+        }
+        return (bind, response.controls)
+    }
+
+    /// Starts a search; responses stream through a bounded buffer (see `ResponseProducer`).
+    /// Dropping or cancelling the consumer abandons the search upstream.
+    func search(
+        _ request: SearchRequest, controls: [LDAPControl], timeout: Duration?, bufferSize: Int
+    ) -> ResponseProducer {
+        let messageID = messageIDs.next()
+        let high = max(bufferSize, 2)
+        let new = ResponseProducer.makeSequence(
+            backPressureStrategy: .init(lowWatermark: high / 2, highWatermark: high), finishOnDeinit: true,
+            delegate: ResponseStreamDelegate(connection: self, messageID: messageID))
+        let message = LDAPMessage(messageID: messageID, .searchRequest(request), controls: controls)
+        eventLoop.execute {
+            self.handler.value.submit(
+                message, name: "search", sink: .stream(new.source), timeout: timeout.map(TimeAmount.init),
+                abandonable: true)
+        }
+        return new.sequence
+    }
+
+    /// Sends a request whose answer nobody needs (releasing a paged-search cookie).
+    func sendIgnoringResponse(_ operation: ProtocolOp, controls: [LDAPControl], timeout: Duration?) {
+        let message = LDAPMessage(messageID: messageIDs.next(), operation, controls: controls)
+        eventLoop.execute {
+            self.handler.value.submit(
+                message, name: operation.kindName, sink: .discard, timeout: timeout.map(TimeAmount.init),
+                abandonable: true)
+        }
+    }
+
+    func abandon(_ messageID: Int32, because error: any Error) {
+        eventLoop.execute { self.handler.value.abandon(messageID, because: error) }
+    }
+
+    func resumeReading(for messageID: Int32) {
+        eventLoop.execute { self.handler.value.resumeReading(for: messageID) }
+    }
+
+    /// Unbind and close, without waiting.
+    func close() {
+        eventLoop.execute { self.handler.value.unbindAndClose() }
+    }
+
+    /// Unbind, close, and wait until the channel is closed.
+    func closeAndWait() async {
+        close()
+        try? await channel.closeFuture.get()
+    }
+}
+
+/// Set by the connect-deadline timer on the event loop, read by the connecting task.
+final class DeadlineFlag: Sendable {
+    private let fired = Atomic<Bool>(false)
+    func fire() { fired.store(true, ordering: .releasing) }
+    var hasFired: Bool { fired.load(ordering: .acquiring) }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if nanoseconds.overflow {
+            self = .nanoseconds(Int64.max)
+        } else {
+            self = .nanoseconds(nanoseconds.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue)
+        }
+    }
+}

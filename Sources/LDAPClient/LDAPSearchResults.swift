@@ -1,0 +1,46 @@
+import LDAPCore
+
+/// The responses of one upstream search as an `AsyncSequence` of `LDAPSearchEvent`s.
+///
+/// Nothing is sent until iteration starts. A completed search ends with `.done`; a sequence
+/// that ends without `.done` was cancelled (the consuming task was cancelled, which abandons
+/// the search upstream). Errors (`LDAPClientError`) are thrown from `next()`.
+///
+/// Back-pressure: each search buffers a bounded number of responses; when the consumer falls
+/// behind, the connection stops reading from the server until it catches up.
+public struct LDAPSearchResults: AsyncSequence, Sendable {
+    public typealias Element = LDAPSearchEvent
+
+    let plan: SearchPlan
+    let pool: ServiceConnectionPool
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(driver: SearchDriver(plan: plan, pool: pool))
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let driver: SearchDriver
+
+        public mutating func next() async throws -> LDAPSearchEvent? {
+            try await driver.next()
+        }
+    }
+}
+
+/// What to send and how to follow up, fixed when `search` is called.
+struct SearchPlan: Sendable {
+    enum Paging: Sendable {
+        /// Send the request as it is (no paging, or the caller's own paged control).
+        case none
+        /// Follow RFC 2696 upstream with this page size, invisibly to the caller.
+        case transparent(pageSize: Int32)
+    }
+
+    var request: SearchRequest
+    var controls: [LDAPControl]
+    var paging: Paging
+    /// Entries after which the search stops with sizeLimitExceeded; nil = no limit of ours.
+    var limit: Int?
+    var operationTimeout: Duration
+    var bufferSize: Int
+}

@@ -1,0 +1,122 @@
+import LDAPCore
+import Logging
+import NIOCore
+
+/// The upstream directory as the rest of Veneer sees it: a pool of pipelined service
+/// connections (bound as the service account) for searches and other operations, and a
+/// separate small pool of verification connections for checking user passwords.
+public final class LDAPUpstream: Sendable {
+    public let configuration: LDAPClientConfiguration
+    private let logger: Logger
+    private let servicePool: ServiceConnectionPool
+    private let verifyPool: VerifyConnectionPool
+
+    public init(
+        configuration: LDAPClientConfiguration, eventLoopGroup: any EventLoopGroup,
+        logger: Logger = Logger(label: "veneer.upstream")
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        let connector = UpstreamConnector(configuration: configuration, group: eventLoopGroup, logger: logger)
+        servicePool = ServiceConnectionPool(
+            size: configuration.servicePoolSize, maximumAge: configuration.maximumConnectionAge, connector: connector)
+        verifyPool = VerifyConnectionPool(
+            size: configuration.verifyPoolSize, maximumAge: configuration.maximumConnectionAge, connector: connector)
+        if configuration.tls.insecureSkipVerify, configuration.servers.contains(where: \.usesTLS) {
+            logger.warning(
+                "TLS certificate verification of the upstream is OFF (insecureSkipVerify): anyone on the network path can impersonate it and read the service password"
+            )
+        }
+    }
+
+    /// Streams a search.
+    ///
+    /// With `paging` (the default) and no paged-results control among `controls`, the search
+    /// follows RFC 2696 paging upstream with `configuration.pageSize`, which gets past server
+    /// size limits for unpaged searches (AD's MaxPageSize). Either way it stops after
+    /// min(`request.sizeLimit` (0 = none), `configuration.maximumResults`) entries and then
+    /// ends with `.done(sizeLimitExceeded)`. A caller's own paged control is passed through
+    /// untouched (the caller pages), with only `maximumResults` applied. References pass
+    /// through as events.
+    public func search(_ request: SearchRequest, controls: [LDAPControl] = [], paging: Bool = true) -> LDAPSearchResults {
+        let callerPages = controls.contains { $0.oid == PagedResultsControl.oid }
+        let maximum = max(configuration.maximumResults, 0)
+        var limit = maximum > 0 ? maximum : nil
+        if !callerPages, request.sizeLimit > 0 {
+            limit = min(limit ?? Int(request.sizeLimit), Int(request.sizeLimit))
+        }
+        let transparent = paging && !callerPages && configuration.pageSize > 0
+        let plan = SearchPlan(
+            request: request, controls: controls,
+            paging: transparent ? .transparent(pageSize: Int32(clamping: configuration.pageSize)) : .none,
+            limit: limit, operationTimeout: configuration.operationTimeout, bufferSize: configuration.searchBufferSize)
+        return LDAPSearchResults(plan: plan, pool: servicePool)
+    }
+
+    /// Sends an operation with a single response (compare, extended, modify, …) on a service
+    /// connection and returns the response message. Bind, Unbind, Abandon, StartTLS and Search
+    /// are refused: the pool owns the connections' identity and TLS state, and searches stream.
+    public func send(_ operation: ProtocolOp, controls: [LDAPControl] = []) async throws -> LDAPMessage {
+        switch operation {
+        case .bindRequest:
+            throw LDAPClientError(.invalidRequest, "binds go through verifyPassword, never over a service connection")
+        case .unbindRequest, .abandonRequest:
+            throw LDAPClientError(.invalidRequest, "the pool manages Unbind and Abandon itself")
+        case .searchRequest:
+            throw LDAPClientError(.invalidRequest, "searches go through search(_:controls:paging:)")
+        case .extendedRequest(let request) where request.name == WellKnownOID.startTLS:
+            throw LDAPClientError(.invalidRequest, "TLS to the upstream is set by the server address, not by StartTLS requests")
+        default:
+            guard operation.isRequest else {
+                throw LDAPClientError(.invalidRequest, "\(operation.kindName) is not a request")
+            }
+        }
+        let lease = try await servicePool.lease()
+        defer { lease.release() }
+        return try await lease.connection.request(
+            operation, controls: controls, name: operation.kindName, timeout: configuration.operationTimeout)
+    }
+
+    /// Verifies a password with a simple bind on a verification connection (never a service
+    /// connection) and returns the server's BindResponse and controls; a rejected password is
+    /// a result (invalidCredentials), not an error.
+    ///
+    /// An empty name or password is answered here with invalidCredentials: the server would
+    /// treat it as an anonymous or unauthenticated bind (RFC 4513 §5.1.2), which "succeeds"
+    /// without proving anything.
+    ///
+    /// Afterwards no user identity lingers: after a successful bind the connection is re-bound
+    /// anonymously before it is reused (or closed if that fails); after a failed bind it is
+    /// anonymous already (RFC 4511 §4.2.1).
+    public func verifyPassword(name: String, password: [UInt8], controls: [LDAPControl] = []) async throws -> (
+        BindResponse, [LDAPControl]
+    ) {
+        guard !name.isEmpty, !password.isEmpty else {
+            let result = LDAPResult(
+                .invalidCredentials, diagnosticMessage: "an empty name or password cannot be verified")
+            return (BindResponse(result), [])
+        }
+        let connection = try await verifyPool.acquire(timeout: configuration.bindTimeout)
+        var reusable = false
+        defer { verifyPool.release(connection, reusable: reusable) }
+        let (response, responseControls) = try await connection.bind(
+            name: name, password: password, controls: controls, timeout: configuration.bindTimeout)
+        if response.result.resultCode == .success {
+            do {
+                let (anonymous, _) = try await connection.bind(name: "", password: [], timeout: configuration.bindTimeout)
+                reusable = anonymous.result.resultCode == .success
+            } catch {
+                reusable = false
+            }
+        } else {
+            reusable = true
+        }
+        return (response, responseControls)
+    }
+
+    /// Closes every connection (Unbind first) and fails operations waiting for one.
+    public func shutdown() async {
+        await servicePool.shutdown()
+        await verifyPool.shutdown()
+    }
+}
