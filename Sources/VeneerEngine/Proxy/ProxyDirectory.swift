@@ -1,1 +1,98 @@
-// Placeholder until the proxy view lands.
+import LDAPClient
+import LDAPCore
+import LDAPServer
+import Logging
+
+/// The proxy view: answers clients from the upstream directory, presenting it under the
+/// virtual suffix with the preset's attribute names. Reads only: the upstream is never written.
+public final class ProxyDirectory: LDAPRequestHandler {
+    public let configuration: ProxyConfiguration
+    let upstream: LDAPUpstream
+    let mapper: AttributeMapper
+    let suffix: SuffixMapper
+    let rewriter: FilterRewriter
+    let rootDSE: RootDSE
+    let logger: Logger
+
+    public init(configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, logger: Logger) {
+        self.configuration = configuration
+        self.upstream = upstream
+        self.mapper = AttributeMapper(preset: configuration.preset)
+        self.suffix = SuffixMapper(virtualSuffix: configuration.virtualSuffix, upstreamBase: configuration.upstreamBase)
+        self.rewriter = FilterRewriter(mapper: mapper, suffix: suffix)
+        self.rootDSE = rootDSE
+        self.logger = logger
+    }
+
+    public func handle(_ request: LDAPRequest, responder: LDAPResponder) async {
+        // RFC 4511 §4.1.11: a critical control we do not implement fails the operation.
+        if let control = request.controls.first(where: { $0.criticality && !Self.supportedControls.contains($0.oid) }) {
+            await fail(request, responder, .unavailableCriticalExtension, "critical control \(control.oid) is not supported")
+            return
+        }
+        switch request.operation {
+        case .searchRequest(let search):
+            await self.search(search, request: request, responder: responder)
+        case .bindRequest(let bind):
+            await self.bind(bind, request: request, responder: responder)
+        case .compareRequest(let compare):
+            await self.compare(compare, request: request, responder: responder)
+        case .addRequest, .delRequest, .modifyRequest, .modifyDNRequest:
+            await fail(request, responder, .unwillingToPerform, "the upstream directory is read-only through Veneer")
+        case .extendedRequest(let extended):
+            await fail(request, responder, .protocolError, "unsupported extended operation \(extended.name)")
+        default:
+            break  // Unbind, Abandon and responses never reach a handler.
+        }
+    }
+
+    /// Controls a client may mark critical.
+    static let supportedControls: Set<String> = [PagedResultsControl.oid, ManageDsaITControl.oid]
+
+    func fail(_ request: LDAPRequest, _ responder: LDAPResponder, _ code: LDAPResultCode, _ message: String) async {
+        guard let response = Self.failure(for: request.operation, LDAPResult(code, diagnosticMessage: message)) else { return }
+        await responder.finish(response)
+    }
+
+    /// The response PDU carrying `result` for a request.
+    static func failure(for operation: ProtocolOp, _ result: LDAPResult) -> ProtocolOp? {
+        switch operation {
+        case .bindRequest: .bindResponse(BindResponse(result))
+        case .searchRequest: .searchResultDone(result)
+        case .modifyRequest: .modifyResponse(result)
+        case .addRequest: .addResponse(result)
+        case .delRequest: .delResponse(result)
+        case .modifyDNRequest: .modifyDNResponse(result)
+        case .compareRequest: .compareResponse(result)
+        case .extendedRequest: .extendedResponse(ExtendedResponse(result))
+        default: nil
+        }
+    }
+
+    /// An upstream failure as the client should see it: the operation fails with a code that
+    /// says "try again later" and a message naming the cause, never a hang.
+    static func result(for error: any Error) -> LDAPResult {
+        guard let error = error as? LDAPClientError else {
+            return LDAPResult(.other, diagnosticMessage: "upstream directory error: \(error)")
+        }
+        switch error.kind {
+        case .busy: return LDAPResult(.busy, diagnosticMessage: "upstream directory busy: \(error.message)")
+        case .timeout: return LDAPResult(.unavailable, diagnosticMessage: "upstream directory timed out: \(error.message)")
+        default: return LDAPResult(.unavailable, diagnosticMessage: "upstream directory unavailable: \(error.message)")
+        }
+    }
+
+    /// Whether an upstream DN lies in a subtree the configuration hides.
+    func isExcluded(_ upstreamDN: DistinguishedName) -> Bool {
+        configuration.excludedSubtrees.contains { upstreamDN.isDescendantOrSelf(of: $0) }
+    }
+
+    /// The filter that selects the people this view shows, before the client's own filter.
+    var visibilityFilter: LDAPFilter {
+        var parts = [configuration.preset.userFilter]
+        if configuration.hideDisabledAccounts, let disabled = configuration.preset.disabledFilter {
+            parts.append(.not(disabled))
+        }
+        return parts.count == 1 ? parts[0] : .and(parts)
+    }
+}

@@ -1,0 +1,121 @@
+import LDAPClient
+import LDAPCore
+import LDAPServer
+
+extension ProxyDirectory {
+    /// Simple binds pass through: the name (DN, login name, UPN or DOMAIN\user) is resolved to
+    /// one upstream person with a service search, and the password is checked by a bind on a
+    /// verification connection. RFC 4513 §5.1: an empty name and password is anonymous; a name
+    /// with an empty password is an unauthenticated bind, which never authenticates anyone.
+    func bind(_ bind: BindRequest, request: LDAPRequest, responder: LDAPResponder) async {
+        request.session.setAuthorization(.anonymous)  // RFC 4511 §4.2.1: a failed bind leaves the session anonymous
+        guard bind.version == 3 else {
+            await finish(responder, .protocolError, "only LDAP version 3 is supported")
+            return
+        }
+        guard case .simple(let password) = bind.authentication else {
+            await finish(responder, .authMethodNotSupported, "only simple binds are supported")
+            return
+        }
+        if bind.name.isEmpty && password.isEmpty {
+            await finish(responder, configuration.allowAnonymous ? .success : .inappropriateAuthentication,
+                         configuration.allowAnonymous ? "" : "anonymous binds are disabled")
+            return
+        }
+        if password.isEmpty {
+            await finish(responder, .unwillingToPerform, "unauthenticated bind (a name without a password) is not allowed")
+            return
+        }
+        let upstreamDN: DistinguishedName
+        do {
+            switch try await resolveLogin(bind.name) {
+            case .found(let dn):
+                upstreamDN = dn
+            case .notFound, .ambiguous:
+                logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "reason": "no single matching user"])
+                await finish(responder, .invalidCredentials, "invalid credentials")
+                return
+            }
+        } catch {
+            await responder.finish(.bindResponse(BindResponse(Self.result(for: error))))
+            return
+        }
+        do {
+            let (response, _) = try await upstream.verifyPassword(name: upstreamDN.description, password: password)
+            var result = response.result
+            if result.resultCode == .success {
+                let virtualDN = suffix.toVirtual(upstreamDN) ?? upstreamDN
+                request.session.setAuthorization(.user(dn: virtualDN.description))
+                result = LDAPResult(.success)
+            } else {
+                result = clientResult(forFailed: result)
+            }
+            logger.info("bind", metadata: ["peer": "\(request.session.peer)", "dn": "\(upstreamDN)", "result": "\(result.resultCode)"])
+            await responder.finish(.bindResponse(BindResponse(result)))
+        } catch {
+            await responder.finish(.bindResponse(BindResponse(Self.result(for: error))))
+        }
+    }
+
+    private func finish(_ responder: LDAPResponder, _ code: LDAPResultCode, _ message: String) async {
+        await responder.finish(.bindResponse(BindResponse(LDAPResult(code, diagnosticMessage: message))))
+    }
+
+    /// The upstream's refusal as the client sees it: no upstream DNs or internals, AD's
+    /// sub-codes spelled out.
+    func clientResult(forFailed upstream: LDAPResult) -> LDAPResult {
+        if configuration.preset.activeDirectoryErrors, let reason = ActiveDirectoryBindError(diagnosticMessage: upstream.diagnosticMessage) {
+            return LDAPResult(.invalidCredentials, diagnosticMessage: reason.message)
+        }
+        switch upstream.resultCode {
+        case .invalidCredentials: return LDAPResult(.invalidCredentials, diagnosticMessage: "invalid credentials")
+        case .strongerAuthRequired, .confidentialityRequired:
+            return LDAPResult(.unavailable, diagnosticMessage: "the upstream directory requires an encrypted connection for binds (configure ldaps:// or start_tls)")
+        default:
+            return LDAPResult(upstream.resultCode, diagnosticMessage: upstream.diagnosticMessage)
+        }
+    }
+
+    enum LoginResolution { case found(DistinguishedName), notFound, ambiguous }
+
+    /// Finds the one person a login name denotes: a DN under the suffix, `user@domain`,
+    /// `DOMAIN\user`, or a bare login name. Never guesses between several matches.
+    func resolveLogin(_ name: String) async throws -> LoginResolution {
+        let preset = configuration.preset
+        let filter: LDAPFilter
+        var base = configuration.upstreamBase
+        var scope = SearchRequest.Scope.wholeSubtree
+        if let dn = try? DistinguishedName(name), !dn.isRoot {
+            guard let upstreamDN = suffix.toUpstream(dn) else { return .notFound }
+            base = upstreamDN
+            scope = .baseObject
+            filter = visibilityFilter
+        } else if name.contains("@"), let attribute = preset.principalNameAttribute {
+            filter = .and([visibilityFilter, .equality(attribute, name)])
+        } else {
+            let login = name.split(separator: "\\", maxSplits: 1).last.map(String.init) ?? name
+            let alternatives = preset.loginAttributes.map { LDAPFilter.equality($0, login) }
+            filter = .and([visibilityFilter, alternatives.count == 1 ? alternatives[0] : .or(alternatives)])
+        }
+        let search = SearchRequest(baseObject: base.description, scope: scope, sizeLimit: 2, filter: filter, attributes: ["1.1"])
+        var found: [DistinguishedName] = []
+        for try await event in upstream.search(search, paging: false) {
+            switch event {
+            case .entry(let entry, _):
+                if let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn) { found.append(dn) }
+            case .reference:
+                continue
+            case .done(let result, _):
+                if result.resultCode == .noSuchObject { return .notFound }
+                if result.resultCode != .success && result.resultCode != .sizeLimitExceeded {
+                    throw LDAPClientError(.protocolError, "login lookup failed: \(result.resultCode) \(result.diagnosticMessage)")
+                }
+            }
+        }
+        switch found.count {
+        case 0: return .notFound
+        case 1: return .found(found[0])
+        default: return .ambiguous
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import LDAPClient
+import LDAPCore
+import LDAPServer
+
+extension ProxyDirectory {
+    func search(_ search: SearchRequest, request: LDAPRequest, responder: LDAPResponder) async {
+        if search.baseObject.isEmpty && search.scope == .baseObject {
+            await rootDSE.answer(search, responder: responder)
+            return
+        }
+        if let base = try? DistinguishedName(search.baseObject), base == RootDSE.subschemaDN {
+            await rootDSE.answerSubschema(search, responder: responder)
+            return
+        }
+        if request.session.authorization == .anonymous && !configuration.allowAnonymous {
+            await responder.finish(.searchResultDone(LDAPResult(.insufficientAccessRights, diagnosticMessage: "anonymous searches are disabled; bind first")))
+            return
+        }
+        guard let base = try? DistinguishedName(search.baseObject) else {
+            await responder.finish(.searchResultDone(LDAPResult(.invalidDNSyntax, diagnosticMessage: "invalid base DN \"\(search.baseObject)\"")))
+            return
+        }
+        guard let upstreamBase = suffix.toUpstream(base), !isExcluded(upstreamBase) else {
+            await responder.finish(.searchResultDone(LDAPResult(.noSuchObject, diagnosticMessage: "no such entry: \(search.baseObject)")))
+            return
+        }
+        let clientPaging = request.controls.first { $0.oid == PagedResultsControl.oid }
+        let selection = mapper.selection(for: search.attributes)
+        var upstreamRequest = search
+        upstreamRequest.baseObject = upstreamBase.description
+        upstreamRequest.attributes = mapper.upstreamAttributes(for: search.attributes)
+        let clientFilter = rewriter.upstream(search.filter)
+        // The suffix entry itself is shown to base searches (browsers read it); below it, only people.
+        upstreamRequest.filter =
+            search.scope == .baseObject && base == configuration.virtualSuffix
+            ? clientFilter : .and([visibilityFilter, clientFilter])
+        let limit = search.sizeLimit > 0 ? min(Int(search.sizeLimit), configuration.maximumResults) : configuration.maximumResults
+        upstreamRequest.sizeLimit = Int32(clamping: limit)
+        var controls: [LDAPControl] = []
+        if configuration.preset.sendDomainScopeControl { controls.append(LDAPControl(DomainScopeControl())) }
+        if let clientPaging { controls.append(clientPaging) }
+
+        var sent = 0
+        do {
+            for try await event in upstream.search(upstreamRequest, controls: controls, paging: clientPaging == nil) {
+                switch event {
+                case .entry(let entry, _):
+                    guard let upstreamDN = try? DistinguishedName(entry.objectName), !isExcluded(upstreamDN) else { continue }
+                    if sent >= limit {
+                        await responder.finish(.searchResultDone(LDAPResult(.sizeLimitExceeded)))
+                        return
+                    }
+                    let attributes = mapper.clientAttributes(
+                        of: try await completeRanges(entry), selection: selection, typesOnly: search.typesOnly,
+                        mapDN: suffix.toVirtual)
+                    let name = suffix.toVirtual(upstreamDN)?.description ?? entry.objectName
+                    await responder.send(.searchResultEntry(SearchResultEntry(objectName: name, attributes: attributes)))
+                    sent += 1
+                case .reference(let reference, _):
+                    if configuration.passReferences { await responder.send(.searchResultReference(reference)) }
+                case .done(var result, let upstreamControls):
+                    result.matchedDN = result.matchedDN.isEmpty ? "" : suffix.toVirtual(result.matchedDN)
+                    if result.resultCode == .referral && !configuration.passReferences {
+                        result = LDAPResult(.noSuchObject, diagnosticMessage: "no such entry: \(search.baseObject)")
+                    }
+                    let pagingControls = clientPaging == nil ? [] : upstreamControls.filter { $0.oid == PagedResultsControl.oid }
+                    await responder.finish(.searchResultDone(result), controls: pagingControls)
+                    return
+                }
+            }
+            await responder.finish(.searchResultDone(LDAPResult(.other, diagnosticMessage: "upstream search ended without a result")))
+        } catch is CancellationError {
+            return
+        } catch {
+            logger.warning("upstream search failed", metadata: ["base": "\(upstreamBase)", "error": "\(error)"])
+            await responder.finish(.searchResultDone(Self.result(for: error)))
+        }
+    }
+
+    /// Follows Active Directory range retrieval (`member;range=0-1499`), fetching the rest of
+    /// each ranged attribute so the client gets it whole under its plain name.
+    func completeRanges(_ entry: SearchResultEntry) async throws -> [PartialAttribute] {
+        guard configuration.preset.followRangeRetrieval,
+            entry.attributes.contains(where: { RangedAttribute($0.type) != nil })
+        else { return entry.attributes }
+        var attributes: [PartialAttribute] = []
+        for attribute in entry.attributes {
+            guard var range = RangedAttribute(attribute.type) else {
+                attributes.append(attribute)
+                continue
+            }
+            var values = attribute.values
+            while let next = range.nextRequest {
+                let request = SearchRequest(
+                    baseObject: entry.objectName, scope: .baseObject, filter: .objectClassPresent, attributes: [next])
+                var continued: RangedAttribute?
+                for try await event in upstream.search(request, paging: false) {
+                    guard case .entry(let part, _) = event else { continue }
+                    for piece in part.attributes {
+                        if let ranged = RangedAttribute(piece.type), ranged.name.lowercased() == range.name.lowercased() {
+                            values += piece.values
+                            continued = ranged
+                        }
+                    }
+                }
+                guard let continued, continued.start > range.start else { break }  // no progress: stop, never loop
+                range = continued
+            }
+            attributes.append(PartialAttribute(type: range.name, values: values))
+        }
+        return attributes
+    }
+}
+
+/// `member;range=0-1499` parsed: the attribute, the first index, and the last (nil for `*`,
+/// the final chunk).
+struct RangedAttribute {
+    let name: String
+    let start: Int
+    let end: Int?
+
+    init?(_ description: String) {
+        let parts = description.split(separator: ";")
+        guard parts.count >= 2, let option = parts.last, option.lowercased().hasPrefix("range=") else { return nil }
+        let bounds = option.dropFirst("range=".count).split(separator: "-", maxSplits: 1)
+        guard bounds.count == 2, let start = Int(bounds[0]) else { return nil }
+        name = parts.dropLast().joined(separator: ";")
+        self.start = start
+        end = bounds[1] == "*" ? nil : Int(bounds[1])
+        if end == nil && bounds[1] != "*" { return nil }
+    }
+
+    /// The attribute description asking for the next chunk, or nil when this was the last.
+    var nextRequest: String? {
+        guard let end else { return nil }
+        return "\(name);range=\(end + 1)-*"
+    }
+}
