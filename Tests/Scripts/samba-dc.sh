@@ -19,6 +19,7 @@
 #   etc/smb.conf           the DC's whole configuration (paths all inside DIR)
 #   tls/ca.pem             the CA to trust (LDAPTLS_CACERT); tls/server.pem, tls/server.key (0600)
 #   accounts.tsv           one line per test account: name, DN, UPN, password, kind
+#   groups.tsv             one line per test group: name, DN, direct member DNs joined by "|"
 #   samba-dc.pid           pid of the running `samba` (it leads its own session/process group)
 #   log/                   Samba's logs and stdout
 #
@@ -27,7 +28,8 @@
 #
 # Knobs (environment): SAMBA_DC_USERS (regular users, default 30), SAMBA_DC_BIG_GROUP (members
 # of "Big Group", default 1600, 0 = no big group), SAMBA_DC_TEMPLATE_ROOT (default /tmp),
-# SAMBA_DC_SERVICES (Samba's "server services", default "ldap"), SAMBA_DC_START_TIMEOUT (s, 60).
+# SAMBA_DC_SERVICES (Samba's "server services", default "ldap"), SAMBA_DC_START_TIMEOUT (s, 60),
+# SAMBA_DC_OWNER_PID (start: stop the DC when this process is gone).
 set -euo pipefail
 
 readonly REALM="EXAMPLE.COM"
@@ -228,6 +230,15 @@ generate_data() {
         for (( i = 1; i <= USERS && i <= 2; i++ )); do echo "member: $(user_dn "$i")"; done
         echo
     } >"$ldif"
+    # groups.tsv: name, DN, direct member DNs joined by "|" (member values never hold "|" here).
+    awk -v RS= -F '\n' '/\nobjectClass: group\n/ {
+            dn = substr($1, 5); members = ""; name = ""
+            for (i = 2; i <= NF; i++) {
+                if ($i ~ /^member: /) members = members (members == "" ? "" : "|") substr($i, 9)
+                if ($i ~ /^sAMAccountName: /) name = substr($i, 17)
+            }
+            print name "\t" dn "\t" members
+        }' "$ldif" >"$dir/groups.tsv"
     # Members of the big group: contacts, which cost no password hashing or RID.
     : >"$dir/bulk.ldif"
     [ "$BIG_GROUP" -gt 0 ] || return 0
@@ -240,6 +251,8 @@ generate_data() {
         for (( i = 1; i <= BIG_GROUP; i++ )); do printf 'member: CN=Contact %04d,OU=Bulk,%s\n' "$i" "$BASE_DN"; done
         echo
     } >"$dir/bulk.ldif"
+    printf 'Big Group\tCN=Big Group,OU=Groups,%s\t%s\n' "$BASE_DN" \
+        "$(grep '^member: ' "$dir/bulk.ldif" | cut -c9- | paste -sd '|')" >>"$dir/groups.tsv"
 }
 
 provision_fresh() {
@@ -304,6 +317,9 @@ cmd_provision() {
     template="$(template_dir)"
     if [ ! -f "$template/.complete" ]; then
         log "no template at $template; provisioning one"
+        # Templates of other script versions, unused for a week.
+        find "$(dirname "$template")" -maxdepth 1 -name 'veneer-samba-template-*' -mtime +7 \
+            -exec rm -rf {} + 2>/dev/null || true
         provision_fresh "$template.tmp.$$"
         touch "$template.tmp.$$/.complete"
         rm -rf "$template"
@@ -318,6 +334,20 @@ cmd_provision() {
     write_smb_conf "$dir"
     t1=$(now_ms)
     log "copied the template $template in $(( t1 - t0 )) ms"
+}
+
+# Runs "$@" in the background in its own session, with no inherited descriptor past stderr:
+# whoever started this script may wait for a descriptor to close (Foundation's Process on Linux
+# waits for a socket it passes to the child), and a daemon holding it would make them wait forever.
+# The new process keeps the subshell's pid ($!), as setsid need not fork there.
+spawn_detached() {
+    (
+        for fd in /proc/self/fd/*; do
+            fd="${fd##*/}"
+            case "$fd" in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+        done
+        exec setsid "$@"
+    ) &
 }
 
 pid_of() { [ -f "$1/samba-dc.pid" ] && cat "$1/samba-dc.pid"; }
@@ -355,7 +385,7 @@ cmd_start() {
     t0=$(now_ms)
     # -F: stay in the foreground so the pid is samba's own; setsid: its own process group, so
     # stop can end the workers too; stdin from /dev/null (-i would exit on EOF, -F does not).
-    setsid "$SAMBA_BIN" -F --debug-stdout -s "$dir/etc/smb.conf" </dev/null >"$dir/log/samba.stdout" 2>&1 &
+    spawn_detached "$SAMBA_BIN" -F --debug-stdout -s "$dir/etc/smb.conf" </dev/null >"$dir/log/samba.stdout" 2>&1
     pid=$!
     echo "$pid" >"$dir/samba-dc.pid"
     deadline=$(( $(date +%s) + ${SAMBA_DC_START_TIMEOUT:-60} ))
@@ -373,6 +403,13 @@ cmd_start() {
         sleep 0.2
     done
     t1=$(now_ms)
+    # A test process that dies without stopping its DC (crash, ^C) must not leave it holding the
+    # fixed ports: a watcher in its own session stops the DC once the owner is gone.
+    if [ -n "${SAMBA_DC_OWNER_PID:-}" ]; then
+        spawn_detached bash -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
+            if kill -0 "$2" 2>/dev/null; then exec "$3" stop "$4"; fi' \
+            samba-dc-watcher "$SAMBA_DC_OWNER_PID" "$pid" "$SCRIPT_PATH" "$dir" </dev/null >/dev/null 2>&1
+    fi
     lock_locked_user "$dir"
     log "started (pid $pid), LDAPS answered after $(( t1 - t0 )) ms"
 }
