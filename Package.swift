@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
@@ -49,10 +50,11 @@ let package = Package(
         .target(
             name: "VeneerCommands",
             dependencies: [
-                "LDAPCore", "LDAPClient", "LDAPServer", "VeneerEngine", nioCore, nioPosix, nioSSL, logging,
+                "LDAPCore", "LDAPClient", "LDAPServer", "VeneerEngine", "CResolv", nioCore, nioPosix, nioSSL, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -64,6 +66,8 @@ let package = Package(
             dependencies: ["LDAPCore", "LDAPNIO", nioCore],
             exclude: ["corpus"]
         ),
+        // The system stub resolver (res_query) for DNS SRV discovery of upstream servers.
+        .systemLibrary(name: "CResolv"),
         // OpenLDAP's libldap/liblber, the reference implementation; used only by tests.
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
         // Real servers for tests: a private slapd, a Samba AD domain controller, process helpers.
@@ -97,6 +101,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "VeneerEngineTests", dependencies: ["VeneerEngine", "LDAPCore", "VeneerTestSupport"]),
+        // Configuration, presets, the serve/cert commands (the built `veneer` binary, real clients).
+        .testTarget(
+            name: "VeneerCommandsTests",
+            dependencies: ["VeneerCommands", "VeneerEngine", "LDAPServer", "LDAPCore", nioCore, nioPosix, logging]
+        ),
         // End to end: the veneer binary's pieces against real slapd/Samba with real clients.
         .testTarget(
             name: "VeneerIntegrationTests",

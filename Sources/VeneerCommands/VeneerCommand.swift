@@ -1,24 +1,31 @@
 import ArgumentParser
 import LDAPCore
 
-/// The `veneer` command. Serving arrives with the listener; today it reports the codec.
-
-public struct VeneerCommand: ParsableCommand {
+/// The `veneer` command: `serve`, `check`, `cert`, `version`.
+public struct VeneerCommand: AsyncParsableCommand {
     public init() {}
     public static let configuration = CommandConfiguration(
         commandName: "veneer",
         abstract: "An LDAP virtual directory for unified-communications deployments.",
         version: LDAPCoreVersion.string,
-        subcommands: [Version.self],
-        defaultSubcommand: Version.self
+        subcommands: [ServeCommand.self, CheckCommand.self, CertCommand.self, VersionCommand.self],
+        defaultSubcommand: VersionCommand.self
     )
+}
 
-    struct Version: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the version and what this build can do.")
-
-        func run() {
-            print("veneer \(LDAPCoreVersion.string)")
-            print("LDAPv3 codec (RFC 4511 PDUs, RFC 4515 filters, RFC 4514 DNs); the listener is not built yet.")
+extension VeneerCommand {
+    /// The executable's entry point. Calling `main()` from a main.swift file resolves to the
+    /// synchronous overload, which refuses asynchronous subcommands; this runs them.
+    public static func runFromCommandLine() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
         }
     }
 }

@@ -1,3 +1,3 @@
 import VeneerCommands
 
-VeneerCommand.main()
+await VeneerCommand.runFromCommandLine()

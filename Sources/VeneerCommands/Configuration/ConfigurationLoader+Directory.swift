@@ -1,0 +1,55 @@
+import LDAPCore
+import Logging
+
+/// `[directory]` (how the proxy presents the upstream) and `[logging]`.
+extension ConfigurationReading {
+    func readDirectory(_ table: TableReader, baseDN: DistinguishedName?) -> VeneerConfiguration.Directory? {
+        let suffix = table.contains("suffix") ? distinguishedName(table, "suffix") : nil
+        var excluded: [DistinguishedName] = []
+        var valid = !(table.contains("suffix") && suffix == nil)
+        if let texts = table.strings("excluded_subtrees") {
+            for (index, text) in texts.enumerated() {
+                let key = "\(table.keyPath("excluded_subtrees"))[\(index)]"
+                do {
+                    let dn = try DistinguishedName(text)
+                    if let baseDN, !dn.isDescendantOrSelf(of: baseDN) {
+                        log.add(key, "\"\(text)\" is not under upstream.base_dn (\(baseDN)); excluded subtrees are upstream DNs")
+                        valid = false
+                    }
+                    excluded.append(dn)
+                } catch {
+                    log.add(key, "\"\(text)\" is not a distinguished name: \(error)")
+                    valid = false
+                }
+            }
+        } else if table.contains("excluded_subtrees") {
+            valid = false
+        }
+        let directory = VeneerConfiguration.Directory(
+            suffix: suffix, excludedSubtrees: excluded,
+            hideDisabledAccounts: table.bool("hide_disabled_accounts") ?? false,
+            passReferences: table.bool("pass_references") ?? false,
+            allowAnonymous: table.bool("allow_anonymous") ?? true)
+        table.finish()
+        return valid ? directory : nil
+    }
+
+    static let logLevels = Logger.Level.allCases.map(\.rawValue)
+
+    func readLogging(_ table: TableReader) -> VeneerConfiguration.LogSettings? {
+        var level = Logger.Level.info
+        var valid = true
+        if let text = table.string("level") {
+            if let parsed = Logger.Level(rawValue: text.lowercased()) {
+                level = parsed
+            } else {
+                table.problem(
+                    "level",
+                    "\"\(text)\" is not one of \(Self.logLevels.joined(separator: ", "))\(KeySuggestion.hint(for: text, among: Self.logLevels))")
+                valid = false
+            }
+        }
+        table.finish()
+        return valid ? VeneerConfiguration.LogSettings(level: level) : nil
+    }
+}

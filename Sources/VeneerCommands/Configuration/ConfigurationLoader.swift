@@ -1,0 +1,128 @@
+import Foundation
+
+/// Reads `veneer.toml` into a validated `VeneerConfiguration`. Every problem is reported at
+/// once, each naming the file and the key; unknown keys are errors with a "did you mean"
+/// suggestion. Relative paths (TLS files, CA file, password file, preset) are resolved
+/// against the configuration file's directory, so the server can be started from anywhere.
+public struct ConfigurationLoader: Sendable {
+    /// Where `bind_password_env` is looked up; injectable for tests.
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public func load(file path: String) throws(ConfigurationError) -> VeneerConfiguration {
+        let text: String
+        do {
+            text = try FileAccess.readText(path)
+        } catch {
+            throw ConfigurationError(file: path, "cannot read the configuration file: \(error)")
+        }
+        return try load(contents: text, file: path)
+    }
+
+    /// `file` names the source in messages and anchors relative paths; it is not read.
+    public func load(contents: String, file: String) throws(ConfigurationError) -> VeneerConfiguration {
+        let log = ProblemLog(file: file)
+        let root = TableReader(path: "", entries: try TOMLNode.parse(contents, file: file), log: log)
+        let reading = ConfigurationReading(file: file, log: log, environment: environment)
+        let configuration = reading.read(root)
+        root.finish()
+        try log.check()
+        guard let configuration else {
+            // Unreachable: every nil on the way logged a problem. Say so rather than crash.
+            throw ConfigurationError(file: file, "the configuration is incomplete")
+        }
+        return configuration
+    }
+}
+
+/// The state of one load: where relative paths point, what was found wrong, what to warn about.
+final class ConfigurationReading {
+    let file: String
+    let log: ProblemLog
+    let environment: [String: String]
+    /// The configuration file's directory as the operator wrote it (for messages) and absolute.
+    let displayDirectory: String
+    let absoluteDirectory: String
+    var warnings: [String] = []
+
+    init(file: String, log: ProblemLog, environment: [String: String]) {
+        self.file = file
+        self.log = log
+        self.environment = environment
+        if let slash = file.lastIndex(of: "/") {
+            displayDirectory = slash == file.startIndex ? "/" : String(file[..<slash])
+        } else {
+            displayDirectory = ""
+        }
+        absoluteDirectory = FileAccess.directory(of: file)
+    }
+
+    static let sections = ["listener", "tls", "limits", "upstream", "directory", "logging"]
+
+    func read(_ root: TableReader) -> VeneerConfiguration? {
+        let tlsTable = root.table("tls")
+        let tls = tlsTable.flatMap(readTLS)
+        let listeners = readListeners(root, tlsConfigured: root.contains("tls"))
+        let limits = readLimits(root.table("limits") ?? empty("limits"))
+        var upstream: VeneerConfiguration.Upstream?
+        if let table = root.table("upstream") {
+            upstream = readUpstream(table)
+        } else if !root.contains("upstream") {
+            log.add(
+                "upstream",
+                "required: the [upstream] section names the directory Veneer fronts (serving a local registry without one is not supported yet)")
+        }
+        let directory = readDirectory(root.table("directory") ?? empty("directory"), baseDN: upstream?.baseDN)
+        let logSettings = readLogging(root.table("logging") ?? empty("logging"))
+        if FileAccess.isReadableByOthers(absolute(file)), let upstream, upstream.bindPassword != .none,
+            root.table("upstream")?.contains("bind_password") == true
+        {
+            warnings.append(
+                "\(file): upstream.bind_password: the file holding the service password is readable by other users; "
+                    + "restrict it (chmod 600) or use bind_password_file / bind_password_env")
+        }
+        guard let listeners, let upstream, let directory, let logSettings, let limits else { return nil }
+        return VeneerConfiguration(
+            sourceFile: file, listeners: listeners, tls: tls, limits: limits, upstream: upstream,
+            directory: directory, log: logSettings, warnings: warnings)
+    }
+
+    func empty(_ path: String) -> TableReader {
+        TableReader(path: path, entries: [:], log: log)
+    }
+
+    // MARK: Paths
+
+    /// An operator-written path, for messages (relative to where they ran the command) and for
+    /// use (absolute).
+    func locate(_ path: String) -> (display: String, absolute: String) {
+        if path.hasPrefix("/") || path.hasPrefix("~/") {
+            let absolute = FileAccess.resolve(path, against: absoluteDirectory)
+            return (absolute, absolute)
+        }
+        let display = displayDirectory.isEmpty ? path : FileAccess.resolve(path, against: displayDirectory)
+        return (display, FileAccess.resolve(path, against: absoluteDirectory))
+    }
+
+    func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileAccess.resolve(path, against: FileAccess.currentDirectory())
+    }
+
+    /// A path key naming a file that must be readable now (TLS files, CA bundle).
+    func readableFile(_ table: TableReader, _ key: String) -> String? {
+        guard let path = table.nonEmptyString(key) else { return nil }
+        let located = locate(path)
+        if let problem = FileAccess.problemReading(located.absolute) {
+            table.problem(key, "cannot read \"\(located.display)\": \(problem)")
+            return nil
+        }
+        return located.absolute
+    }
+
+    func warn(_ key: String, _ message: String) {
+        warnings.append("\(file): \(key): \(message)")
+    }
+}

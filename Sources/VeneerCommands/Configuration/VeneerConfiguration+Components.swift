@@ -1,0 +1,63 @@
+import LDAPCore
+import LDAPServer
+import VeneerEngine
+
+/// Each component's own configuration, from the validated file.
+extension VeneerConfiguration {
+    /// For `LDAPListener`.
+    public var serverConfiguration: LDAPServerConfiguration {
+        LDAPServerConfiguration(
+            listeners: listeners.map { .init(host: $0.address, port: $0.port, security: $0.security) },
+            tls: tls.map { .init(certificateChainFile: $0.certificate, privateKeyFile: $0.privateKey) },
+            limits: LDAPLimits(maximumPDUSize: limits.maximumPDUBytes),
+            maximumOperationsPerConnection: limits.maximumOperationsPerConnection,
+            idleTimeout: limits.idleTimeout,
+            maximumConnections: limits.maximumConnections,
+            shutdownGracePeriod: limits.shutdownGracePeriod)
+    }
+
+    /// For the proxy view (`ProxyDirectory`).
+    public var proxyConfiguration: ProxyConfiguration {
+        ProxyConfiguration(
+            virtualSuffix: directory.suffix ?? upstream.baseDN,
+            upstreamBase: upstream.baseDN,
+            preset: upstream.preset,
+            excludedSubtrees: directory.excludedSubtrees,
+            hideDisabledAccounts: directory.hideDisabledAccounts,
+            passReferences: directory.passReferences,
+            maximumResults: upstream.maximumResults,
+            pageSize: upstream.pageSize,
+            allowAnonymous: directory.allowAnonymous)
+    }
+}
+
+extension VeneerConfiguration.Upstream {
+    /// For the upstream client. With `domain`, asks DNS for the servers (RFC 2782) first, so
+    /// this is where discovery failures surface; with `servers`, it does no I/O.
+    public func settings(resolver: any SRVResolver = SystemSRVResolver()) async throws -> UpstreamSettings {
+        UpstreamSettings(
+            servers: try await servers(resolver: resolver),
+            caFile: caFile, verifyHostname: verifyHostname, insecureSkipVerify: insecureSkipVerify,
+            serviceBindDN: bindDN ?? "", serviceBindPassword: bindPassword.bytes, servicePoolSize: poolSize,
+            verifyPoolSize: verifyPoolSize, connectTimeout: connectTimeout, bindTimeout: bindTimeout,
+            operationTimeout: operationTimeout, maximumConnectionAge: maximumConnectionAge, pageSize: pageSize,
+            maximumResults: maximumResults)
+    }
+
+    /// The servers to use, in order of preference.
+    public func servers(resolver: any SRVResolver = SystemSRVResolver()) async throws -> [UpstreamSettings.Server] {
+        switch endpoints {
+        case .servers(let servers):
+            return servers
+        case .domain(let discovery):
+            let records = try await resolver.lookup(discovery.serviceName)
+            let ldapsPort = discovery.globalCatalog ? 3269 : 636
+            return SRVRecord.preferenceOrder(records).map { record in
+                if discovery.ldaps {
+                    return UpstreamSettings.Server(host: record.target, port: ldapsPort, security: .ldaps)
+                }
+                return UpstreamSettings.Server(host: record.target, port: record.port, security: startTLS ? .startTLS : .plain)
+            }
+        }
+    }
+}

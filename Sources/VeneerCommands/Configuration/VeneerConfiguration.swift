@@ -1,0 +1,105 @@
+import LDAPCore
+import LDAPServer
+import Logging
+import VeneerEngine
+
+/// Everything `conf/veneer.toml` says, validated: plain values, no TOML left in them. Built by
+/// `ConfigurationLoader`; turned into each component's own configuration by the conversions
+/// in `VeneerConfiguration+*.swift`. Relative paths are already resolved against the
+/// configuration file's directory.
+public struct VeneerConfiguration: Sendable {
+    /// The file this was loaded from, as the operator named it.
+    public var sourceFile: String
+    public var listeners: [Listener]
+    public var tls: TLSFiles?
+    public var limits: Limits
+    /// The directory Veneer fronts. Required for now; without it the server will serve its
+    /// own local registry (not built yet).
+    public var upstream: Upstream
+    public var directory: Directory
+    public var log: LogSettings
+    /// Settings that are valid but weaken security, to be logged at startup.
+    public var warnings: [String]
+
+    public struct Listener: Sendable, Hashable {
+        /// IPv4 or IPv6 literal, or a host name.
+        public var address: String
+        /// 0 lets the system choose (tests).
+        public var port: Int
+        public var security: LDAPServerConfiguration.Security
+    }
+
+    /// PEM files for LDAPS and StartTLS; absolute paths.
+    public struct TLSFiles: Sendable, Hashable {
+        public var certificate: String
+        public var privateKey: String
+    }
+
+    public struct Limits: Sendable, Hashable {
+        public var maximumPDUBytes: Int
+        public var maximumOperationsPerConnection: Int
+        public var idleTimeout: Duration
+        public var maximumConnections: Int
+        public var shutdownGracePeriod: Duration
+    }
+
+    public struct Upstream: Sendable {
+        /// The `preset` value as written (a name or a path), for messages.
+        public var presetName: String
+        /// The preset file it resolved to.
+        public var presetFile: String
+        public var preset: DirectoryPreset
+        public var endpoints: Endpoints
+        /// Upgrade `ldap://` connections with StartTLS (RFC 4511 §4.14).
+        public var startTLS: Bool
+        /// CA bundle (PEM) that signs the upstream's certificates; nil = the system's trust store.
+        public var caFile: String?
+        public var verifyHostname: Bool
+        public var insecureSkipVerify: Bool
+        /// The service account: a DN, or a user principal name (`svc@example.com`) or down-level
+        /// name (`EXAMPLE\svc`) for Active Directory. Nil binds anonymously.
+        public var bindDN: String?
+        public var bindPassword: Secret
+        public var baseDN: DistinguishedName
+        public var poolSize: Int
+        public var verifyPoolSize: Int
+        public var connectTimeout: Duration
+        public var bindTimeout: Duration
+        public var operationTimeout: Duration
+        public var maximumConnectionAge: Duration
+        public var pageSize: Int
+        public var maximumResults: Int
+    }
+
+    /// Where the upstream servers are: listed, or discovered in DNS.
+    public enum Endpoints: Sendable, Hashable {
+        case servers([UpstreamSettings.Server])
+        case domain(DomainDiscovery)
+    }
+
+    /// DNS SRV discovery (RFC 2782) of a domain's directory servers.
+    public struct DomainDiscovery: Sendable, Hashable {
+        public var domain: String
+        /// Ask for the Active Directory global catalog (`_gc._tcp`, ports 3268/3269).
+        public var globalCatalog: Bool
+        /// Connect with LDAPS (636, or 3269 for the global catalog) instead of the SRV port.
+        public var ldaps: Bool
+
+        /// The SRV owner name to query.
+        public var serviceName: String { "\(globalCatalog ? "_gc" : "_ldap")._tcp.\(domain)" }
+    }
+
+    /// How the proxy presents the upstream (`[directory]`).
+    public struct Directory: Sendable {
+        /// The suffix clients see; nil = the upstream base DN unchanged.
+        public var suffix: DistinguishedName?
+        public var excludedSubtrees: [DistinguishedName]
+        public var hideDisabledAccounts: Bool
+        public var passReferences: Bool
+        public var allowAnonymous: Bool
+    }
+
+    public struct LogSettings: Sendable, Hashable {
+        public var level: Logger.Level
+    }
+}

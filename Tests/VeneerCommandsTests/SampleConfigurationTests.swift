@@ -1,0 +1,106 @@
+import LDAPCore
+import Testing
+import VeneerEngine
+
+@testable import VeneerCommands
+
+/// The shipped samples load and validate, so they cannot rot.
+@Suite("Shipped configuration and presets")
+struct SampleConfigurationTests {
+    @Test("conf/veneer.toml loads, validates and converts")
+    func sample() async throws {
+        let file = packageRoot.appendingPathComponent("conf/veneer.toml").path
+        let configuration = try ConfigurationLoader(environment: ["VENEER_BIND_PASSWORD": "sample-password"]).load(file: file)
+        #expect(configuration.listeners == [.init(address: "127.0.0.1", port: 3389, security: .plain)])
+        #expect(configuration.tls == nil)
+        #expect(configuration.upstream.preset.name == "Active Directory")
+        #expect(configuration.upstream.presetFile == shippedPreset("active-directory"))
+        #expect(configuration.upstream.baseDN == (try DistinguishedName("dc=example,dc=com")))
+        #expect(configuration.upstream.bindPassword == Secret("sample-password"))
+        #expect(configuration.log.level == .info)
+        #expect(configuration.warnings.isEmpty, "\(configuration.warnings)")
+
+        let server = configuration.serverConfiguration
+        #expect(server.listeners == [.init(host: "127.0.0.1", port: 3389, security: .plain)])
+        #expect(server.limits.maximumPDUSize == 2 * 1024 * 1024)
+        #expect(server.maximumOperationsPerConnection == 64)
+        #expect(server.idleTimeout == .seconds(900))
+        #expect(server.maximumConnections == 20_000)
+        #expect(server.shutdownGracePeriod == .seconds(5))
+
+        let proxy = configuration.proxyConfiguration
+        #expect(proxy.virtualSuffix == proxy.upstreamBase)
+        #expect(proxy.maximumResults == 5000)
+        #expect(proxy.pageSize == 1000)
+        #expect(proxy.allowAnonymous)
+        #expect(!proxy.hideDisabledAccounts)
+
+        let upstream = try await configuration.upstream.settings()
+        #expect(
+            upstream.servers == [
+                .init(host: "dc1.example.com", port: 636, security: .ldaps),
+                .init(host: "dc2.example.com", port: 389, security: .startTLS),
+            ])
+        #expect(upstream.serviceBindDN == "veneer@example.com")
+        #expect(upstream.serviceBindPassword == Array("sample-password".utf8))
+        #expect(upstream.verifyHostname && !upstream.insecureSkipVerify && upstream.caFile == nil)
+        #expect(upstream.servicePoolSize == 8 && upstream.verifyPoolSize == 4)
+        #expect(upstream.connectTimeout == .seconds(5) && upstream.bindTimeout == .seconds(10))
+        #expect(upstream.operationTimeout == .seconds(30) && upstream.maximumConnectionAge == .seconds(600))
+        #expect(upstream.pageSize == 1000 && upstream.maximumResults == 5000)
+    }
+
+    @Test("every shipped preset loads", arguments: PresetLoader.shippedNames)
+    func preset(_ name: String) throws {
+        let preset = try PresetLoader.load(file: shippedPreset(name))
+        #expect(!preset.loginAttributes.isEmpty)
+        #expect(preset.dnAttributes.contains("member") && preset.dnAttributes.contains("managedBy"))
+        let names = Set(preset.attributes.map(\.name))
+        let required = [
+            "uid", "cn", "displayName", "givenName", "sn", "mail", "telephoneNumber", "mobile", "title", "department",
+            "company", "manager", "memberOf", "entryUUID", "objectClass", "description", "l", "st", "postalCode",
+            "street", "o", "ou", "homePhone", "facsimileTelephoneNumber", "pager", "jpegPhoto",
+        ]
+        for attribute in required { #expect(names.contains(attribute), "\(name) lacks \(attribute)") }
+        #expect(preset.activeDirectoryErrors == (name == "active-directory"))
+        #expect(preset.sendDomainScopeControl == (name == "active-directory"))
+        #expect(preset.followRangeRetrieval == (name == "active-directory"))
+    }
+
+    @Test("the Active Directory preset maps as documented")
+    func activeDirectory() throws {
+        let preset = try PresetLoader.load(file: shippedPreset("active-directory"))
+        func sources(_ name: String) -> [String]? { preset.attributes.first { $0.name == name }?.sources }
+        #expect(preset.idAttribute == "objectGUID" && preset.idSyntax == .microsoftGUID)
+        #expect(preset.userFilter == (try LDAPFilter("(&(objectCategory=person)(objectClass=user))")))
+        #expect(preset.disabledFilter == (try LDAPFilter("(userAccountControl:1.2.840.113556.1.4.803:=2)")))
+        #expect(preset.loginAttributes == ["sAMAccountName"])
+        #expect(preset.principalNameAttribute == "userPrincipalName")
+        #expect(sources("uid") == ["sAMAccountName"])
+        #expect(sources("mail") == ["mail", "userPrincipalName"])
+        #expect(sources("mobile") == ["mobile", "otherMobile"])
+        #expect(sources("telephoneNumber") == ["telephoneNumber", "otherTelephone"])
+        #expect(sources("ipPhone") == ["ipPhone", "otherIpPhone"])
+        #expect(sources("o") == ["company"])
+        #expect(sources("entryUUID") == ["objectGUID"])
+        #expect(sources("jpegPhoto")?.first == "thumbnailPhoto")
+    }
+
+    @Test("ids and filters of the other presets")
+    func others() throws {
+        let expected: [(String, String, String, String?)] = [
+            ("openldap", "entryUUID", "(objectClass=inetOrgPerson)", "(pwdAccountLockedTime=*)"),
+            ("389ds", "nsUniqueId", "(objectClass=inetOrgPerson)", "(nsAccountLock=TRUE)"),
+            ("freeipa", "ipaUniqueID", "(&(objectClass=person)(objectClass=posixAccount))", "(nsAccountLock=TRUE)"),
+            ("custom", "entryUUID", "(objectClass=inetOrgPerson)", "(pwdAccountLockedTime=*)"),
+        ]
+        for (name, id, userFilter, disabledFilter) in expected {
+            let preset = try PresetLoader.load(file: shippedPreset(name))
+            #expect(preset.idAttribute == id && preset.idSyntax == .uuidString, "\(name)")
+            #expect(preset.userFilter == (try LDAPFilter(userFilter)), "\(name)")
+            #expect(preset.disabledFilter == (try disabledFilter.map { try LDAPFilter($0) }), "\(name)")
+            #expect(preset.loginAttributes == ["uid"] && preset.principalNameAttribute == "mail", "\(name)")
+            #expect(preset.attributes.first { $0.name == "entryUUID" }?.sources == [id], "\(name)")
+        }
+    }
+}

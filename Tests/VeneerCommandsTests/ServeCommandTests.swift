@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// `veneer serve` as an operator runs it: the built binary, a real client, a real signal.
+@Suite("veneer serve, end to end", .serialized)
+struct ServeCommandTests {
+    func writeConfiguration(in directory: TemporaryDirectory, grace: Double = 2) throws -> String {
+        try directory.write(
+            "veneer.toml",
+            """
+            [[listener]]
+            address = "127.0.0.1"
+            port = 0
+
+            [limits]
+            shutdown_grace_seconds = \(grace)
+
+            [upstream]
+            preset = "\(shippedPreset("openldap"))"
+            servers = ["ldap://127.0.0.1:9"]
+            start_tls = false
+            base_dn = "dc=example,dc=com"
+
+            [logging]
+            level = "debug"
+            """)
+    }
+
+    @Test("serves, answers unavailable through the placeholder, stops cleanly on SIGTERM")
+    func serve() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = try writeConfiguration(in: directory)
+        let log = directory.file("serve.log")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try veneerBinary())
+        process.arguments = ["serve", "--config", configuration]
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        let port = try await waitForPort(in: log, process: process)
+        let whoami = try runTool("/usr/bin/ldapwhoami", ["-x", "-H", "ldap://127.0.0.1:\(port)"])
+        #expect(whoami.status == 52, "\(whoami.output)")
+        #expect(whoami.output.contains("upstream proxy not wired yet"), "\(whoami.output)")
+
+        let stoppedAt = ContinuousClock.now
+        process.terminate()  // SIGTERM
+        while process.isRunning, ContinuousClock.now - stoppedAt < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(!process.isRunning, "still running after SIGTERM:\n\(output)")
+        #expect(ContinuousClock.now - stoppedAt < .seconds(4), "took longer than the grace period")
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("SIGTERM received; shutting down"), "\(output)")
+        #expect(output.contains("stopped"), "\(output)")
+        // The plain upstream is called out at startup.
+        #expect(output.contains("cross the network in clear"), "\(output)")
+    }
+
+    @Test("an invalid configuration exits 78 naming the key")
+    func invalid() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = try writeConfiguration(in: directory)
+        let text = try String(contentsOfFile: configuration, encoding: .utf8)
+        try text.replacingOccurrences(of: "port = 0", with: "prot = 0").write(toFile: configuration, atomically: true, encoding: .utf8)
+        let result = try runTool(try veneerBinary(), ["serve", "--config", configuration])
+        #expect(result.status == 78)
+        #expect(result.output.contains("\(configuration): listener[0].prot: unknown key; did you mean \"port\"?"), "\(result.output)")
+        #expect(result.output.contains("\(configuration): listener[0].port: required"), "\(result.output)")
+    }
+
+    @Test("check validates and says which steps are not implemented yet")
+    func check() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = try writeConfiguration(in: directory)
+        let result = try runTool(try veneerBinary(), ["check", "--config", configuration])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("ok       configuration \(configuration) is valid"), "\(result.output)")
+        #expect(result.output.contains("ok       DNS 127.0.0.1: 127.0.0.1"), "\(result.output)")
+        #expect(result.output.contains("service bind anonymously — not implemented yet"), "\(result.output)")
+    }
+
+    /// Waits for the "veneer is serving" line and returns the port the system chose.
+    func waitForPort(in log: String, process: Process) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.contains("veneer is serving") }),
+                let match = line.firstMatch(of: /ldap:\/\/127\.0\.0\.1:(\d+)/), let port = Int(match.1)
+            {
+                return port
+            }
+            guard process.isRunning else { throw TestFailure("veneer serve exited early:\n\(text)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("veneer serve did not report its listener")
+    }
+}
