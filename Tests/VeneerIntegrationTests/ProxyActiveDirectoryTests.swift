@@ -1,0 +1,133 @@
+import Foundation
+import LDAPClient
+import LDAPCore
+import LDAPServer
+import Logging
+import NIOPosix
+import Testing
+import VeneerCommands
+import VeneerEngine
+import VeneerTestSupport
+
+/// Veneer with the Active Directory preset in front of a real Samba AD domain controller
+/// (LDAPS upstream with the domain's CA), driven by OpenLDAP's client tools.
+@Suite("Proxy to Active Directory (Samba)", .serialized)
+struct ProxyActiveDirectoryTests {
+    static let virtualSuffix = "dc=corp,dc=test"
+
+    struct Running {
+        let dc: SambaFixture
+        let upstream: LDAPUpstream
+        let listener: LDAPListener
+        let url: String
+
+        func stop() async {
+            await listener.shutdown()
+            await upstream.shutdown()
+        }
+
+        func virtual(_ dn: String) -> String {
+            (try? DistinguishedName(dn)).flatMap {
+                $0.replacingSuffix(try! DistinguishedName(dc.baseDN), with: try! DistinguishedName(ProxyActiveDirectoryTests.virtualSuffix))  // fixture constants
+            }?.description ?? dn
+        }
+    }
+
+    static func start(configure: (inout ProxyConfiguration) -> Void = { _ in }) async throws -> Running {
+        let dc = try await SambaFixture.shared()
+        var logger = Logger(label: "veneer.test.ad")
+        logger.logLevel = .error
+        var client = LDAPClientConfiguration(
+            servers: [LDAPServerAddress(host: "127.0.0.1", port: dc.ldapsPort, security: .ldaps)],
+            tls: LDAPClientTLS(caFile: dc.caFile), serviceBindDN: dc.adminUPN, serviceBindPassword: Array(dc.adminPassword.utf8))
+        client.servicePoolSize = 2
+        client.verifyPoolSize = 2
+        client.pageSize = 25
+        let upstream = LDAPUpstream(configuration: client, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        var proxy = ProxyConfiguration(
+            virtualSuffix: try DistinguishedName(virtualSuffix), upstreamBase: try DistinguishedName(dc.baseDN),
+            preset: try PresetLoader.load(file: VeneerHarness.presetsDirectory + "/active-directory.toml"),
+            excludedSubtrees: [try DistinguishedName(dc.excludedOU)], pageSize: 25)
+        configure(&proxy)
+        let directory = ProxyDirectory(
+            configuration: proxy, upstream: upstream,
+            rootDSE: RootDSE(namingContexts: [virtualSuffix], startTLSAvailable: false, vendorVersion: "test", schema: SubschemaDefinitions()),
+            logger: logger)
+        let listener = try LDAPListener(
+            configuration: LDAPServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, security: .plain)], shutdownGracePeriod: .milliseconds(200)),
+            handler: directory, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let port = try await listener.start()[0].port
+        return Running(dc: dc, upstream: upstream, listener: listener, url: "ldap://127.0.0.1:\(port)")
+    }
+
+    @Test("a user found by uid carries mapped, merged and converted attributes")
+    func userAttributes() async throws {
+        let veneer = try await Self.start()
+        defer { Task { await veneer.stop() } }
+        let name = veneer.dc.userName(3)
+        let result = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, "(uid=\(name))", "uid", "mail", "mobile", "entryUUID", "memberOf", "o", "ipPhone"])
+        #expect(result.status == 0, "\(result.output)")
+        let entries = parseLDIF(result.output)
+        #expect(entries.count == 1)
+        let (dn, attributes) = try #require(entries.first)
+        #expect(dn.lowercased().hasSuffix(Self.virtualSuffix))
+        #expect(attributes["uid"] == [name])
+        #expect(attributes["mobile"]?.count == 3)  // mobile + two otherMobile values
+        #expect(attributes["memberof"]?.allSatisfy { $0.lowercased().hasSuffix(Self.virtualSuffix) } == true)
+        let uuid = try #require(attributes["entryuuid"]?.first)
+        #expect(uuid.count == 36 && MicrosoftGUID.octets(fromString: uuid) != nil)
+        // The UUID finds the same entry again (a binary objectGUID filter upstream).
+        let again = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, "(entryUUID=\(uuid))", "uid"])
+        #expect(parseLDIF(again.output)[dn]?["uid"] == [name])
+    }
+
+    @Test("only people: computers, excluded OUs and groups stay hidden; no continuation references")
+    func scope() async throws {
+        let veneer = try await Self.start()
+        defer { Task { await veneer.stop() } }
+        let result = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, "(objectClass=*)", "1.1"])
+        #expect(result.status == 0, "\(result.output)")
+        let dns = Set(parseLDIF(result.output).keys.map { $0.lowercased() })
+        #expect(dns.contains(veneer.virtual(try veneer.dc.userDN(veneer.dc.userName(1))).lowercased()))
+        #expect(!dns.contains(veneer.virtual(veneer.dc.computer.dn).lowercased()))
+        #expect(!dns.contains(veneer.virtual(veneer.dc.excludedUser.dn).lowercased()))
+        #expect(!dns.contains { $0.contains("ou=groups") })
+        #expect(!result.output.contains("ref:"))
+        #expect(dns.count >= veneer.dc.users.count)
+    }
+
+    @Test("binds by UPN, DN, DOMAIN\\user and uid; AD's refusals are spelled out")
+    func binds() async throws {
+        let veneer = try await Self.start()
+        defer { Task { await veneer.stop() } }
+        let user = try veneer.dc.account(veneer.dc.userName(2))
+        for name in [user.upn, veneer.virtual(user.dn), user.downLevelLogonName, user.name] {
+            let result = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", name, "-w", user.password])
+            #expect(result.status == 0, "\(name): \(result.output)")
+            #expect(result.output.lowercased().contains("dn:" + veneer.virtual(user.dn).lowercased()), "\(name): \(result.output)")
+        }
+        let refusals: [(SambaFixture.Account, String)] = [
+            (veneer.dc.disabledUser, "account disabled"), (veneer.dc.expiredUser, "account expired"),
+            (veneer.dc.mustChangeUser, "must be changed"), (veneer.dc.lockedUser, "locked out"),
+        ]
+        for (account, message) in refusals {
+            let result = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", account.upn, "-w", account.password])
+            #expect(result.status == 49, "\(account): \(result.output)")
+            #expect(result.output.contains(message), "\(account): \(result.output)")
+        }
+        let excluded = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.dc.excludedUser.upn, "-w", veneer.dc.excludedUser.password])
+        #expect(excluded.status == 49)
+    }
+
+    @Test("paged and transparent paging return every user")
+    func paging() async throws {
+        let veneer = try await Self.start()
+        defer { Task { await veneer.stop() } }
+        let filter = "(uid=user*)"
+        let unpaged = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, filter, "uid"])
+        let paged = try ldapTool("ldapsearch", ["-x", "-LLL", "-E", "pr=7/noprompt", "-H", veneer.url, "-b", Self.virtualSuffix, filter, "uid"])
+        #expect(unpaged.status == 0 && paged.status == 0, "\(unpaged.output)\n\(paged.output)")
+        #expect(parseLDIF(unpaged.output).count == veneer.dc.users.count)
+        #expect(parseLDIF(paged.output).count == veneer.dc.users.count)
+    }
+}

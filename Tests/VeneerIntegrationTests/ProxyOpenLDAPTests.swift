@@ -1,0 +1,157 @@
+import Foundation
+import LDAPCore
+import Testing
+import VeneerCommands
+import VeneerTestSupport
+
+/// Veneer in front of a real slapd, driven by ldapsearch/ldapwhoami/ldapcompare/ldapmodify.
+@Suite("Proxy to OpenLDAP", .serialized)
+struct ProxyOpenLDAPTests {
+    /// What slapd answers directly (as the service account) to the same filter restricted to
+    /// people (the preset's user filter), with its suffix renamed, must be what Veneer answers.
+    @Test("searches through Veneer equal searches of the upstream", arguments: [
+        "(uid=user0001)",
+        "(cn=*User 001*)",
+        "(|(uid=user0002)(uid=user0003))",
+        "(mail=*)",
+        "(&(objectClass=inetOrgPerson)(telephoneNumber=*555*))",
+        "(!(uid=user0000))",
+        "(cn=\\2a)",
+        "(uidNumber>=10020)",
+        "(telephoneNumber=+1555*)",
+    ])
+    func equivalence(filter: String) async throws {
+        let veneer = try await VeneerHarness.start()
+        defer { Task { await veneer.stop() } }
+        let attributes = ["uid", "cn", "sn", "mail", "telephoneNumber", "mobile", "givenName"]
+        let through = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, filter] + attributes)
+        let preset = try PresetLoader.load(file: VeneerHarness.presetsDirectory + "/openldap.toml")
+        let direct = try ldapTool(
+            "ldapsearch", ["-x", "-LLL", "-H", veneer.slapd.url, "-D", veneer.slapd.serviceDN, "-w", veneer.slapd.servicePassword,
+                           "-b", veneer.slapd.baseDN, "(&\(preset.userFilter)\(filter))"] + attributes)
+        #expect(through.status == 0, "\(through.output)")
+        #expect(direct.status == 0, "\(direct.output)")
+        let expected = Dictionary(uniqueKeysWithValues: parseLDIF(direct.output).map { dn, attributes in
+            (dn.replacingOccurrences(of: veneer.slapd.baseDN, with: VeneerHarness.virtualSuffix), attributes)
+        })
+        let actual = parseLDIF(through.output)
+        #expect(actual == expected, "through Veneer: \(actual.keys.sorted()) directly: \(expected.keys.sorted())")
+        // Every filter but the literal-asterisk one selects someone, so the comparison is not vacuous.
+        #expect(filter == "(cn=\\2a)" || !expected.isEmpty)
+    }
+
+    @Test("transparent paging returns every user although slapd caps unpaged results; -z and -E pr work")
+    func paging() async throws {
+        var options = SlapdFixture.Options()
+        options.sizeLimit = 10
+        let veneer = try await VeneerHarness.start(slapd: options)
+        defer { Task { await veneer.stop() } }
+        // Directly, the service account hits slapd's cap of 10.
+        let direct = try ldapTool(
+            "ldapsearch", ["-x", "-LLL", "-H", veneer.slapd.url, "-D", veneer.slapd.serviceDN, "-w", veneer.slapd.servicePassword,
+                           "-b", veneer.slapd.baseDN, "(objectClass=inetOrgPerson)", "1.1"])
+        #expect(direct.status == 4, "\(direct.output)")
+        let all = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=*)", "uid"])
+        #expect(all.status == 0, "\(all.output)")
+        #expect(parseLDIF(all.output).count == 50)
+        let limited = try ldapTool("ldapsearch", ["-x", "-LLL", "-z", "5", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=*)", "uid"])
+        #expect(limited.status == 4, "\(limited.output)")
+        #expect(parseLDIF(limited.output).count == 5)
+        let paged = try ldapTool("ldapsearch", ["-x", "-LLL", "-E", "pr=7/noprompt", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=*)", "uid"])
+        #expect(paged.status == 0, "\(paged.output)")
+        #expect(parseLDIF(paged.output).count == 50)
+    }
+
+    @Test("binds: by DN, by uid; wrong password; name without password; anonymous")
+    func binds() async throws {
+        let veneer = try await VeneerHarness.start()
+        defer { Task { await veneer.stop() } }
+        let byDN = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(3), "-w", veneer.slapd.userPassword(3)])
+        #expect(byDN.status == 0, "\(byDN.output)")
+        #expect(byDN.output.contains("dn:" + veneer.virtualUserDN(3)))
+        let byUID = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", "user0004", "-w", veneer.slapd.userPassword(4)])
+        #expect(byUID.status == 0, "\(byUID.output)")
+        #expect(byUID.output.contains("dn:" + veneer.virtualUserDN(4)))
+        let wrong = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", "user0004", "-w", "wrong"])
+        #expect(wrong.status == 49)
+        let unknown = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", "nobody", "-w", "wrong"])
+        #expect(unknown.status == 49)
+        #expect(unknown.output.contains("invalid credentials") && wrong.output.contains("invalid credentials"))
+        let unauthenticated = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(3), "-w", ""])
+        #expect(unauthenticated.status == 53, "\(unauthenticated.output)")
+        let anonymous = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url])
+        #expect(anonymous.status == 0)
+        #expect(anonymous.output.contains("anonymous"))
+    }
+
+    @Test("compare is answered on the mapped entry")
+    func compare() async throws {
+        let veneer = try await VeneerHarness.start()
+        defer { Task { await veneer.stop() } }
+        let uid = try #require(veneer.slapd.userAttributes(5)["uid"]?.first)
+        let yes = try ldapTool("ldapcompare", ["-x", "-H", veneer.url, veneer.virtualUserDN(5), "uid:" + uid.uppercased()])
+        #expect(yes.status == 6, "\(yes.output)")
+        let no = try ldapTool("ldapcompare", ["-x", "-H", veneer.url, veneer.virtualUserDN(5), "uid:someone-else"])
+        #expect(no.status == 5, "\(no.output)")
+        let missing = try ldapTool("ldapcompare", ["-x", "-H", veneer.url, "uid=ghost,ou=people," + VeneerHarness.virtualSuffix, "uid:x"])
+        #expect(missing.status == 32, "\(missing.output)")
+    }
+
+    @Test("writes to upstream data are refused as read-only")
+    func writesRefused() async throws {
+        let veneer = try await VeneerHarness.start()
+        defer { Task { await veneer.stop() } }
+        let ldif = "dn: \(veneer.virtualUserDN(1))\nchangetype: modify\nreplace: cn\ncn: Changed\n"
+        let path = NSTemporaryDirectory() + "veneer-modify-\(UUID().uuidString).ldif"
+        try ldif.write(toFile: path, atomically: true, encoding: .utf8)
+        let modify = try ldapTool("ldapmodify", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(1), "-w", veneer.slapd.userPassword(1), "-f", path])
+        #expect(modify.status == 53, "\(modify.output)")
+        #expect(modify.output.contains("read-only"))
+        let delete = try ldapTool("ldapdelete", ["-x", "-H", veneer.url, veneer.virtualUserDN(1)])
+        #expect(delete.status == 53)
+        // The upstream is unchanged.
+        let direct = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.slapd.url, "-D", veneer.slapd.serviceDN, "-w", veneer.slapd.servicePassword, "-b", veneer.slapd.userDN(1), "-s", "base", "cn"])
+        #expect(!direct.output.contains("Changed"))
+    }
+
+    @Test("root DSE and cn=Subschema describe Veneer")
+    func rootDSE() async throws {
+        let veneer = try await VeneerHarness.start()
+        defer { Task { await veneer.stop() } }
+        let root = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-s", "base", "-b", "", "+"])
+        #expect(root.status == 0, "\(root.output)")
+        let attributes = try #require(parseLDIF(root.output)[""])
+        #expect(attributes["namingcontexts"] == [VeneerHarness.virtualSuffix])
+        #expect(attributes["supportedldapversion"] == ["3"])
+        #expect(attributes["supportedextension"]?.contains("1.3.6.1.4.1.4203.1.11.3") == true)
+        #expect(attributes["subschemasubentry"] == ["cn=Subschema"])
+        #expect(attributes["vendorname"] == ["Veneer"])
+        let schema = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-s", "base", "-b", "cn=Subschema", "(objectClass=subschema)", "attributeTypes", "objectClasses"])
+        #expect(schema.status == 0, "\(schema.output)")
+        let subschema = try #require(parseLDIF(schema.output)["cn=Subschema"])
+        #expect(subschema["attributetypes"]?.contains { $0.contains("NAME ( 'uid' 'userid' )") } == true)
+        #expect(subschema["objectclasses"]?.contains { $0.contains("'inetOrgPerson'") } == true)
+    }
+
+    @Test("a dead upstream gives 'unavailable' quickly, and Veneer recovers when it returns")
+    func upstreamFailure() async throws {
+        let veneer = try await VeneerHarness.start()
+        defer { Task { await veneer.stop() } }
+        let before = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uid"])
+        #expect(before.status == 0)
+        veneer.slapd.kill()
+        let start = ContinuousClock.now
+        let during = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uid"])
+        #expect(during.status == 52, "\(during.output)")
+        #expect(during.output.contains("upstream directory"))
+        #expect(ContinuousClock.now - start < .seconds(15))
+        try await veneer.slapd.restart()
+        var recovered = false
+        for _ in 0..<20 where !recovered {
+            let after = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uid"])
+            recovered = after.status == 0 && after.output.contains("uid: user0001")
+            if !recovered { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(recovered)
+    }
+}
