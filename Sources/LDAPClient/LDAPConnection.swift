@@ -56,7 +56,14 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(connectTimeout))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
+
+        // The initializer hands out the handler itself: looking it up in the pipeline later
+        // fails if a TLS error has already closed the channel and emptied the pipeline.
+        let channel: any Channel
+        let handler: NIOLoopBound<LDAPChannelHandler>
+        let handshake: EventLoopFuture<Void>?
+        do {
+            (channel, handler, handshake) = try await bootstrap.connect(host: server.host, port: server.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     var handshake: EventLoopPromise<Void>? = nil
                     if server.security == .ldaps, let tlsContext {
@@ -64,30 +71,18 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
                         try channel.pipeline.syncOperations.addHandler(
                             try NIOSSLClientHandler(context: tlsContext, serverHostname: hostname))
                     }
-                    try channel.pipeline.syncOperations.addHandler(
-                        LDAPChannelHandler(
-                            server: server, limits: limits, messageIDs: messageIDs, logger: logger, tlsHandshake: handshake))
+                    let handler = LDAPChannelHandler(
+                        server: server, limits: limits, messageIDs: messageIDs, logger: logger, tlsHandshake: handshake)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return (channel, NIOLoopBound(handler, eventLoop: channel.eventLoop), handshake?.futureResult)
                 }
             }
-
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(host: server.host, port: server.port).get()
         } catch ChannelError.connectTimeout {
             throw LDAPClientError(.timeout, "connecting to \(server) timed out after \(connectTimeout)")
         } catch {
             throw LDAPClientError(.unavailable, "cannot connect to \(server): \(error)")
         }
 
-        return try await finishConnecting(
-            channel: channel, server: server, deadline: deadline, connectTimeout: connectTimeout,
-            tlsContext: tlsContext, hostname: hostname, messageIDs: messageIDs, logger: logger)
-    }
-
-    private static func finishConnecting(
-        channel: any Channel, server: LDAPServerAddress, deadline: NIODeadline, connectTimeout: Duration,
-        tlsContext: NIOSSLContext?, hostname: String?, messageIDs: MessageIDAllocator, logger: Logger
-    ) async throws -> LDAPConnection {
         // Closing the channel at the deadline fails whatever TLS step is still waiting.
         let timer = DeadlineFlag()
         let killer = channel.eventLoop.scheduleTask(deadline: deadline) {
@@ -95,13 +90,9 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
             channel.close(promise: nil)
         }
         defer { killer.cancel() }
+        let connection = LDAPConnection(
+            server: server, channel: channel, handler: handler, messageIDs: messageIDs, logger: logger)
         do {
-            let (handler, handshake) = try await channel.eventLoop.submit {
-                let handler = try channel.pipeline.syncOperations.handler(type: LDAPChannelHandler.self)
-                return (NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.tlsHandshakeFuture)
-            }.get()
-            let connection = LDAPConnection(
-                server: server, channel: channel, handler: handler, messageIDs: messageIDs, logger: logger)
             switch server.security {
             case .plain:
                 break
