@@ -61,8 +61,23 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        fail(LDAPClientError(.connectionClosed, "\(server) closed the connection"))
+        fail(LDAPClientError(.connectionClosed, "\(server) closed the connection\(stateDescription)"))
         context.fireChannelInactive()
+    }
+
+    /// What was going on, for the message of an unexpected close.
+    private var stateDescription: String {
+        var parts: [String] = []
+        if startTLSRequest != nil {
+            parts.append("while waiting for the StartTLS response")
+        } else if tlsPromise != nil {
+            parts.append("during the TLS handshake")
+        }
+        if !pending.isEmpty {
+            let names = Set(pending.values.map(\.name)).sorted().joined(separator: ", ")
+            parts.append("with \(pending.count) operation(s) pending (\(names))")
+        }
+        return parts.isEmpty ? "" : " " + parts.joined(separator: " ")
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
