@@ -51,3 +51,27 @@ public struct LDAPClientConfiguration: Sendable {
         self.serviceBindPassword = serviceBindPassword
     }
 }
+
+/// The service password never appears in `print`, string interpolation, dumps or debuggers.
+extension LDAPClientConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        let account = serviceBindDN.map { "\"\($0)\" (password \(serviceBindPassword == nil ? "none" : "<redacted>"))" } ?? "anonymous"
+        return "LDAPClientConfiguration(servers: \(servers.map(\.description)), service account: \(account), "
+            + "pools: \(servicePoolSize) service + \(verifyPoolSize) verification, pageSize: \(pageSize), "
+            + "maximumResults: \(maximumResults))"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "servers": servers, "tls": tls, "serviceBindDN": serviceBindDN as Any,
+                "serviceBindPassword": serviceBindPassword == nil ? "none" : "<redacted>",
+                "servicePoolSize": servicePoolSize, "verifyPoolSize": verifyPoolSize,
+                "connectTimeout": connectTimeout, "bindTimeout": bindTimeout, "operationTimeout": operationTimeout,
+                "maximumConnectionAge": maximumConnectionAge, "pageSize": pageSize, "maximumResults": maximumResults,
+            ], displayStyle: .struct)
+    }
+}
