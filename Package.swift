@@ -88,7 +88,9 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "LDAPClientTests", dependencies: ["LDAPClient", "LDAPCore", "VeneerTestSupport", nioCore, nioPosix]),
+        .testTarget(
+            name: "LDAPClientTests", dependencies: ["LDAPClient", "LDAPCore", "LDAPNIO", "VeneerTestSupport", nioCore, nioPosix]
+        ),
         .testTarget(
             name: "LDAPServerTests",
             dependencies: [
