@@ -23,8 +23,12 @@ public struct LDAPClientConfiguration: Sendable {
 
     public var connectTimeout: Duration = .seconds(5)
     public var bindTimeout: Duration = .seconds(5)
-    /// How long an operation may wait for the upstream without hearing from it. For a search
-    /// this is per response, not for the whole result set, so a long result streams fine.
+    /// How long an operation may wait while its connection hears nothing from the upstream
+    /// (a dead or hung server). It is not a limit on the whole operation: a long search result
+    /// streams fine, and a search's own `timeLimit` bounds the server's work. It also cuts off
+    /// a search whose consumer has not read anything for this long, because that consumer
+    /// holds up every operation sharing the connection. A refreshAndPersist sync search, which
+    /// is silent by design, therefore needs its own connection settings, not this pool.
     public var operationTimeout: Duration = .seconds(30)
     /// Connections are replaced after this age: Active Directory drops connections idle for
     /// 900 s (MaxConnIdleTime), and a connection it dropped silently would fail the next

@@ -18,16 +18,19 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
     private let channel: any Channel
     private let handler: NIOLoopBound<LDAPChannelHandler>
     private let messageIDs: MessageIDAllocator
+    private let backPressure: BackPressureFlag
     private let logger: Logger
 
     var eventLoop: any EventLoop { channel.eventLoop }
     var isActive: Bool { channel.isActive }
+    /// Reads are held for a slow consumer: new work here would wait behind it.
+    var isHoldingReads: Bool { backPressure.isSet }
     var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
     var description: String { "connection #\(id) to \(server)" }
 
     private init(
         server: LDAPServerAddress, channel: any Channel, handler: NIOLoopBound<LDAPChannelHandler>,
-        messageIDs: MessageIDAllocator, logger: Logger
+        messageIDs: MessageIDAllocator, backPressure: BackPressureFlag, logger: Logger
     ) {
         self.id = SequenceNumbers.shared.next()
         self.server = server
@@ -35,6 +38,7 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
         self.channel = channel
         self.handler = handler
         self.messageIDs = messageIDs
+        self.backPressure = backPressure
         var logger = logger
         logger[metadataKey: "ldap.upstream"] = "\(server)"
         self.logger = logger
@@ -48,6 +52,7 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
     ) async throws -> LDAPConnection {
         let deadline = NIODeadline.now() + TimeAmount(connectTimeout)
         let messageIDs = MessageIDAllocator()
+        let backPressure = BackPressureFlag()
         // An IP literal cannot go into SNI; NIOSSL then verifies against the peer's IP.
         let hostname = server.isIPLiteral ? nil : server.host
         if server.usesTLS, tlsContext == nil {
@@ -72,7 +77,8 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
                             try NIOSSLClientHandler(context: tlsContext, serverHostname: hostname))
                     }
                     let handler = LDAPChannelHandler(
-                        server: server, limits: limits, messageIDs: messageIDs, logger: logger, tlsHandshake: handshake)
+                        server: server, limits: limits, messageIDs: messageIDs, backPressure: backPressure, logger: logger,
+                        tlsHandshake: handshake)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     return (channel, NIOLoopBound(handler, eventLoop: channel.eventLoop), handshake?.futureResult)
                 }
@@ -80,7 +86,7 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
         } catch ChannelError.connectTimeout {
             throw LDAPClientError(.timeout, "connecting to \(server) timed out after \(connectTimeout)")
         } catch {
-            throw LDAPClientError(.unavailable, "cannot connect to \(server): \(error)")
+            throw LDAPClientError(.unavailable, "cannot connect to \(server): \(Self.describe(connectError: error))")
         }
 
         // Closing the channel at the deadline fails whatever TLS step is still waiting.
@@ -91,7 +97,8 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
         }
         defer { killer.cancel() }
         let connection = LDAPConnection(
-            server: server, channel: channel, handler: handler, messageIDs: messageIDs, logger: logger)
+            server: server, channel: channel, handler: handler, messageIDs: messageIDs, backPressure: backPressure,
+            logger: logger)
         do {
             switch server.security {
             case .plain:
@@ -111,6 +118,21 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
             }
             throw LDAPChannelHandler.classify(error, server: server)
         }
+    }
+
+    /// "connection refused" rather than NIO's nested error dump.
+    static func describe(connectError error: any Error) -> String {
+        func reason(_ error: any Error) -> String {
+            if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+            return "\(error)"
+        }
+        guard let error = error as? NIOConnectionError else { return reason(error) }
+        if error.connectionErrors.isEmpty {
+            let dns = [error.dnsAError, error.dnsAAAAError].compactMap { $0 }.map(reason)
+            return dns.isEmpty ? "no address to connect to" : "cannot resolve the host name (\(dns.joined(separator: "; ")))"
+        }
+        let attempts = error.connectionErrors.map { "\($0.target.ipAddress ?? "\($0.target)"): \(reason($0.error))" }
+        return attempts.count == 1 ? reason(error.connectionErrors[0].error) : attempts.joined(separator: "; ")
     }
 
     private func startTLS(context: NIOSSLContext, hostname: String?, timeout: Duration) async throws {
