@@ -39,7 +39,6 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
 
     /// Completed when TLS is up: at creation for LDAPS, by `startTLS` for StartTLS.
     private var tlsPromise: EventLoopPromise<Void>?
-    private(set) var tlsHandshakeFuture: EventLoopFuture<Void>?
     /// The StartTLS request in flight and how to build the TLS handler once it succeeds.
     private var startTLSRequest: (messageID: Int32, makeHandler: () throws -> NIOSSLClientHandler)?
 
@@ -53,7 +52,6 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         self.backPressure = backPressure
         self.logger = logger
         self.tlsPromise = tlsHandshake
-        self.tlsHandshakeFuture = tlsHandshake?.futureResult
     }
 
     // MARK: Channel events
@@ -187,7 +185,6 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         promise: EventLoopPromise<Void>
     ) {
         tlsPromise = promise
-        tlsHandshakeFuture = promise.futureResult
         startTLSRequest = (messageID, makeHandler)
         let request = LDAPMessage(messageID: messageID, .extendedRequest(ExtendedRequest(name: WellKnownOID.startTLS)))
         submit(request, name: "StartTLS", sink: .discard, timeout: timeout, abandonable: false)

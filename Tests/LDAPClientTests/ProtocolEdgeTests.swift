@@ -116,4 +116,65 @@ struct ProtocolEdgeTests {
             }
         }
     }
+
+    @Test("a server that never completes the TLS handshake: .timeout after the connect timeout")
+    func connectTimeoutDuringHandshake() async throws {
+        try await ScriptedLDAPServer.with({ _, _ in .nothing }) { server in
+            var configuration = Self.configuration(server, .ldaps)
+            configuration.connectTimeout = .milliseconds(500)
+            try await Client.withUpstream(configuration) { upstream in
+                let clock = ContinuousClock()
+                let start = clock.now
+                let error = try await #require(throws: LDAPClientError.self) { _ = try await Client.whoAmI(upstream) }
+                #expect(error.kind == .timeout)
+                #expect(error.message.contains("setting up TLS"), "\(error)")
+                #expect(clock.now - start < .seconds(5))
+            }
+        }
+    }
+
+    @Test("a server that never answers the service bind: .timeout after the bind timeout")
+    func bindTimeout() async throws {
+        try await ScriptedLDAPServer.with({ request, _ in
+            if case .bindRequest = request.protocolOp { return .nothing }
+            return ScriptedLDAPServer.ordinary(request)
+        }) { server in
+            var configuration = Self.configuration(server)
+            configuration.bindTimeout = .milliseconds(500)
+            try await Client.withUpstream(configuration) { upstream in
+                let error = try await #require(throws: LDAPClientError.self) { _ = try await Client.whoAmI(upstream) }
+                #expect(error.kind == .timeout)
+                #expect(error.message.contains("did not answer a bind within 500 ms"), "\(error)")
+                // Skipped while the server is in back-off (0.5 s), else tried and timed out again.
+                let verify = try await #require(throws: LDAPClientError.self) {
+                    _ = try await upstream.verifyPassword(name: "cn=user", password: Array("pw".utf8))
+                }
+                #expect(verify.kind == .unavailable || verify.kind == .timeout)
+                #expect(verify.message.contains("did not answer a bind"), "\(verify)")
+            }
+        }
+    }
+
+    @Test("all verification connections busy past the bind timeout: .busy")
+    func verificationBusy() async throws {
+        // LDAPS to a peer that never answers the handshake: the first verification holds the
+        // only slot for the whole connect timeout, longer than the second one may wait.
+        try await ScriptedLDAPServer.with({ _, _ in .nothing }) { server in
+            var configuration = Self.configuration(server, .ldaps)
+            configuration.verifyPoolSize = 1
+            configuration.connectTimeout = .seconds(3)
+            configuration.bindTimeout = .milliseconds(300)
+            try await Client.withUpstream(configuration) { upstream in
+                let first = Task { try await upstream.verifyPassword(name: "cn=a", password: Array("pw".utf8)) }
+                try await Task.sleep(for: .milliseconds(100))
+                let error = try await #require(throws: LDAPClientError.self) {
+                    _ = try await upstream.verifyPassword(name: "cn=b", password: Array("pw".utf8))
+                }
+                #expect(error.kind == .busy)
+                #expect(error.message.contains("all 1 password verification connections stayed busy"), "\(error)")
+                first.cancel()
+                _ = await first.result
+            }
+        }
+    }
 }
