@@ -36,9 +36,11 @@ public struct LDAPClientConfiguration: Sendable {
     public var maximumConnectionAge: Duration = .seconds(600)
     public var maximumBackoff: Duration = .seconds(30)
 
-    /// Page size of transparent RFC 2696 paging upstream.
+    /// Page size of transparent RFC 2696 paging upstream; 0 turns transparent paging off.
+    /// 1000 is Active Directory's default MaxPageSize (larger pages are cut to it anyway).
     public var pageSize: Int = 1000
-    /// Upper bound of entries one search returns, whatever the request's sizeLimit says.
+    /// Upper bound of entries one search returns, whatever the request's sizeLimit says;
+    /// 0 = no bound of our own.
     public var maximumResults: Int = 5000
     /// Responses buffered per search before the connection stops reading from the upstream.
     public var searchBufferSize: Int = 64
