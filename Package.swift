@@ -92,7 +92,9 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "LDAPClientTests", dependencies: ["LDAPClient", "LDAPCore", "VeneerTestSupport", nioPosix]),
+        .testTarget(
+            name: "LDAPClientTests", dependencies: ["LDAPClient", "LDAPCore", "LDAPNIO", "VeneerTestSupport", nioCore, nioPosix]
+        ),
         .testTarget(
             name: "LDAPServerTests",
             dependencies: [

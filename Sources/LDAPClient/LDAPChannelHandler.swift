@@ -20,33 +20,38 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
     private let server: LDAPServerAddress
     private let limits: LDAPLimits
     private let messageIDs: MessageIDAllocator
+    private let backPressure: BackPressureFlag
     private let logger: Logger
 
     private var context: ChannelHandlerContext?
     private var pending: [Int32: PendingOperation] = [:]
     /// Bytes of a PDU whose end has not arrived yet.
     private var cumulation: ByteBuffer?
-    /// Operations whose consumer buffer is full; while any exists, socket reads are held.
-    private var paused: Set<Int32> = []
+    /// Operations whose consumer buffer is full, and since when; while any exists, socket
+    /// reads are held (mirrored in `backPressure` so the pool can avoid this connection).
+    private var paused: [Int32: NIODeadline] = [:] {
+        didSet { backPressure.set(!paused.isEmpty) }
+    }
     private var readHeld = false
+    /// When the server last sent anything at all (see `timerFired`).
+    private var lastInbound = NIODeadline.now()
     private var failure: LDAPClientError?
 
     /// Completed when TLS is up: at creation for LDAPS, by `startTLS` for StartTLS.
     private var tlsPromise: EventLoopPromise<Void>?
-    private(set) var tlsHandshakeFuture: EventLoopFuture<Void>?
     /// The StartTLS request in flight and how to build the TLS handler once it succeeds.
     private var startTLSRequest: (messageID: Int32, makeHandler: () throws -> NIOSSLClientHandler)?
 
     init(
-        server: LDAPServerAddress, limits: LDAPLimits, messageIDs: MessageIDAllocator, logger: Logger,
-        tlsHandshake: EventLoopPromise<Void>?
+        server: LDAPServerAddress, limits: LDAPLimits, messageIDs: MessageIDAllocator, backPressure: BackPressureFlag,
+        logger: Logger, tlsHandshake: EventLoopPromise<Void>?
     ) {
         self.server = server
         self.limits = limits
         self.messageIDs = messageIDs
+        self.backPressure = backPressure
         self.logger = logger
         self.tlsPromise = tlsHandshake
-        self.tlsHandshakeFuture = tlsHandshake?.futureResult
     }
 
     // MARK: Channel events
@@ -61,8 +66,23 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        fail(LDAPClientError(.connectionClosed, "\(server) closed the connection"))
+        fail(LDAPClientError(.connectionClosed, "\(server) closed the connection\(stateDescription)"))
         context.fireChannelInactive()
+    }
+
+    /// What was going on, for the message of an unexpected close.
+    private var stateDescription: String {
+        var parts: [String] = []
+        if startTLSRequest != nil {
+            parts.append("while waiting for the StartTLS response")
+        } else if tlsPromise != nil {
+            parts.append("during the TLS handshake")
+        }
+        if !pending.isEmpty {
+            let names = Set(pending.values.map(\.name)).sorted().joined(separator: ", ")
+            parts.append("with \(pending.count) operation(s) pending (\(names))")
+        }
+        return parts.isEmpty ? "" : " " + parts.joined(separator: " ")
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -87,6 +107,7 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastInbound = .now()
         var incoming = unwrapInboundIn(data)
         if cumulation == nil {
             cumulation = incoming
@@ -164,7 +185,6 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         promise: EventLoopPromise<Void>
     ) {
         tlsPromise = promise
-        tlsHandshakeFuture = promise.futureResult
         startTLSRequest = (messageID, makeHandler)
         let request = LDAPMessage(messageID: messageID, .extendedRequest(ExtendedRequest(name: WellKnownOID.startTLS)))
         submit(request, name: "StartTLS", sink: .discard, timeout: timeout, abandonable: false)
@@ -265,7 +285,7 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
                 pending[id] = operation
                 switch source.yield(message) {
                 case .produceMore: break
-                case .stopProducing: paused.insert(id)
+                case .stopProducing: paused[id] = paused[id] ?? .now()
                 case .dropped: failOperation(id, CancellationError(), sendAbandon: true)
                 }
             case .searchResultDone:
@@ -322,8 +342,10 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
     }
 
     private func unpause(_ id: Int32) {
-        guard paused.remove(id) != nil, paused.isEmpty, readHeld, let context else { return }
+        guard paused.removeValue(forKey: id) != nil, paused.isEmpty, readHeld, let context else { return }
         readHeld = false
+        // Silence is only measured while we listen: the clock starts again now.
+        lastInbound = .now()
         context.read()
     }
 
@@ -334,7 +356,7 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         logger.debug("upstream connection failed: \(error)")
         let operations = pending
         pending = [:]
-        paused = []
+        paused = [:]
         startTLSRequest = nil
         for operation in operations.values {
             operation.timer?.cancel()
@@ -361,21 +383,41 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         pending[id] = operation
     }
 
+    /// An operation times out when its connection has been silent for the timeout while it
+    /// waited: silence is what tells a dead or hung upstream from a busy one. (An answer can
+    /// sit in the byte stream behind another operation's long result, or behind the rest of
+    /// a search we abandoned, so the operation's own silence would blame the wrong thing.)
+    /// A search whose consumer stopped reading times out when the consumer has not read for
+    /// the timeout: it holds up every operation sharing the connection.
+    ///
     /// Timers are not moved on every response (that would be one reschedule per entry); when
-    /// one fires it checks how long the server has really been silent and re-arms if needed.
+    /// one fires it checks the clocks and re-arms if needed.
     private func timerFired(_ id: Int32) {
         guard var operation = pending[id], let timeout = operation.timeout, let context else { return }
         let now = NIODeadline.now()
-        if paused.contains(id) {
-            // Waiting on our own consumer, not on the server.
-            operation.lastActivity = now
+        let error: LDAPClientError
+        if let pausedSince = paused[id] {
+            guard now >= pausedSince + timeout else {
+                operation.lastActivity = pausedSince
+                pending[id] = operation
+                armTimer(id, context: context)
+                return
+            }
+            error = LDAPClientError(
+                .timeout,
+                "the consumer of a \(operation.name) on \(server) read nothing for \(Self.format(timeout)); abandoned so the shared connection can go on"
+            )
+        } else {
+            let lastHeard = max(operation.lastActivity, lastInbound)
+            // While reads are held for another operation's consumer, we cannot hear the server.
+            guard now >= lastHeard + timeout, paused.isEmpty else {
+                operation.lastActivity = paused.isEmpty ? lastHeard : now
+                pending[id] = operation
+                armTimer(id, context: context)
+                return
+            }
+            error = LDAPClientError(.timeout, "\(server) did not answer a \(operation.name) within \(Self.format(timeout))")
         }
-        if now < operation.lastActivity + timeout {
-            pending[id] = operation
-            armTimer(id, context: context)
-            return
-        }
-        let error = LDAPClientError(.timeout, "\(server) did not answer a \(operation.name) within \(Self.format(timeout))")
         if operation.abandonable {
             failOperation(id, error, sendAbandon: true)
         } else {

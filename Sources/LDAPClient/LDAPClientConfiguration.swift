@@ -23,8 +23,12 @@ public struct LDAPClientConfiguration: Sendable {
 
     public var connectTimeout: Duration = .seconds(5)
     public var bindTimeout: Duration = .seconds(5)
-    /// How long an operation may wait for the upstream without hearing from it. For a search
-    /// this is per response, not for the whole result set, so a long result streams fine.
+    /// How long an operation may wait while its connection hears nothing from the upstream
+    /// (a dead or hung server). It is not a limit on the whole operation: a long search result
+    /// streams fine, and a search's own `timeLimit` bounds the server's work. It also cuts off
+    /// a search whose consumer has not read anything for this long, because that consumer
+    /// holds up every operation sharing the connection. A refreshAndPersist sync search, which
+    /// is silent by design, therefore needs its own connection settings, not this pool.
     public var operationTimeout: Duration = .seconds(30)
     /// Connections are replaced after this age: Active Directory drops connections idle for
     /// 900 s (MaxConnIdleTime), and a connection it dropped silently would fail the next
@@ -32,9 +36,11 @@ public struct LDAPClientConfiguration: Sendable {
     public var maximumConnectionAge: Duration = .seconds(600)
     public var maximumBackoff: Duration = .seconds(30)
 
-    /// Page size of transparent RFC 2696 paging upstream.
+    /// Page size of transparent RFC 2696 paging upstream; 0 turns transparent paging off.
+    /// 1000 is Active Directory's default MaxPageSize (larger pages are cut to it anyway).
     public var pageSize: Int = 1000
-    /// Upper bound of entries one search returns, whatever the request's sizeLimit says.
+    /// Upper bound of entries one search returns, whatever the request's sizeLimit says;
+    /// 0 = no bound of our own.
     public var maximumResults: Int = 5000
     /// Responses buffered per search before the connection stops reading from the upstream.
     public var searchBufferSize: Int = 64
@@ -49,5 +55,29 @@ public struct LDAPClientConfiguration: Sendable {
         self.tls = tls
         self.serviceBindDN = serviceBindDN
         self.serviceBindPassword = serviceBindPassword
+    }
+}
+
+/// The service password never appears in `print`, string interpolation, dumps or debuggers.
+extension LDAPClientConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        let account = serviceBindDN.map { "\"\($0)\" (password \(serviceBindPassword == nil ? "none" : "<redacted>"))" } ?? "anonymous"
+        return "LDAPClientConfiguration(servers: \(servers.map(\.description)), service account: \(account), "
+            + "pools: \(servicePoolSize) service + \(verifyPoolSize) verification, pageSize: \(pageSize), "
+            + "maximumResults: \(maximumResults))"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "servers": servers, "tls": tls, "serviceBindDN": serviceBindDN as Any,
+                "serviceBindPassword": serviceBindPassword == nil ? "none" : "<redacted>",
+                "servicePoolSize": servicePoolSize, "verifyPoolSize": verifyPoolSize,
+                "connectTimeout": connectTimeout, "bindTimeout": bindTimeout, "operationTimeout": operationTimeout,
+                "maximumConnectionAge": maximumConnectionAge, "pageSize": pageSize, "maximumResults": maximumResults,
+            ], displayStyle: .struct)
     }
 }

@@ -18,16 +18,19 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
     private let channel: any Channel
     private let handler: NIOLoopBound<LDAPChannelHandler>
     private let messageIDs: MessageIDAllocator
+    private let backPressure: BackPressureFlag
     private let logger: Logger
 
     var eventLoop: any EventLoop { channel.eventLoop }
     var isActive: Bool { channel.isActive }
+    /// Reads are held for a slow consumer: new work here would wait behind it.
+    var isHoldingReads: Bool { backPressure.isSet }
     var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
     var description: String { "connection #\(id) to \(server)" }
 
     private init(
         server: LDAPServerAddress, channel: any Channel, handler: NIOLoopBound<LDAPChannelHandler>,
-        messageIDs: MessageIDAllocator, logger: Logger
+        messageIDs: MessageIDAllocator, backPressure: BackPressureFlag, logger: Logger
     ) {
         self.id = SequenceNumbers.shared.next()
         self.server = server
@@ -35,6 +38,7 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
         self.channel = channel
         self.handler = handler
         self.messageIDs = messageIDs
+        self.backPressure = backPressure
         var logger = logger
         logger[metadataKey: "ldap.upstream"] = "\(server)"
         self.logger = logger
@@ -48,6 +52,7 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
     ) async throws -> LDAPConnection {
         let deadline = NIODeadline.now() + TimeAmount(connectTimeout)
         let messageIDs = MessageIDAllocator()
+        let backPressure = BackPressureFlag()
         // An IP literal cannot go into SNI; NIOSSL then verifies against the peer's IP.
         let hostname = server.isIPLiteral ? nil : server.host
         if server.usesTLS, tlsContext == nil {
@@ -56,7 +61,14 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(connectTimeout))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
+
+        // The initializer hands out the handler itself: looking it up in the pipeline later
+        // fails if a TLS error has already closed the channel and emptied the pipeline.
+        let channel: any Channel
+        let handler: NIOLoopBound<LDAPChannelHandler>
+        let handshake: EventLoopFuture<Void>?
+        do {
+            (channel, handler, handshake) = try await bootstrap.connect(host: server.host, port: server.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     var handshake: EventLoopPromise<Void>? = nil
                     if server.security == .ldaps, let tlsContext {
@@ -64,30 +76,19 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
                         try channel.pipeline.syncOperations.addHandler(
                             try NIOSSLClientHandler(context: tlsContext, serverHostname: hostname))
                     }
-                    try channel.pipeline.syncOperations.addHandler(
-                        LDAPChannelHandler(
-                            server: server, limits: limits, messageIDs: messageIDs, logger: logger, tlsHandshake: handshake))
+                    let handler = LDAPChannelHandler(
+                        server: server, limits: limits, messageIDs: messageIDs, backPressure: backPressure, logger: logger,
+                        tlsHandshake: handshake)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return (channel, NIOLoopBound(handler, eventLoop: channel.eventLoop), handshake?.futureResult)
                 }
             }
-
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(host: server.host, port: server.port).get()
         } catch ChannelError.connectTimeout {
             throw LDAPClientError(.timeout, "connecting to \(server) timed out after \(connectTimeout)")
         } catch {
-            throw LDAPClientError(.unavailable, "cannot connect to \(server): \(error)")
+            throw LDAPClientError(.unavailable, "cannot connect to \(server): \(Self.describe(connectError: error))")
         }
 
-        return try await finishConnecting(
-            channel: channel, server: server, deadline: deadline, connectTimeout: connectTimeout,
-            tlsContext: tlsContext, hostname: hostname, messageIDs: messageIDs, logger: logger)
-    }
-
-    private static func finishConnecting(
-        channel: any Channel, server: LDAPServerAddress, deadline: NIODeadline, connectTimeout: Duration,
-        tlsContext: NIOSSLContext?, hostname: String?, messageIDs: MessageIDAllocator, logger: Logger
-    ) async throws -> LDAPConnection {
         // Closing the channel at the deadline fails whatever TLS step is still waiting.
         let timer = DeadlineFlag()
         let killer = channel.eventLoop.scheduleTask(deadline: deadline) {
@@ -95,13 +96,10 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
             channel.close(promise: nil)
         }
         defer { killer.cancel() }
+        let connection = LDAPConnection(
+            server: server, channel: channel, handler: handler, messageIDs: messageIDs, backPressure: backPressure,
+            logger: logger)
         do {
-            let (handler, handshake) = try await channel.eventLoop.submit {
-                let handler = try channel.pipeline.syncOperations.handler(type: LDAPChannelHandler.self)
-                return (NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.tlsHandshakeFuture)
-            }.get()
-            let connection = LDAPConnection(
-                server: server, channel: channel, handler: handler, messageIDs: messageIDs, logger: logger)
             switch server.security {
             case .plain:
                 break
@@ -120,6 +118,21 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
             }
             throw LDAPChannelHandler.classify(error, server: server)
         }
+    }
+
+    /// "connection refused" rather than NIO's nested error dump.
+    static func describe(connectError error: any Error) -> String {
+        func reason(_ error: any Error) -> String {
+            if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+            return "\(error)"
+        }
+        guard let error = error as? NIOConnectionError else { return reason(error) }
+        if error.connectionErrors.isEmpty {
+            let dns = [error.dnsAError, error.dnsAAAAError].compactMap { $0 }.map(reason)
+            return dns.isEmpty ? "no address to connect to" : "cannot resolve the host name (\(dns.joined(separator: "; ")))"
+        }
+        let attempts = error.connectionErrors.map { "\($0.target.ipAddress ?? "\($0.target)"): \(reason($0.error))" }
+        return attempts.count == 1 ? reason(error.connectionErrors[0].error) : attempts.joined(separator: "; ")
     }
 
     private func startTLS(context: NIOSSLContext, hostname: String?, timeout: Duration) async throws {

@@ -71,10 +71,30 @@ public final class LDAPUpstream: Sendable {
                 throw LDAPClientError(.invalidRequest, "\(operation.kindName) is not a request")
             }
         }
-        let lease = try await servicePool.lease()
-        defer { lease.release() }
-        return try await lease.connection.request(
-            operation, controls: controls, name: operation.kindName, timeout: configuration.operationTimeout)
+        // A pooled connection can die just as it is picked (idle cut, server restart) before
+        // the close has been noticed; operations without side effects then get a second try.
+        let repeatable = Self.isRepeatable(operation)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let lease = try await servicePool.lease()
+            defer { lease.release() }
+            do {
+                return try await lease.connection.request(
+                    operation, controls: controls, name: operation.kindName, timeout: configuration.operationTimeout)
+            } catch let error as LDAPClientError where error.kind == .connectionClosed && repeatable && attempt == 1 {
+                logger.debug("retrying a \(operation.kindName) after: \(error)")
+            }
+        }
+    }
+
+    /// Operations that change nothing, so sending them twice is harmless.
+    static func isRepeatable(_ operation: ProtocolOp) -> Bool {
+        switch operation {
+        case .compareRequest: true
+        case .extendedRequest(let request): request.name == WellKnownOID.whoAmI
+        default: false
+        }
     }
 
     /// Verifies a password with a simple bind on a verification connection (never a service
@@ -96,7 +116,22 @@ public final class LDAPUpstream: Sendable {
                 .invalidCredentials, diagnosticMessage: "an empty name or password cannot be verified")
             return (BindResponse(result), [])
         }
-        let connection = try await verifyPool.acquire(timeout: configuration.bindTimeout)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (connection, reused) = try await verifyPool.acquire(timeout: configuration.bindTimeout)
+            do {
+                return try await verify(on: connection, name: name, password: password, controls: controls)
+            } catch let error as LDAPClientError where error.kind == .connectionClosed && reused && attempt == 1 {
+                // An idle connection that died unnoticed (see `send`); a fresh one decides.
+                logger.debug("retrying a password verification after: \(error)")
+            }
+        }
+    }
+
+    private func verify(on connection: LDAPConnection, name: String, password: [UInt8], controls: [LDAPControl])
+        async throws -> (BindResponse, [LDAPControl])
+    {
         var reusable = false
         defer { verifyPool.release(connection, reusable: reusable) }
         let (response, responseControls) = try await connection.bind(

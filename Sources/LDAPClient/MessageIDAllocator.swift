@@ -25,3 +25,11 @@ final class SequenceNumbers: Sendable {
         counter.wrappingAdd(1, ordering: .relaxed).newValue
     }
 }
+
+/// Whether a connection currently holds socket reads because a consumer is behind. Written on
+/// the event loop, read by the pool when it picks a connection for new work.
+final class BackPressureFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set(_ value: Bool) { flag.store(value, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+}

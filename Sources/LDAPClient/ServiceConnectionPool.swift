@@ -88,7 +88,9 @@ final class ServiceConnectionPool: Sendable {
                 return .fail(LDAPClientError(.unavailable, "the upstream pool is shut down"))
             }
             retiredIdle = prune(&state)
-            if let best = leastBusy(state), state.entries[best]?.leases == 0, let connection = lease(best, &state) {
+            if let best = leastBusy(state), let entry = state.entries[best], entry.leases == 0,
+                !entry.connection.isHoldingReads, let connection = lease(best, &state)
+            {
                 return .use(connection)
             }
             let usable = state.entries.values.filter { !$0.retired }.count
@@ -127,9 +129,12 @@ final class ServiceConnectionPool: Sendable {
         return toClose
     }
 
+    /// The connection to give new work: fewest operations, and not one whose reads are held
+    /// for a slow consumer (new work there would wait behind it) unless all are.
     private func leastBusy(_ state: State) -> UInt64? {
         state.entries.values.filter { !$0.retired && $0.connection.isActive }
-            .min { $0.leases < $1.leases }?.connection.id
+            .min { ($0.connection.isHoldingReads ? 1 : 0, $0.leases) < ($1.connection.isHoldingReads ? 1 : 0, $1.leases) }?
+            .connection.id
     }
 
     private func lease(_ id: UInt64, _ state: inout State) -> LDAPConnection? {

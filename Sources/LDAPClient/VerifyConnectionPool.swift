@@ -34,17 +34,18 @@ final class VerifyConnectionPool: Sendable {
         self.state = Mutex(State(freeSlots: max(size, 1)))
     }
 
-    /// An anonymous connection for exclusive use; hand it back with `release`.
-    func acquire(timeout: Duration) async throws -> LDAPConnection {
+    /// An anonymous connection for exclusive use, and whether it was used before (and so may
+    /// have died unnoticed while idle); hand it back with `release`.
+    func acquire(timeout: Duration) async throws -> (LDAPConnection, reused: Bool) {
         try await acquireSlot(timeout: timeout)
         do {
             while let connection = popIdle() {
                 if connection.isActive, ContinuousClock.now - connection.createdAt < maximumAge {
-                    return connection
+                    return (connection, true)
                 }
                 connection.close()
             }
-            return try await connector.connect(.verification)
+            return (try await connector.connect(.verification), false)
         } catch {
             releaseSlot()
             throw error

@@ -105,4 +105,33 @@ struct CancellationTests {
             }
         }
     }
+
+    @Test("a consumer that stops reading is cut off after operationTimeout so the shared connection goes on")
+    func stalledConsumerIsCutOff() async throws {
+        try await SlapdFixture.with(Self.bigSlapd) { fixture in
+            var configuration = Client.configuration(fixture)
+            configuration.servicePoolSize = 1
+            configuration.searchBufferSize = 4
+            configuration.pageSize = 0
+            // Not shorter: on 2 busy cores the event loop itself can stall for most of a second.
+            configuration.operationTimeout = .seconds(2)
+            try await Client.withUpstream(configuration) { upstream in
+                let clock = ContinuousClock()
+                var stalled = upstream.search(Client.peopleSearch(fixture)).makeAsyncIterator()
+                _ = try await stalled.next()  // reads are held as soon as the buffer fills
+                let start = clock.now
+                // Shares the one connection: it can only finish once the stalled search is cut.
+                let other = try await Client.collect(
+                    upstream.search(Client.peopleSearch(fixture, filter: .equality("uid", "user1234"))))
+                #expect(other.dns == [fixture.userDN(1234)])
+                #expect(clock.now - start < .seconds(8))
+
+                let error = try await #require(throws: LDAPClientError.self) {
+                    while try await stalled.next() != nil {}
+                }
+                #expect(error.kind == .timeout)
+                #expect(error.message.contains("read nothing"), "\(error)")
+            }
+        }
+    }
 }

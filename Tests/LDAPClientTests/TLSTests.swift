@@ -100,4 +100,21 @@ struct TLSTests {
             }
         }
     }
+
+    @Test("verifyHostname = false still checks the chain but not the name")
+    func noHostnameVerification() async throws {
+        try await SlapdFixture.with(Self.slapd) { fixture in
+            var configuration = Client.configuration(fixture, .ldaps, host: "127.0.0.2")
+            configuration.tls.verifyHostname = false
+            try await Client.withUpstream(configuration) { upstream in
+                let result = try await Self.searchOneUser(upstream, fixture)
+                #expect(result.dns == [fixture.userDN(1)])
+            }
+            configuration.tls.caFile = nil
+            try await Client.withUpstream(configuration) { upstream in
+                let error = try await #require(throws: LDAPClientError.self) { _ = try await Self.searchOneUser(upstream, fixture) }
+                #expect(error.kind == .tls)
+            }
+        }
+    }
 }

@@ -1,7 +1,5 @@
 // Loopback ports for test servers: find a free one, wait until a server listens on one.
 // Plain POSIX sockets so that a fixture needs no event loop of its own.
-import Foundation
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -51,8 +49,7 @@ public enum TestPorts {
     /// /proc/net/tcp without connecting: a probe connection would show up in the server's log
     /// and in connection counts a test makes. nil when /proc/net/tcp cannot be read.
     public static func hasListener(host: String = "127.0.0.1", port: Int) -> Bool? {
-        guard let address = try? socketAddress(host: host, port: port),
-            let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
+        guard let address = try? socketAddress(host: host, port: port), let table = readWholeFile("/proc/net/tcp")
         else { return nil }
         // The kernel prints the address as the u32 it stores (network byte order read natively).
         func hex(_ value: UInt32, _ width: Int) -> String {
@@ -86,6 +83,27 @@ public enum TestPorts {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// Reads until EOF. procfs files report size 0 and hand out one page per read(); Foundation's
+    /// String(contentsOfFile:) returns only the first page of /proc/net/tcp, which misses
+    /// listeners as soon as a few dozen sockets exist.
+    static func readWholeFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func socketAddress(host: String, port: Int) throws -> sockaddr_in {
