@@ -130,4 +130,21 @@ struct ProxyActiveDirectoryTests {
         #expect(parseLDIF(unpaged.output).count == veneer.dc.users.count)
         #expect(parseLDIF(paged.output).count == veneer.dc.users.count)
     }
+
+    /// Samba, unlike Windows, only splits `member` when asked for a range, so the test asks for
+    /// one; Veneer must follow the ranges and hand back the whole attribute.
+    @Test("range retrieval is followed to the whole member list")
+    func rangeRetrieval() async throws {
+        let veneer = try await Self.start { proxy in
+            proxy.preset.userFilter = .or([.equality("objectClass", "user"), .equality("objectClass", "group")])
+        }
+        defer { Task { await veneer.stop() } }
+        let group = try veneer.dc.group("Big Group")
+        let result = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-s", "base", "-b", veneer.virtual(group.dn), "(objectClass=*)", "member;range=0-99"])
+        #expect(result.status == 0, "\(result.output.prefix(2000))")
+        let entry = try #require(parseLDIF(result.output).first?.value)
+        #expect(entry["member"]?.count == group.memberDNs.count)
+        #expect(group.memberDNs.count > 1500)
+        #expect(entry.keys.allSatisfy { !$0.contains("range=") })
+    }
 }
