@@ -15,8 +15,8 @@ struct CertCommandTests {
         func handle(_ request: LDAPRequest, responder: LDAPResponder) async {
             if case .bindRequest = request.operation {
                 await responder.finish(.bindResponse(BindResponse(LDAPResult(.success))))
-            } else {
-                await PlaceholderHandler().handle(request, responder: responder)
+            } else if case .searchRequest = request.operation {
+                await responder.finish(.searchResultDone(LDAPResult(.unwillingToPerform, diagnosticMessage: "no directory here")))
             }
         }
     }

@@ -26,7 +26,7 @@ struct ServeCommandTests {
             """)
     }
 
-    @Test("serves, answers unavailable through the placeholder, stops cleanly on SIGTERM")
+    @Test("serves the proxy: a dead upstream gives 'unavailable'; stops cleanly on SIGTERM")
     func serve() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -43,9 +43,12 @@ struct ServeCommandTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         let port = try await waitForPort(in: log, process: process)
+        // Anonymous binds need no upstream; a search needs the (dead) upstream.
         let whoami = try runTool("/usr/bin/ldapwhoami", ["-x", "-H", "ldap://127.0.0.1:\(port)"])
-        #expect(whoami.status == 52, "\(whoami.output)")
-        #expect(whoami.output.contains("upstream proxy not wired yet"), "\(whoami.output)")
+        #expect(whoami.status == 0, "\(whoami.output)")
+        let search = try runTool("/usr/bin/ldapsearch", ["-x", "-H", "ldap://127.0.0.1:\(port)", "-b", "dc=example,dc=com", "(uid=x)"])
+        #expect(search.status == 52, "\(search.output)")
+        #expect(search.output.contains("upstream directory unavailable"), "\(search.output)")
 
         let stoppedAt = ContinuousClock.now
         process.terminate()  // SIGTERM
