@@ -1,7 +1,11 @@
 import ArgumentParser
+import LDAPClient
+import LDAPCore
+import Logging
 
 /// `veneer check`: validates the configuration and walks the path to the upstream step by
-/// step, saying plainly which steps this build cannot run yet.
+/// step — DNS/SRV, TCP, TLS certificate, service bind, base DN, users in scope — turning each
+/// failure into what to do about it.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
@@ -37,15 +41,60 @@ struct CheckCommand: AsyncParsableCommand {
             }
         }
 
-        let bindName = upstream.bindDN.map { "as \($0)" } ?? "anonymously"
-        report(.notImplemented, "TCP: connect to each server within \(upstream.connectTimeout)")
-        report(
-            .notImplemented,
-            "TLS: StartTLS/LDAPS handshake, certificate verified against \(upstream.caFile ?? "the system trust store")"
-                + (upstream.verifyHostname ? " and the host name" : ""))
-        report(.notImplemented, "service bind \(bindName)")
-        report(.notImplemented, "base DN \(upstream.baseDN) is readable")
-        report(.notImplemented, "user count under the base DN with the preset's user filter \(upstream.preset.userFilter)")
+        guard !servers.isEmpty else { throw ExitCode.failure }
+
+        // TCP, and the certificate of every LDAPS server.
+        let probe = UpstreamProbe()
+        for server in servers {
+            switch await probe.connect(server, timeout: upstream.connectTimeout) {
+            case .success(let message): report(.ok, message)
+            case .failure(let failure):
+                report(.failed, failure.message, advice: failure.advice)
+                failed = true
+            }
+        }
+
+        // Service bind, base DN, user count: through the same client `serve` uses.
+        var logger = Logger(label: "veneer.check")
+        logger.logLevel = .critical
+        let settings = try await upstream.settings()
+        var client = settings.clientConfiguration
+        client.servicePoolSize = 1
+        client.verifyPoolSize = 1
+        client.maximumResults = 0  // count everything
+        let pool = LDAPUpstream(configuration: client, eventLoopGroup: probe.group, logger: logger)
+        defer { Task { await pool.shutdown() } }
+        switch await probe.serviceBind(settings, upstream: pool) {
+        case .success(let message): report(.ok, message)
+        case .failure(let failure):
+            report(.failed, failure.message, advice: failure.advice)
+            throw ExitCode.failure
+        }
+        let base = SearchRequest(baseObject: upstream.baseDN.description, scope: .baseObject, filter: .objectClassPresent, attributes: ["1.1"])
+        switch await probe.count(base, upstream: pool) {
+        case .success((1, _)):
+            report(.ok, "base DN \(upstream.baseDN) is readable")
+        case .success((_, let result)):
+            report(.failed, "base DN \(upstream.baseDN): \(result.resultCode) \(result.diagnosticMessage)", advice: "check base_dn and the service account's read rights")
+            throw ExitCode.failure
+        case .failure(let failure):
+            report(.failed, failure.message, advice: failure.advice)
+            throw ExitCode.failure
+        }
+        let people = SearchRequest(
+            baseObject: upstream.baseDN.description, scope: .wholeSubtree, filter: configuration.proxyConfiguration.visibleUsers,
+            attributes: ["1.1"])
+        switch await probe.count(people, upstream: pool) {
+        case .success((0, _)):
+            report(.failed, "no users under \(upstream.baseDN) match \(people.filter)", advice: "empty result: check base_dn, the preset's user filter and excluded_subtrees")
+            failed = true
+        case .success((let count, let result)):
+            let note = result.resultCode == .success ? "" : " (the search ended with \(result.resultCode))"
+            report(.ok, "\(count) users under \(upstream.baseDN) match \(people.filter)\(note)")
+        case .failure(let failure):
+            report(.failed, failure.message, advice: failure.advice)
+            failed = true
+        }
         if failed { throw ExitCode.failure }
     }
 
@@ -53,10 +102,10 @@ struct CheckCommand: AsyncParsableCommand {
         case ok = "ok     "
         case warning = "warning"
         case failed = "FAILED "
-        case notImplemented = "todo   "
     }
 
-    private func report(_ outcome: Outcome, _ message: String) {
-        print("\(outcome.rawValue)  \(message)\(outcome == .notImplemented ? " — not implemented yet" : "")")
+    private func report(_ outcome: Outcome, _ message: String, advice: String? = nil) {
+        print("\(outcome.rawValue)  \(message)")
+        if let advice { print("         → \(advice)") }
     }
 }
