@@ -11,7 +11,7 @@ struct ListenerWithRealClientsTests {
     func search() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.listener.shutdown() } }
-        let result = try runTool("/usr/bin/ldapsearch", ["-x", "-LLL", "-H", server.url, "-b", TestDirectory.baseDN, "(uid=user1)", "cn"])
+        let result = try await runTool("/usr/bin/ldapsearch", ["-x", "-LLL", "-H", server.url, "-b", TestDirectory.baseDN, "(uid=user1)", "cn"])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("dn: uid=user1,dc=example,dc=com"))
         #expect(result.output.contains("cn: User 1"))
@@ -22,28 +22,28 @@ struct ListenerWithRealClientsTests {
     func whoami() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.listener.shutdown() } }
-        let anonymous = try runTool("/usr/bin/ldapwhoami", ["-x", "-H", server.url])
+        let anonymous = try await runTool("/usr/bin/ldapwhoami", ["-x", "-H", server.url])
         #expect(anonymous.status == 0)
         #expect(anonymous.output.trimmingCharacters(in: .whitespacesAndNewlines) == "anonymous")
-        let bound = try runTool("/usr/bin/ldapwhoami", ["-x", "-H", server.url, "-D", TestDirectory.userDN, "-w", TestDirectory.password])
+        let bound = try await runTool("/usr/bin/ldapwhoami", ["-x", "-H", server.url, "-D", TestDirectory.userDN, "-w", TestDirectory.password])
         #expect(bound.status == 0, "\(bound.output)")
         #expect(bound.output.contains("dn:\(TestDirectory.userDN)"))
-        let wrong = try runTool("/usr/bin/ldapwhoami", ["-x", "-H", server.url, "-D", TestDirectory.userDN, "-w", "nope"])
+        let wrong = try await runTool("/usr/bin/ldapwhoami", ["-x", "-H", server.url, "-D", TestDirectory.userDN, "-w", "nope"])
         #expect(wrong.status == 49, "\(wrong.output)")
     }
 
     @Test("StartTLS (-ZZ) and LDAPS with a certificate the client trusts")
     func tls() async throws {
-        let certificate = try TestCertificate.make()
+        let certificate = try await TestCertificate.make()
         let server = try await TestServer.start(tls: certificate)
         defer { Task { await server.listener.shutdown() } }
         let environment = ["LDAPTLS_CACERT": certificate.certificateFile, "LDAPTLS_REQCERT": "demand"]
-        let startTLS = try runTool(
+        let startTLS = try await runTool(
             "/usr/bin/ldapwhoami", ["-x", "-ZZ", "-H", "ldap://127.0.0.1:\(server.port)", "-D", TestDirectory.userDN, "-w", TestDirectory.password],
             environment: environment)
         #expect(startTLS.status == 0, "\(startTLS.output)")
         #expect(startTLS.output.contains("dn:\(TestDirectory.userDN)"))
-        let ldaps = try runTool(
+        let ldaps = try await runTool(
             "/usr/bin/ldapsearch", ["-x", "-LLL", "-H", "ldaps://127.0.0.1:\(server.ldapsPort ?? 0)", "-b", TestDirectory.baseDN, "(uid=user2)", "uid"],
             environment: environment)
         #expect(ldaps.status == 0, "\(ldaps.output)")
@@ -54,10 +54,10 @@ struct ListenerWithRealClientsTests {
     func startTLSWithoutCertificate() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.listener.shutdown() } }
-        let refused = try runTool("/usr/bin/ldapwhoami", ["-x", "-ZZ", "-H", server.url])
+        let refused = try await runTool("/usr/bin/ldapwhoami", ["-x", "-ZZ", "-H", server.url])
         #expect(refused.status != 0)
         #expect(refused.output.contains("no TLS certificate is configured"), "\(refused.output)")
-        let optional = try runTool("/usr/bin/ldapwhoami", ["-x", "-Z", "-H", server.url])
+        let optional = try await runTool("/usr/bin/ldapwhoami", ["-x", "-Z", "-H", server.url])
         #expect(optional.status == 0, "\(optional.output)")
     }
 }

@@ -107,7 +107,7 @@ struct SessionProtocolTests {
 
     @Test("plaintext pipelined behind StartTLS closes the connection instead of reaching TLS")
     func plaintextAfterStartTLS() async throws {
-        let certificate = try TestCertificate.make()
+        let certificate = try await TestCertificate.make()
         let server = try await TestServer.start(tls: certificate)
         defer { Task { await server.listener.shutdown() } }
         let client = try await RawClient(port: server.port)
@@ -121,7 +121,7 @@ struct SessionProtocolTests {
 
     @Test("StartTLS while an operation is outstanding is refused with operationsError")
     func startTLSWithOutstandingOperation() async throws {
-        let certificate = try TestCertificate.make()
+        let certificate = try await TestCertificate.make()
         let server = try await TestServer.start(tls: certificate)
         defer { Task { await server.listener.shutdown() } }
         let client = try await RawClient(port: server.port)

@@ -138,11 +138,11 @@ struct TestCertificate {
     var certificateFile: String { directory.appendingPathComponent("cert.pem").path }
     var keyFile: String { directory.appendingPathComponent("key.pem").path }
 
-    static func make() throws -> TestCertificate {
+    static func make() async throws -> TestCertificate {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veneer-cert-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificate = TestCertificate(directory: directory)
-        let result = try runTool(
+        let result = try await runTool(
             "/usr/bin/openssl",
             ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
              "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
@@ -157,8 +157,18 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Runs the tool on a thread of its own: waiting on a cooperative thread would deadlock when
+/// the tool talks to an in-process listener whose handlers need those threads (two on 2 CPUs).
+func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result { try runToolBlocking(path, arguments, environment: environment) })
+        }.start()
+    }
+}
+
 /// Runs a command-line tool to completion; returns its exit status and combined output.
-func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+private func runToolBlocking(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments

@@ -26,7 +26,7 @@ struct CertCommandTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let out = directory.file("tls")
-        let made = try runTool(try veneerBinary(), ["cert", "--host", "localhost", "--host", "127.0.0.1", "--out", out])
+        let made = try await runTool(try veneerBinary(), ["cert", "--host", "localhost", "--host", "127.0.0.1", "--out", out])
         #expect(made.status == 0, "\(made.output)")
         #expect(made.output.contains("[tls]"), "\(made.output)")
         let ca = "\(out)/ca.pem", cert = "\(out)/cert.pem", key = "\(out)/key.pem"
@@ -34,18 +34,18 @@ struct CertCommandTests {
         #expect(keyMode == 0o600)
 
         // Refuses to overwrite; --force replaces.
-        let again = try runTool(try veneerBinary(), ["cert", "--host", "localhost", "--out", out])
+        let again = try await runTool(try veneerBinary(), ["cert", "--host", "localhost", "--out", out])
         #expect(again.status != 0 && again.output.contains("already exist"), "\(again.output)")
-        let forced = try runTool(try veneerBinary(), ["cert", "--host", "localhost", "--host", "127.0.0.1", "--out", out, "--force"])
+        let forced = try await runTool(try veneerBinary(), ["cert", "--host", "localhost", "--host", "127.0.0.1", "--out", out, "--force"])
         #expect(forced.status == 0, "\(forced.output)")
 
-        let verify = try runTool("/usr/bin/openssl", ["verify", "-CAfile", ca, cert])
+        let verify = try await runTool("/usr/bin/openssl", ["verify", "-CAfile", ca, cert])
         #expect(verify.status == 0 && verify.output.contains("OK"), "\(verify.output)")
-        let byName = try runTool("/usr/bin/openssl", ["verify", "-CAfile", ca, "-verify_hostname", "localhost", cert])
+        let byName = try await runTool("/usr/bin/openssl", ["verify", "-CAfile", ca, "-verify_hostname", "localhost", cert])
         #expect(byName.status == 0, "\(byName.output)")
-        let byAddress = try runTool("/usr/bin/openssl", ["verify", "-CAfile", ca, "-verify_ip", "127.0.0.1", cert])
+        let byAddress = try await runTool("/usr/bin/openssl", ["verify", "-CAfile", ca, "-verify_ip", "127.0.0.1", cert])
         #expect(byAddress.status == 0, "\(byAddress.output)")
-        let wrongName = try runTool("/usr/bin/openssl", ["verify", "-CAfile", ca, "-verify_hostname", "example.com", cert])
+        let wrongName = try await runTool("/usr/bin/openssl", ["verify", "-CAfile", ca, "-verify_hostname", "example.com", cert])
         #expect(wrongName.status != 0)
 
         var logger = Logger(label: "test.cert")
@@ -57,11 +57,11 @@ struct CertCommandTests {
             handler: AnonymousDirectory(), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let addresses = try await listener.start()
         let environment = ["LDAPTLS_CACERT": ca, "LDAPTLS_REQCERT": "demand"]
-        let startTLS = try runTool(
+        let startTLS = try await runTool(
             "/usr/bin/ldapwhoami", ["-x", "-ZZ", "-H", "ldap://127.0.0.1:\(addresses[0].port)"], environment: environment)
-        let ldaps = try runTool("/usr/bin/ldapwhoami", ["-x", "-H", "ldaps://127.0.0.1:\(addresses[1].port)"], environment: environment)
+        let ldaps = try await runTool("/usr/bin/ldapwhoami", ["-x", "-H", "ldaps://127.0.0.1:\(addresses[1].port)"], environment: environment)
         // Without trusting the CA the same connection must fail: the test is not vacuous.
-        let untrusted = try runTool(
+        let untrusted = try await runTool(
             "/usr/bin/ldapwhoami", ["-x", "-ZZ", "-H", "ldap://127.0.0.1:\(addresses[0].port)"],
             environment: ["LDAPTLS_CACERT": "/dev/null", "LDAPTLS_REQCERT": "demand"])
         await listener.shutdown()

@@ -44,9 +44,9 @@ struct ServeCommandTests {
 
         let port = try await waitForPort(in: log, process: process)
         // Anonymous binds need no upstream; a search needs the (dead) upstream.
-        let whoami = try runTool("/usr/bin/ldapwhoami", ["-x", "-H", "ldap://127.0.0.1:\(port)"])
+        let whoami = try await runTool("/usr/bin/ldapwhoami", ["-x", "-H", "ldap://127.0.0.1:\(port)"])
         #expect(whoami.status == 0, "\(whoami.output)")
-        let search = try runTool("/usr/bin/ldapsearch", ["-x", "-H", "ldap://127.0.0.1:\(port)", "-b", "dc=example,dc=com", "(uid=x)"])
+        let search = try await runTool("/usr/bin/ldapsearch", ["-x", "-H", "ldap://127.0.0.1:\(port)", "-b", "dc=example,dc=com", "(uid=x)"])
         #expect(search.status == 52, "\(search.output)")
         #expect(search.output.contains("upstream directory unavailable"), "\(search.output)")
 
@@ -66,24 +66,24 @@ struct ServeCommandTests {
     }
 
     @Test("an invalid configuration exits 78 naming the key")
-    func invalid() throws {
+    func invalid() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let configuration = try writeConfiguration(in: directory)
         let text = try String(contentsOfFile: configuration, encoding: .utf8)
         try text.replacingOccurrences(of: "port = 0", with: "prot = 0").write(toFile: configuration, atomically: true, encoding: .utf8)
-        let result = try runTool(try veneerBinary(), ["serve", "--config", configuration])
+        let result = try await runTool(try veneerBinary(), ["serve", "--config", configuration])
         #expect(result.status == 78)
         #expect(result.output.contains("\(configuration): listener[0].prot: unknown key; did you mean \"port\"?"), "\(result.output)")
         #expect(result.output.contains("\(configuration): listener[0].port: required"), "\(result.output)")
     }
 
     @Test("check validates and says which steps are not implemented yet")
-    func check() throws {
+    func check() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let configuration = try writeConfiguration(in: directory)
-        let result = try runTool(try veneerBinary(), ["check", "--config", configuration])
+        let result = try await runTool(try veneerBinary(), ["check", "--config", configuration])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("ok       configuration \(configuration) is valid"), "\(result.output)")
         #expect(result.output.contains("ok       DNS 127.0.0.1: 127.0.0.1"), "\(result.output)")

@@ -51,8 +51,18 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs a command-line tool to completion; returns its exit status and combined output.
-func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+/// Runs a command-line tool to completion on a thread of its own; returns its exit status and
+/// combined output. Waiting for a tool on a cooperative thread would deadlock when the tool
+/// talks to an in-process listener whose handlers need those threads (two on a 2-CPU machine).
+func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result { try runToolBlocking(path, arguments, environment: environment) })
+        }.start()
+    }
+}
+
+private func runToolBlocking(_ path: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments

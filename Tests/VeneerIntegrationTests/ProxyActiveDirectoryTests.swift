@@ -65,7 +65,7 @@ struct ProxyActiveDirectoryTests {
         let veneer = try await Self.start()
         defer { Task { await veneer.stop() } }
         let name = veneer.dc.userName(3)
-        let result = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, "(uid=\(name))", "uid", "mail", "mobile", "entryUUID", "memberOf", "o", "ipPhone"])
+        let result = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, "(uid=\(name))", "uid", "mail", "mobile", "entryUUID", "memberOf", "o", "ipPhone"])
         #expect(result.status == 0, "\(result.output)")
         let entries = parseLDIF(result.output)
         #expect(entries.count == 1)
@@ -77,7 +77,7 @@ struct ProxyActiveDirectoryTests {
         let uuid = try #require(attributes["entryuuid"]?.first)
         #expect(uuid.count == 36 && MicrosoftGUID.octets(fromString: uuid) != nil)
         // The UUID finds the same entry again (a binary objectGUID filter upstream).
-        let again = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, "(entryUUID=\(uuid))", "uid"])
+        let again = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, "(entryUUID=\(uuid))", "uid"])
         #expect(parseLDIF(again.output)[dn]?["uid"] == [name])
     }
 
@@ -85,7 +85,7 @@ struct ProxyActiveDirectoryTests {
     func scope() async throws {
         let veneer = try await Self.start()
         defer { Task { await veneer.stop() } }
-        let result = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, "(objectClass=*)", "1.1"])
+        let result = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, "(objectClass=*)", "1.1"])
         #expect(result.status == 0, "\(result.output)")
         let dns = Set(parseLDIF(result.output).keys.map { $0.lowercased() })
         #expect(dns.contains(veneer.virtual(try veneer.dc.userDN(veneer.dc.userName(1))).lowercased()))
@@ -102,7 +102,7 @@ struct ProxyActiveDirectoryTests {
         defer { Task { await veneer.stop() } }
         let user = try veneer.dc.account(veneer.dc.userName(2))
         for name in [user.upn, veneer.virtual(user.dn), user.downLevelLogonName, user.name] {
-            let result = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", name, "-w", user.password])
+            let result = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", name, "-w", user.password])
             #expect(result.status == 0, "\(name): \(result.output)")
             #expect(result.output.lowercased().contains("dn:" + veneer.virtual(user.dn).lowercased()), "\(name): \(result.output)")
         }
@@ -111,11 +111,11 @@ struct ProxyActiveDirectoryTests {
             (veneer.dc.mustChangeUser, "must be changed"), (veneer.dc.lockedUser, "locked out"),
         ]
         for (account, message) in refusals {
-            let result = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", account.upn, "-w", account.password])
+            let result = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", account.upn, "-w", account.password])
             #expect(result.status == 49, "\(account): \(result.output)")
             #expect(result.output.contains(message), "\(account): \(result.output)")
         }
-        let excluded = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.dc.excludedUser.upn, "-w", veneer.dc.excludedUser.password])
+        let excluded = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.dc.excludedUser.upn, "-w", veneer.dc.excludedUser.password])
         #expect(excluded.status == 49)
     }
 
@@ -124,8 +124,8 @@ struct ProxyActiveDirectoryTests {
         let veneer = try await Self.start()
         defer { Task { await veneer.stop() } }
         let filter = "(uid=user*)"
-        let unpaged = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, filter, "uid"])
-        let paged = try ldapTool("ldapsearch", ["-x", "-LLL", "-E", "pr=7/noprompt", "-H", veneer.url, "-b", Self.virtualSuffix, filter, "uid"])
+        let unpaged = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, filter, "uid"])
+        let paged = try await ldapTool("ldapsearch", ["-x", "-LLL", "-E", "pr=7/noprompt", "-H", veneer.url, "-b", Self.virtualSuffix, filter, "uid"])
         #expect(unpaged.status == 0 && paged.status == 0, "\(unpaged.output)\n\(paged.output)")
         #expect(parseLDIF(unpaged.output).count == veneer.dc.users.count)
         #expect(parseLDIF(paged.output).count == veneer.dc.users.count)
@@ -140,7 +140,7 @@ struct ProxyActiveDirectoryTests {
         }
         defer { Task { await veneer.stop() } }
         let group = try veneer.dc.group("Big Group")
-        let result = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-s", "base", "-b", veneer.virtual(group.dn), "(objectClass=*)", "member;range=0-99"])
+        let result = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-s", "base", "-b", veneer.virtual(group.dn), "(objectClass=*)", "member;range=0-99"])
         #expect(result.status == 0, "\(result.output.prefix(2000))")
         let entry = try #require(parseLDIF(result.output).first?.value)
         #expect(entry["member"]?.count == group.memberDNs.count)

@@ -24,9 +24,9 @@ struct ProxyOpenLDAPTests {
         let veneer = try await VeneerHarness.start()
         defer { Task { await veneer.stop() } }
         let attributes = ["uid", "cn", "sn", "mail", "telephoneNumber", "mobile", "givenName"]
-        let through = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, filter] + attributes)
+        let through = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, filter] + attributes)
         let preset = try PresetLoader.load(file: VeneerHarness.presetsDirectory + "/openldap.toml")
-        let direct = try ldapTool(
+        let direct = try await ldapTool(
             "ldapsearch", ["-x", "-LLL", "-H", veneer.slapd.url, "-D", veneer.slapd.serviceDN, "-w", veneer.slapd.servicePassword,
                            "-b", veneer.slapd.baseDN, "(&\(preset.userFilter)\(filter))"] + attributes)
         #expect(through.status == 0, "\(through.output)")
@@ -47,17 +47,17 @@ struct ProxyOpenLDAPTests {
         let veneer = try await VeneerHarness.start(slapd: options)
         defer { Task { await veneer.stop() } }
         // Directly, the service account hits slapd's cap of 10.
-        let direct = try ldapTool(
+        let direct = try await ldapTool(
             "ldapsearch", ["-x", "-LLL", "-H", veneer.slapd.url, "-D", veneer.slapd.serviceDN, "-w", veneer.slapd.servicePassword,
                            "-b", veneer.slapd.baseDN, "(objectClass=inetOrgPerson)", "1.1"])
         #expect(direct.status == 4, "\(direct.output)")
-        let all = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=*)", "uid"])
+        let all = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=*)", "uid"])
         #expect(all.status == 0, "\(all.output)")
         #expect(parseLDIF(all.output).count == 50)
-        let limited = try ldapTool("ldapsearch", ["-x", "-LLL", "-z", "5", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=*)", "uid"])
+        let limited = try await ldapTool("ldapsearch", ["-x", "-LLL", "-z", "5", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=*)", "uid"])
         #expect(limited.status == 4, "\(limited.output)")
         #expect(parseLDIF(limited.output).count == 5)
-        let paged = try ldapTool("ldapsearch", ["-x", "-LLL", "-E", "pr=7/noprompt", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=*)", "uid"])
+        let paged = try await ldapTool("ldapsearch", ["-x", "-LLL", "-E", "pr=7/noprompt", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=*)", "uid"])
         #expect(paged.status == 0, "\(paged.output)")
         #expect(parseLDIF(paged.output).count == 50)
     }
@@ -66,20 +66,20 @@ struct ProxyOpenLDAPTests {
     func binds() async throws {
         let veneer = try await VeneerHarness.start()
         defer { Task { await veneer.stop() } }
-        let byDN = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(3), "-w", veneer.slapd.userPassword(3)])
+        let byDN = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(3), "-w", veneer.slapd.userPassword(3)])
         #expect(byDN.status == 0, "\(byDN.output)")
         #expect(byDN.output.contains("dn:" + veneer.virtualUserDN(3)))
-        let byUID = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", "user0004", "-w", veneer.slapd.userPassword(4)])
+        let byUID = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", "user0004", "-w", veneer.slapd.userPassword(4)])
         #expect(byUID.status == 0, "\(byUID.output)")
         #expect(byUID.output.contains("dn:" + veneer.virtualUserDN(4)))
-        let wrong = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", "user0004", "-w", "wrong"])
+        let wrong = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", "user0004", "-w", "wrong"])
         #expect(wrong.status == 49)
-        let unknown = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", "nobody", "-w", "wrong"])
+        let unknown = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", "nobody", "-w", "wrong"])
         #expect(unknown.status == 49)
         #expect(unknown.output.contains("invalid credentials") && wrong.output.contains("invalid credentials"))
-        let unauthenticated = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(3), "-w", ""])
+        let unauthenticated = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(3), "-w", ""])
         #expect(unauthenticated.status == 53, "\(unauthenticated.output)")
-        let anonymous = try ldapTool("ldapwhoami", ["-x", "-H", veneer.url])
+        let anonymous = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url])
         #expect(anonymous.status == 0)
         #expect(anonymous.output.contains("anonymous"))
     }
@@ -89,11 +89,11 @@ struct ProxyOpenLDAPTests {
         let veneer = try await VeneerHarness.start()
         defer { Task { await veneer.stop() } }
         let uid = try #require(veneer.slapd.userAttributes(5)["uid"]?.first)
-        let yes = try ldapTool("ldapcompare", ["-x", "-H", veneer.url, veneer.virtualUserDN(5), "uid:" + uid.uppercased()])
+        let yes = try await ldapTool("ldapcompare", ["-x", "-H", veneer.url, veneer.virtualUserDN(5), "uid:" + uid.uppercased()])
         #expect(yes.status == 6, "\(yes.output)")
-        let no = try ldapTool("ldapcompare", ["-x", "-H", veneer.url, veneer.virtualUserDN(5), "uid:someone-else"])
+        let no = try await ldapTool("ldapcompare", ["-x", "-H", veneer.url, veneer.virtualUserDN(5), "uid:someone-else"])
         #expect(no.status == 5, "\(no.output)")
-        let missing = try ldapTool("ldapcompare", ["-x", "-H", veneer.url, "uid=ghost,ou=people," + VeneerHarness.virtualSuffix, "uid:x"])
+        let missing = try await ldapTool("ldapcompare", ["-x", "-H", veneer.url, "uid=ghost,ou=people," + VeneerHarness.virtualSuffix, "uid:x"])
         #expect(missing.status == 32, "\(missing.output)")
     }
 
@@ -104,13 +104,13 @@ struct ProxyOpenLDAPTests {
         let ldif = "dn: \(veneer.virtualUserDN(1))\nchangetype: modify\nreplace: cn\ncn: Changed\n"
         let path = NSTemporaryDirectory() + "veneer-modify-\(UUID().uuidString).ldif"
         try ldif.write(toFile: path, atomically: true, encoding: .utf8)
-        let modify = try ldapTool("ldapmodify", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(1), "-w", veneer.slapd.userPassword(1), "-f", path])
+        let modify = try await ldapTool("ldapmodify", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(1), "-w", veneer.slapd.userPassword(1), "-f", path])
         #expect(modify.status == 53, "\(modify.output)")
         #expect(modify.output.contains("read-only"))
-        let delete = try ldapTool("ldapdelete", ["-x", "-H", veneer.url, veneer.virtualUserDN(1)])
+        let delete = try await ldapTool("ldapdelete", ["-x", "-H", veneer.url, veneer.virtualUserDN(1)])
         #expect(delete.status == 53)
         // The upstream is unchanged.
-        let direct = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.slapd.url, "-D", veneer.slapd.serviceDN, "-w", veneer.slapd.servicePassword, "-b", veneer.slapd.userDN(1), "-s", "base", "cn"])
+        let direct = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.slapd.url, "-D", veneer.slapd.serviceDN, "-w", veneer.slapd.servicePassword, "-b", veneer.slapd.userDN(1), "-s", "base", "cn"])
         #expect(!direct.output.contains("Changed"))
     }
 
@@ -118,7 +118,7 @@ struct ProxyOpenLDAPTests {
     func rootDSE() async throws {
         let veneer = try await VeneerHarness.start()
         defer { Task { await veneer.stop() } }
-        let root = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-s", "base", "-b", "", "+"])
+        let root = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-s", "base", "-b", "", "+"])
         #expect(root.status == 0, "\(root.output)")
         let attributes = try #require(parseLDIF(root.output)[""])
         #expect(attributes["namingcontexts"] == [VeneerHarness.virtualSuffix])
@@ -126,7 +126,7 @@ struct ProxyOpenLDAPTests {
         #expect(attributes["supportedextension"]?.contains("1.3.6.1.4.1.4203.1.11.3") == true)
         #expect(attributes["subschemasubentry"] == ["cn=Subschema"])
         #expect(attributes["vendorname"] == ["Veneer"])
-        let schema = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-s", "base", "-b", "cn=Subschema", "(objectClass=subschema)", "attributeTypes", "objectClasses"])
+        let schema = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-s", "base", "-b", "cn=Subschema", "(objectClass=subschema)", "attributeTypes", "objectClasses"])
         #expect(schema.status == 0, "\(schema.output)")
         let subschema = try #require(parseLDIF(schema.output)["cn=Subschema"])
         #expect(subschema["attributetypes"]?.contains { $0.contains("NAME ( 'uid' 'userid' )") } == true)
@@ -137,18 +137,18 @@ struct ProxyOpenLDAPTests {
     func upstreamFailure() async throws {
         let veneer = try await VeneerHarness.start()
         defer { Task { await veneer.stop() } }
-        let before = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uid"])
+        let before = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uid"])
         #expect(before.status == 0)
         veneer.slapd.kill()
         let start = ContinuousClock.now
-        let during = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uid"])
+        let during = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uid"])
         #expect(during.status == 52, "\(during.output)")
         #expect(during.output.contains("upstream directory"))
         #expect(ContinuousClock.now - start < .seconds(15))
         try await veneer.slapd.restart()
         var recovered = false
         for _ in 0..<20 where !recovered {
-            let after = try ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uid"])
+            let after = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uid"])
             recovered = after.status == 0 && after.output.contains("uid: user0001")
             if !recovered { try await Task.sleep(for: .milliseconds(250)) }
         }

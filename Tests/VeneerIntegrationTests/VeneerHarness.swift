@@ -76,10 +76,24 @@ struct VeneerHarness {
     static var presetsDirectory: String { repositoryRoot + "/conf/presets" }
 }
 
-/// Runs one of OpenLDAP's client tools; returns its exit status and combined output.
-func ldapTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+/// Runs one of OpenLDAP's client tools on a thread of its own (waiting on a cooperative thread
+/// would starve the in-process listener on a 2-CPU machine); returns status and output.
+func ldapTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+    try await runProgram("/usr/bin/" + tool, arguments, environment: environment)
+}
+
+/// Runs any program the same way (e.g. the built `veneer` binary).
+func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result { try runProgramBlocking(path, arguments, environment: environment) })
+        }.start()
+    }
+}
+
+private func runProgramBlocking(_ path: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/" + tool)
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(["LDAPTLS_REQCERT": "demand"].merging(environment) { $1 }) { $1 }
     let pipe = Pipe()

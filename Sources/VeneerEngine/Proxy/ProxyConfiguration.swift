@@ -35,4 +35,13 @@ public struct ProxyConfiguration: Sendable {
         self.pageSize = pageSize
         self.allowAnonymous = allowAnonymous
     }
+
+    /// The upstream filter selecting the people this view shows (before any client filter).
+    public var visibleUsers: LDAPFilter {
+        var parts = [preset.userFilter]
+        if hideDisabledAccounts, let disabled = preset.disabledFilter {
+            parts.append(.not(disabled))
+        }
+        return parts.count == 1 ? parts[0] : .and(parts)
+    }
 }

@@ -87,12 +87,5 @@ public final class ProxyDirectory: LDAPRequestHandler {
         configuration.excludedSubtrees.contains { upstreamDN.isDescendantOrSelf(of: $0) }
     }
 
-    /// The filter that selects the people this view shows, before the client's own filter.
-    var visibilityFilter: LDAPFilter {
-        var parts = [configuration.preset.userFilter]
-        if configuration.hideDisabledAccounts, let disabled = configuration.preset.disabledFilter {
-            parts.append(.not(disabled))
-        }
-        return parts.count == 1 ? parts[0] : .and(parts)
-    }
+    var visibilityFilter: LDAPFilter { configuration.visibleUsers }
 }
