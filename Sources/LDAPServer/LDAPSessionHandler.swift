@@ -209,7 +209,7 @@ final class LDAPSessionHandler: ChannelInboundHandler {
     }
 
     private func reply(_ message: LDAPMessage, code: LDAPResultCode, _ text: String, context: ChannelHandlerContext) {
-        guard let response = LDAPSessionHandler.failureResponse(for: message.protocolOp, LDAPResult(code, diagnosticMessage: text)) else { return }
+        guard let response = message.protocolOp.response(carrying: LDAPResult(code, diagnosticMessage: text)) else { return }
         context.writeAndFlush(wrapOutboundOut(LDAPMessage(messageID: message.messageID, response)), promise: nil)
     }
 
@@ -227,20 +227,5 @@ final class LDAPSessionHandler: ChannelInboundHandler {
     private func close(context: ChannelHandlerContext) {
         closing = true
         context.close(promise: nil)
-    }
-
-    /// The response PDU that carries a failure for a given request.
-    static func failureResponse(for operation: ProtocolOp, _ result: LDAPResult) -> ProtocolOp? {
-        switch operation {
-        case .bindRequest: .bindResponse(BindResponse(result))
-        case .searchRequest: .searchResultDone(result)
-        case .modifyRequest: .modifyResponse(result)
-        case .addRequest: .addResponse(result)
-        case .delRequest: .delResponse(result)
-        case .modifyDNRequest: .modifyDNResponse(result)
-        case .compareRequest: .compareResponse(result)
-        case .extendedRequest: .extendedResponse(ExtendedResponse(result))
-        default: nil
-        }
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+import VeneerTestSupport
 
 @testable import LDAPServer
 
@@ -58,8 +59,7 @@ final class TestDirectory: LDAPRequestHandler {
             record("search \(request.messageID) end")
             await responder.finish(.searchResultDone(LDAPResult(.success)))
         default:
-            guard let response = LDAPSessionHandler.failureResponse(
-                for: request.operation, LDAPResult(.unwillingToPerform, diagnosticMessage: "read-only test directory"))
+            guard let response = request.operation.response(carrying: LDAPResult(.unwillingToPerform, diagnosticMessage: "read-only test directory"))
             else { return }
             await responder.finish(response)
         }
@@ -157,29 +157,11 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs the tool on a thread of its own: waiting on a cooperative thread would deadlock when
-/// the tool talks to an in-process listener whose handlers need those threads (two on 2 CPUs).
+/// Runs a command-line tool to completion without blocking a cooperative thread (the
+/// in-process listener's handlers need those); returns its exit status and combined output.
 func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(with: Result { try runToolBlocking(path, arguments, environment: environment) })
-        }.start()
-    }
-}
-
-/// Runs a command-line tool to completion; returns its exit status and combined output.
-private func runToolBlocking(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let result = try await TestProcess.run(path, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+    return (result.status, result.output)
 }
 
 /// A raw LDAP client over NIO: sends exactly the bytes a test wants and collects whatever

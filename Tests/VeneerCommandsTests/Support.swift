@@ -1,4 +1,5 @@
 import Foundation
+import VeneerTestSupport
 import Testing
 
 /// The package's root directory (for conf/ and the built binary).
@@ -51,27 +52,9 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs a command-line tool to completion on a thread of its own; returns its exit status and
-/// combined output. Waiting for a tool on a cooperative thread would deadlock when the tool
-/// talks to an in-process listener whose handlers need those threads (two on a 2-CPU machine).
+/// Runs a command-line tool to completion without blocking a cooperative thread (in-process
+/// listeners' handlers need those); returns its exit status and combined output.
 func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(with: Result { try runToolBlocking(path, arguments, environment: environment) })
-        }.start()
-    }
-}
-
-private func runToolBlocking(_ path: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let result = try await TestProcess.run(path, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+    return (result.status, result.output)
 }

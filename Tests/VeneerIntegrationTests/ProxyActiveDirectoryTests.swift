@@ -11,6 +11,7 @@ import VeneerTestSupport
 
 /// Veneer with the Active Directory preset in front of a real Samba AD domain controller
 /// (LDAPS upstream with the domain's CA), driven by OpenLDAP's client tools.
+extension SambaDomainController {
 @Suite("Proxy to Active Directory (Samba)", .serialized)
 struct ProxyActiveDirectoryTests {
     static let virtualSuffix = "dc=corp,dc=test"
@@ -28,7 +29,7 @@ struct ProxyActiveDirectoryTests {
 
         func virtual(_ dn: String) -> String {
             (try? DistinguishedName(dn)).flatMap {
-                $0.replacingSuffix(try! DistinguishedName(dc.baseDN), with: try! DistinguishedName(ProxyActiveDirectoryTests.virtualSuffix))  // fixture constants
+                $0.replacingSuffix(try! DistinguishedName(dc.baseDN), with: try! DistinguishedName(SambaDomainController.ProxyActiveDirectoryTests.virtualSuffix))  // fixture constants
             }?.description ?? dn
         }
     }
@@ -147,4 +148,5 @@ struct ProxyActiveDirectoryTests {
         #expect(group.memberDNs.count > 1500)
         #expect(entry.keys.allSatisfy { !$0.contains("range=") })
     }
+}
 }

@@ -5,6 +5,7 @@ import VeneerTestSupport
 /// Proves the Samba AD fixture with OpenLDAP's own clients, and pins the Active Directory
 /// behaviour Veneer has to reproduce or pass through (result codes, `data` sub-codes, paging,
 /// ranged attributes, continuation references).
+extension SambaDomainController {
 @Suite("Samba AD fixture", .serialized)
 struct SambaFixtureTests {
     /// `ldapsearch` of the root DSE bound as `name`; exit status is the LDAP result code.
@@ -244,4 +245,5 @@ struct SambaFixtureTests {
         let result = try await bind(dc, dc.adminUPN, dc.adminPassword)
         #expect(result.status == 0, "\(result)")
     }
+}
 }

@@ -76,33 +76,17 @@ struct VeneerHarness {
     static var presetsDirectory: String { repositoryRoot + "/conf/presets" }
 }
 
-/// Runs one of OpenLDAP's client tools on a thread of its own (waiting on a cooperative thread
-/// would starve the in-process listener on a 2-CPU machine); returns status and output.
+/// Runs one of OpenLDAP's client tools; returns its exit status and combined output.
 func ldapTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
     try await runProgram("/usr/bin/" + tool, arguments, environment: environment)
 }
 
-/// Runs any program the same way (e.g. the built `veneer` binary).
+/// Runs any program the same way (e.g. the built `veneer` binary), without blocking a
+/// cooperative thread that the in-process listener needs.
 func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(with: Result { try runProgramBlocking(path, arguments, environment: environment) })
-        }.start()
-    }
-}
-
-private func runProgramBlocking(_ path: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(["LDAPTLS_REQCERT": "demand"].merging(environment) { $1 }) { $1 }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let overrides = ["LDAPTLS_REQCERT": "demand"].merging(environment) { $1 }
+    let result = try await TestProcess.run(path, arguments, environment: ProcessInfo.processInfo.environment.merging(overrides) { $1 })
+    return (result.status, result.output)
 }
 
 /// `ldapsearch -LLL` output as entries: DN → attribute (lowercased) → values (base64 decoded).

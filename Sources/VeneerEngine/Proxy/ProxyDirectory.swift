@@ -50,23 +50,8 @@ public final class ProxyDirectory: LDAPRequestHandler {
     static let supportedControls: Set<String> = [PagedResultsControl.oid, ManageDsaITControl.oid]
 
     func fail(_ request: LDAPRequest, _ responder: LDAPResponder, _ code: LDAPResultCode, _ message: String) async {
-        guard let response = Self.failure(for: request.operation, LDAPResult(code, diagnosticMessage: message)) else { return }
+        guard let response = request.operation.response(carrying: LDAPResult(code, diagnosticMessage: message)) else { return }
         await responder.finish(response)
-    }
-
-    /// The response PDU carrying `result` for a request.
-    static func failure(for operation: ProtocolOp, _ result: LDAPResult) -> ProtocolOp? {
-        switch operation {
-        case .bindRequest: .bindResponse(BindResponse(result))
-        case .searchRequest: .searchResultDone(result)
-        case .modifyRequest: .modifyResponse(result)
-        case .addRequest: .addResponse(result)
-        case .delRequest: .delResponse(result)
-        case .modifyDNRequest: .modifyDNResponse(result)
-        case .compareRequest: .compareResponse(result)
-        case .extendedRequest: .extendedResponse(ExtendedResponse(result))
-        default: nil
-        }
     }
 
     /// An upstream failure as the client should see it: the operation fails with a code that
