@@ -60,4 +60,15 @@ struct ListenerWithRealClientsTests {
         let optional = try await runTool("/usr/bin/ldapwhoami", ["-x", "-Z", "-H", server.url])
         #expect(optional.status == 0, "\(optional.output)")
     }
+
+    @Test("IPv4 and IPv6 listeners side by side")
+    func ipv6() async throws {
+        let server = try await TestServer.start(extraPlainHosts: ["::1"])
+        defer { Task { await server.listener.shutdown() } }
+        let v6 = try #require(server.addresses.last)
+        #expect(v6.host == "::1")
+        let result = try await runTool("/usr/bin/ldapsearch", ["-x", "-LLL", "-H", "ldap://[::1]:\(v6.port)", "-b", TestDirectory.baseDN, "(uid=user0)", "uid"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("uid: user0"))
+    }
 }

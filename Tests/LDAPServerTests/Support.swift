@@ -109,14 +109,17 @@ struct TestServer {
     let directory: TestDirectory
     let port: Int
     let ldapsPort: Int?
+    /// Every bound listener, in configuration order.
+    var addresses: [LDAPPeerAddress] = []
     var url: String { "ldap://127.0.0.1:\(port)" }
 
     static func start(
         tls: TestCertificate? = nil, maximumOperations: Int = 64, idleTimeout: Duration = .seconds(900),
-        maximumConnections: Int = 100
+        maximumConnections: Int = 100, extraPlainHosts: [String] = []
     ) async throws -> TestServer {
         var listeners = [LDAPServerConfiguration.Listener(host: "127.0.0.1", port: 0, security: .plain)]
-        if tls != nil { listeners.append(.init(host: "127.0.0.1", port: 0, security: .ldaps)) }
+        listeners += extraPlainHosts.map { .init(host: $0, port: 0, security: .plain) }
+        if tls != nil { listeners.append(.init(host: "127.0.0.1", port: 0, security: .ldaps)) }  // kept last
         let configuration = LDAPServerConfiguration(
             listeners: listeners,
             tls: tls.map { .init(certificateChainFile: $0.certificateFile, privateKeyFile: $0.keyFile) },
@@ -128,7 +131,9 @@ struct TestServer {
         let listener = try LDAPListener(
             configuration: configuration, handler: directory, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let addresses = try await listener.start()
-        return TestServer(listener: listener, directory: directory, port: addresses[0].port, ldapsPort: addresses.count > 1 ? addresses[1].port : nil)
+        return TestServer(
+            listener: listener, directory: directory, port: addresses[0].port,
+            ldapsPort: tls == nil ? nil : addresses.last?.port, addresses: addresses)
     }
 }
 
