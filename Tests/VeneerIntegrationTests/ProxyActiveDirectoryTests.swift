@@ -148,5 +148,29 @@ struct ProxyActiveDirectoryTests {
         #expect(group.memberDNs.count > 1500)
         #expect(entry.keys.allSatisfy { !$0.contains("range=") })
     }
+
+    @Test("hide_disabled_accounts hides disabled users; pass_references lets AD's references through")
+    func disabledAndReferences() async throws {
+        let hiding = try await Self.start { $0.hideDisabledAccounts = true }
+        let disabledDN = hiding.virtual(hiding.dc.disabledUser.dn)
+        let hidden = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", hiding.url, "-b", Self.virtualSuffix, "(uid=\(hiding.dc.disabledUser.name))", "1.1"])
+        await hiding.stop()
+        #expect(hidden.status == 0, "\(hidden.output)")
+        #expect(parseLDIF(hidden.output).isEmpty, "\(hidden.output)")
+        let showing = try await Self.start()
+        let shown = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", showing.url, "-b", Self.virtualSuffix, "(uid=\(showing.dc.disabledUser.name))", "1.1"])
+        await showing.stop()
+        #expect(Set(parseLDIF(shown.output).keys.map { $0.lowercased() }) == [disabledDN.lowercased()], "\(shown.output)")
+
+        // Without the domain-scope control AD answers a root search with a reference to
+        // CN=Configuration; with pass_references Veneer hands it on.
+        let passing = try await Self.start { proxy in
+            proxy.passReferences = true
+            proxy.preset.sendDomainScopeControl = false
+        }
+        defer { Task { await passing.stop() } }
+        let references = try await ldapTool("ldapsearch", ["-x", "-H", passing.url, "-b", Self.virtualSuffix, "(uid=\(passing.dc.userName(1)))", "1.1"])
+        #expect(references.output.contains("ref: ldap"), "\(references.output)")
+    }
 }
 }
