@@ -17,6 +17,8 @@ let adPreset = DirectoryPreset(
         AttributeMapping("o", from: ["company"]),
         AttributeMapping("entryUUID", from: ["objectGUID"]),
         AttributeMapping("manager", from: ["manager"]),
+        AttributeMapping("cn", from: ["cn"]),
+        AttributeMapping("description", from: ["description"]),
     ],
     dnAttributes: ["manager", "member", "memberOf"], sendDomainScopeControl: true, followRangeRetrieval: true,
     activeDirectoryErrors: true)
@@ -47,7 +49,8 @@ struct MappingTests {
         (["+"], ["+", "objectGUID"]),
         (["1.1"], ["1.1"]),
         (["entryUUID", "cn"], ["objectGUID", "cn"]),
-        (["MAIL", "whenCreated"], ["mail", "userPrincipalName", "whenCreated"]),
+        (["MAIL", "whenCreated"], ["mail", "userPrincipalName"]),  // whenCreated is not served
+        (["userPassword"], ["1.1"]),  // only unserved names: nothing, never "all"
         (["mobile;binary"], ["mobile;binary", "otherMobile;binary"]),
     ])
     func upstreamAttributes(requested: [String], expected: [String]) {
@@ -75,7 +78,8 @@ struct MappingTests {
         #expect(byName["o"] == ["Example"])
         #expect(byName["manager"] == ["CN=Boss,OU=People,dc=example,dc=com"])
         #expect(byName["entryUUID"] == nil)  // operational: only when asked for
-        #expect(byName["sAMAccountName"] == ["jdoe"])  // unmapped names still pass through
+        #expect(byName["sAMAccountName"] == nil)  // only the preset's attributes are served
+        #expect(byName["company"] == nil && byName["otherMobile"] == nil)
         let named = mapper.clientAttributes(of: upstream, selection: mapper.selection(for: ["entryUUID", "uid"]), typesOnly: false, mapDN: suffixMapper.toVirtual)
         #expect(named.map(\.type) == ["uid", "entryUUID"])
         #expect(named.last?.values == [Array("f81d4fae-7dec-11d0-a765-00a0c91e6bf6".utf8)])
@@ -96,6 +100,13 @@ struct MappingTests {
         ("(manager=cn=Boss,ou=People,dc=example,dc=com)", "(manager=cn=Boss,ou=People,DC=corp,DC=example,DC=com)"),
         ("(uid:caseExactMatch:=jdoe)", "(sAMAccountName:caseExactMatch:=jdoe)"),
         ("(description=x\\2a)", "(description=x\\2a)"),
+        // Attributes the preset does not serve are Undefined, and so is their negation.
+        ("(userPassword=*)", "(&(objectClass=*)(!(objectClass=*)))"),
+        ("(!(userPassword=x))", "(&(objectClass=*)(!(objectClass=*)))"),
+        ("(|(uid=a)(userPassword=x))", "(|(sAMAccountName=a)(&(objectClass=*)(!(objectClass=*))))"),
+        ("(!(&(uid=a)(userPassword=x)))", "(|(!(sAMAccountName=a))(&(objectClass=*)(!(objectClass=*))))"),
+        ("(&)", "(objectClass=*)"),
+        ("(|)", "(&(objectClass=*)(!(objectClass=*)))"),
     ])
     func filters(client: String, upstream: String) throws {
         let rewriter = FilterRewriter(mapper: mapper, suffix: suffixMapper)

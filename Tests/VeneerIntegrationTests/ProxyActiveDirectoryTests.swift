@@ -138,6 +138,7 @@ struct ProxyActiveDirectoryTests {
     func rangeRetrieval() async throws {
         let veneer = try await Self.start { proxy in
             proxy.preset.userFilter = .or([.equality("objectClass", "user"), .equality("objectClass", "group")])
+            proxy.preset.attributes.append(AttributeMapping("member", from: ["member"]))
         }
         defer { Task { await veneer.stop() } }
         let group = try veneer.dc.group("Big Group")

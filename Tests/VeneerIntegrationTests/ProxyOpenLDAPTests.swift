@@ -17,7 +17,7 @@ struct ProxyOpenLDAPTests {
         "(&(objectClass=inetOrgPerson)(telephoneNumber=*555*))",
         "(!(uid=user0000))",
         "(cn=\\2a)",
-        "(uidNumber>=10020)",
+        "(&(uid=user001*)(!(uid=user0010)))",
         "(telephoneNumber=+1555*)",
     ])
     func equivalence(filter: String) async throws {
@@ -38,6 +38,23 @@ struct ProxyOpenLDAPTests {
         #expect(actual == expected, "through Veneer: \(actual.keys.sorted()) directly: \(expected.keys.sorted())")
         // Every filter but the literal-asterisk one selects someone, so the comparison is not vacuous.
         #expect(filter == "(cn=\\2a)" || !expected.isEmpty)
+    }
+
+    @Test("attributes the preset does not list are neither served nor usable in filters")
+    func allowList() async throws {
+        let veneer = try await VeneerHarness.start()
+        defer { Task { await veneer.stop() } }
+        // The service account can read uidNumber and homeDirectory; the OpenLDAP preset lists neither.
+        let all = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)"])
+        let entry = try #require(parseLDIF(all.output)[veneer.virtualUserDN(1)])
+        #expect(entry["uid"] == ["user0001"])
+        #expect(entry["uidnumber"] == nil && entry["homedirectory"] == nil && entry["userpassword"] == nil, "\(entry)")
+        let named = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uidNumber"])
+        #expect(parseLDIF(named.output)[veneer.virtualUserDN(1)] == [:], "\(named.output)")
+        for filter in ["(uidNumber=*)", "(!(uidNumber=1))", "(|(uidNumber=*)(homeDirectory=*))"] {
+            let result = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, filter, "1.1"])
+            #expect(result.status == 0 && parseLDIF(result.output).isEmpty, "\(filter): \(result.output)")
+        }
     }
 
     @Test("transparent paging returns every user although slapd caps unpaged results; -z and -E pr work")

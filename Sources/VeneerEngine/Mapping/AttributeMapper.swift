@@ -29,10 +29,12 @@ public struct AttributeMapper: Sendable {
         self.dnAttributeKeys = Set(preset.dnAttributes.map { $0.lowercased() })
     }
 
-    /// The upstream attributes a client attribute draws on (itself when unmapped).
+    /// The upstream attributes a client attribute draws on; empty when the preset does not
+    /// serve it. Only listed attributes are served: the service account usually reads far
+    /// more (password hashes, AD's account state) than clients of the view may see.
     public func sources(of attribute: String) -> [String] {
         let name = AttributeName(attribute)
-        guard let mapping = virtualToSources[name.key] else { return [attribute] }
+        guard let mapping = virtualToSources[name.key] else { return [] }
         return mapping.sources.map { $0 + name.options }
     }
 
@@ -91,7 +93,8 @@ public struct AttributeMapper: Sendable {
         }
         // The id is operational on most servers, so it must be asked for by name.
         if selection.allOperational || selection.named.contains("entryuuid") { add(preset.idAttribute) }
-        return result
+        // Only unserved names were asked for: an empty list would mean "all user attributes".
+        return result.isEmpty ? ["1.1"] : result
     }
 
     // MARK: Entries
@@ -129,11 +132,6 @@ public struct AttributeMapper: Sendable {
                     }
                     append(virtual + name.options, converted)
                 }
-            }
-            // Unmapped upstream attributes pass through under their own names; a virtual
-            // attribute of the same name fed from other sources hides the upstream one.
-            if virtualToSources[name.key] == nil && selection.wants(name.key) {
-                append(attribute.type, values)
             }
         }
         return order.compactMap { key in

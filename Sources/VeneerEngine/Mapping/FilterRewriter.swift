@@ -16,11 +16,44 @@ public struct FilterRewriter: Sendable {
     /// understood by Active Directory).
     static let matchesNothing = LDAPFilter.and([.objectClassPresent, .not(.objectClassPresent)])
 
+    /// The upstream filter selecting exactly the entries for which the client's filter is
+    /// TRUE. An assertion on an attribute the preset does not serve is Undefined (RFC 4511
+    /// §4.5.1.7), which `not` keeps Undefined; so each subfilter is rewritten twice, into
+    /// "where it is TRUE" and "where it is FALSE", and `not` swaps the two.
     public func upstream(_ filter: LDAPFilter) -> LDAPFilter {
+        rewrite(filter).whenTrue
+    }
+
+    private struct Rewritten {
+        var whenTrue: LDAPFilter
+        var whenFalse: LDAPFilter
+    }
+
+    private func rewrite(_ filter: LDAPFilter) -> Rewritten {
         switch filter {
-        case .and(let filters): return .and(filters.map(upstream))
-        case .or(let filters): return .or(filters.map(upstream))
-        case .not(let inner): return .not(upstream(inner))
+        case .and(let filters):
+            // RFC 4526 absolute true/false are spelled out: AD does not understand (&) and (|).
+            guard !filters.isEmpty else { return Rewritten(whenTrue: .objectClassPresent, whenFalse: Self.matchesNothing) }
+            let parts = filters.map(rewrite)
+            return Rewritten(whenTrue: .and(parts.map(\.whenTrue)), whenFalse: .or(parts.map(\.whenFalse)))
+        case .or(let filters):
+            guard !filters.isEmpty else { return Rewritten(whenTrue: Self.matchesNothing, whenFalse: .objectClassPresent) }
+            let parts = filters.map(rewrite)
+            return Rewritten(whenTrue: .or(parts.map(\.whenTrue)), whenFalse: .and(parts.map(\.whenFalse)))
+        case .not(let inner):
+            let part = rewrite(inner)
+            return Rewritten(whenTrue: part.whenFalse, whenFalse: part.whenTrue)
+        default:
+            guard let item = item(filter) else {
+                return Rewritten(whenTrue: Self.matchesNothing, whenFalse: Self.matchesNothing)  // Undefined
+            }
+            return Rewritten(whenTrue: item, whenFalse: .not(item))
+        }
+    }
+
+    /// One filter item in upstream terms; nil when its attribute is not served (Undefined).
+    private func item(_ filter: LDAPFilter) -> LDAPFilter? {
+        switch filter {
         case .equalityMatch(let ava): return assertion(ava, LDAPFilter.equalityMatch)
         case .approxMatch(let ava): return assertion(ava, LDAPFilter.approxMatch)
         case .greaterOrEqual(let ava): return assertion(ava, LDAPFilter.greaterOrEqual)
@@ -37,16 +70,18 @@ public struct FilterRewriter: Sendable {
                 return .substrings(rewritten)
             })
         case .extensibleMatch(let rule):
-            guard let type = rule.type else { return filter }
+            guard let type = rule.type else { return nil }  // "any attribute" would reach unserved ones
             return either(mapper.sources(of: type).map { source in
                 var rewritten = rule
                 rewritten.type = source
                 return .extensibleMatch(rewritten)
             })
+        case .and, .or, .not:
+            return nil  // handled by `rewrite`
         }
     }
 
-    private func assertion(_ ava: AttributeValueAssertion, _ make: (AttributeValueAssertion) -> LDAPFilter) -> LDAPFilter {
+    private func assertion(_ ava: AttributeValueAssertion, _ make: (AttributeValueAssertion) -> LDAPFilter) -> LDAPFilter? {
         var value = ava.value
         if mapper.isEntryUUID(ava.attribute) && mapper.preset.idSyntax == .microsoftGUID {
             guard let octets = MicrosoftGUID.octets(fromString: String(decoding: ava.value, as: UTF8.self)) else {
@@ -63,7 +98,11 @@ public struct FilterRewriter: Sendable {
         })
     }
 
-    private func either(_ filters: [LDAPFilter]) -> LDAPFilter {
-        filters.count == 1 ? filters[0] : .or(filters)
+    private func either(_ filters: [LDAPFilter]) -> LDAPFilter? {
+        switch filters.count {
+        case 0: nil
+        case 1: filters[0]
+        default: .or(filters)
+        }
     }
 }
