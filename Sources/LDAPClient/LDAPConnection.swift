@@ -237,14 +237,3 @@ final class DeadlineFlag: Sendable {
     var hasFired: Bool { fired.load(ordering: .acquiring) }
 }
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if nanoseconds.overflow {
-            self = .nanoseconds(Int64.max)
-        } else {
-            self = .nanoseconds(nanoseconds.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue)
-        }
-    }
-}

@@ -112,7 +112,7 @@ public final class LDAPListener: Sendable {
             id: nextSessionID.add(1, ordering: .relaxed).oldValue, peer: peer,
             listener: "\(listener.host):\(listener.port)", isTLS: isTLS)
         let framer = LDAPRequestFramer(limits: configuration.limits)
-        let idle = TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000)
+        let idle = TimeAmount(configuration.idleTimeout)
         try pipeline.addHandler(IdleStateHandler(allTimeout: idle))
         try pipeline.addHandler(framer)
         try pipeline.addHandler(MessageToByteHandler(LDAPMessageEncoder()))

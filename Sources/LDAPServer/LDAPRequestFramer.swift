@@ -17,9 +17,20 @@ final class LDAPRequestFramer: ChannelInboundHandler, RemovableChannelHandler {
     private var buffer: ByteBuffer?
     private var pausedForStartTLS = false
     private var failed = false
+    /// Its own context: `resume` is called by the session handler, and messages must enter
+    /// the pipeline here, not at the session handler's position (past the end).
+    private var context: ChannelHandlerContext?
 
     init(limits: LDAPLimits) {
         self.limits = limits
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     /// Bytes received but not yet decoded.
@@ -37,9 +48,9 @@ final class LDAPRequestFramer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Continues after a StartTLS request was answered (refused, or accepted and TLS installed).
-    func resume(context: ChannelHandlerContext) {
+    func resume() {
         pausedForStartTLS = false
-        decodeAvailable(context: context)
+        if let context { decodeAvailable(context: context) }
     }
 
     private func decodeAvailable(context: ChannelHandlerContext) {

@@ -152,7 +152,7 @@ final class LDAPSessionHandler: ChannelInboundHandler {
             logger.info("StartTLS refused", metadata: ["reason": "\(text)"])
             let response = ExtendedResponse(LDAPResult(code, diagnosticMessage: text), name: LDAPRequestFramer.startTLSOID)
             context.writeAndFlush(wrapOutboundOut(LDAPMessage(messageID: message.messageID, .extendedResponse(response))), promise: nil)
-            framer.resume(context: context)
+            framer.resume()
         }
         guard let sslContext else {
             return refuse(.protocolError, "StartTLS is not available: no TLS certificate is configured")
@@ -178,7 +178,7 @@ final class LDAPSessionHandler: ChannelInboundHandler {
         do {
             try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext), position: .first)
             session.markTLS()
-            framer.resume(context: context)
+            framer.resume()
         } catch {
             logger.error("could not start TLS", metadata: ["error": "\(error)"])
             close(context: context)
@@ -201,6 +201,11 @@ final class LDAPSessionHandler: ChannelInboundHandler {
         if event is IdleStateHandler.IdleStateEvent {
             if inFlight.isEmpty && queued.isEmpty {
                 logger.info("idle timeout; closing")
+                close(context: context)
+            } else if !context.channel.isWritable {
+                // Responses have not moved for a whole idle period: the client stopped reading.
+                // Closing frees its operations (and the upstream reads they hold back).
+                logger.notice("client stopped reading responses; closing", metadata: ["operations": "\(inFlight.count)"])
                 close(context: context)
             }
             return

@@ -176,4 +176,18 @@ struct SessionProtocolTests {
         #expect(notice.protocolOp.result?.diagnosticMessage.contains("already in use") == true)
         server.directory.gate.open()
     }
+
+    @Test("a request pipelined behind a refused StartTLS is still answered")
+    func pipelinedAfterRefusedStartTLS() async throws {
+        let server = try await TestServer.start()  // no certificate: StartTLS is refused
+        defer { Task { await server.listener.shutdown() } }
+        let client = try await RawClient(port: server.port)
+        defer { Task { await client.close() } }
+        let startTLS = LDAPMessage(messageID: 1, .extendedRequest(ExtendedRequest(name: "1.3.6.1.4.1.1466.20037")))
+        try await client.send(startTLS, try search(2, filter: "(uid=user1)"))
+        #expect(try await client.next()?.protocolOp.result?.resultCode == .protocolError)
+        let entry = try #require(try await client.next())
+        #expect(entry.messageID == 2)
+        #expect(try await client.next()?.protocolOp.result?.resultCode == .success)
+    }
 }

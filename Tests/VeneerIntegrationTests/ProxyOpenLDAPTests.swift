@@ -101,6 +101,25 @@ struct ProxyOpenLDAPTests {
         #expect(anonymous.output.contains("anonymous"))
     }
 
+    @Test("with anonymous access off, only Bind, the root DSE and the schema answer an anonymous client")
+    func anonymousOff() async throws {
+        let veneer = try await VeneerHarness.start { $0.allowAnonymous = false }
+        defer { Task { await veneer.stop() } }
+        let search = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uid"])
+        #expect(search.status == 50, "\(search.output)")
+        let compare = try await ldapTool("ldapcompare", ["-x", "-H", veneer.url, veneer.virtualUserDN(1), "uid:user0001"])
+        #expect(compare.status == 50, "\(compare.output)")
+        let root = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-s", "base", "-b", "", "+"])
+        #expect(root.status == 0 && root.output.contains("namingContexts"), "\(root.output)")
+        let bound = try await ldapTool(
+            "ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-D", veneer.virtualUserDN(2), "-w", veneer.slapd.userPassword(2),
+                           "-b", VeneerHarness.virtualSuffix, "(uid=user0001)", "uid"])
+        #expect(bound.status == 0 && bound.output.contains("uid: user0001"), "\(bound.output)")
+        // A request carrying a critical control Veneer does not implement fails.
+        let critical = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-E", "!sync=ro", "-D", veneer.virtualUserDN(2), "-w", veneer.slapd.userPassword(2), "-b", VeneerHarness.virtualSuffix, "(uid=user0001)"])
+        #expect(critical.status == 12, "\(critical.output)")
+    }
+
     @Test("compare is answered on the mapped entry")
     func compare() async throws {
         let veneer = try await VeneerHarness.start()

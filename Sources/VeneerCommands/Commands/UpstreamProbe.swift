@@ -26,12 +26,12 @@ struct UpstreamProbe {
                     }()
                 } else { nil }
             let channel = try await ClientBootstrap(group: group)
-                .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+                .connectTimeout(TimeAmount(timeout))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         guard let tlsContext else { return }
                         let handler = try NIOSSLClientHandler(
-                            context: tlsContext, serverHostname: server.host.first?.isNumber == true ? nil : server.host,
+                            context: tlsContext, serverHostname: Self.isIPLiteral(server.host) ? nil : server.host,
                             customVerificationCallback: { certificates, promise in
                                 captured.set(certificates.first)
                                 promise.succeed(.certificateVerified)
@@ -58,6 +58,13 @@ struct UpstreamProbe {
                     "cannot connect to \(server): \(error)",
                     advice: "the server is down or unreachable (libldap reports this as result 81): check the host, the port and firewalls"))
         }
+    }
+
+    /// IP literals cannot be sent as SNI (RFC 6066 §3); NIOSSL refuses them.
+    static func isIPLiteral(_ host: String) -> Bool {
+        if host.contains(":") { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
     }
 
     static func describe(_ certificate: NIOSSLCertificate) -> String {

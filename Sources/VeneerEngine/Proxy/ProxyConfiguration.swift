@@ -11,7 +11,7 @@ public struct ProxyConfiguration: Sendable {
     public var excludedSubtrees: [DistinguishedName]
     /// Hide accounts the preset's `disabledFilter` selects.
     public var hideDisabledAccounts: Bool
-    /// Pass continuation references through (rewritten) instead of dropping them.
+    /// Pass continuation references on unchanged (they name the upstream) instead of dropping them.
     public var passReferences: Bool
     /// Largest number of entries one search returns, whatever the client asks.
     public var maximumResults: Int

@@ -18,8 +18,9 @@ extension ProxyDirectory {
             return
         }
         if bind.name.isEmpty && password.isEmpty {
-            await finish(responder, configuration.allowAnonymous ? .success : .inappropriateAuthentication,
-                         configuration.allowAnonymous ? "" : "anonymous binds are disabled")
+            // Always accepted: it only makes the session anonymous. With anonymous access off,
+            // what an anonymous session may then do is limited per operation (root DSE only).
+            await finish(responder, .success, "")
             return
         }
         if password.isEmpty {

@@ -12,10 +12,6 @@ extension ProxyDirectory {
             await rootDSE.answerSubschema(search, responder: responder)
             return
         }
-        if request.session.authorization == .anonymous && !configuration.allowAnonymous {
-            await responder.finish(.searchResultDone(LDAPResult(.insufficientAccessRights, diagnosticMessage: "anonymous searches are disabled; bind first")))
-            return
-        }
         guard let base = try? DistinguishedName(search.baseObject) else {
             await responder.finish(.searchResultDone(LDAPResult(.invalidDNSyntax, diagnosticMessage: "invalid base DN \"\(search.baseObject)\"")))
             return

@@ -27,7 +27,13 @@ public final class ProxyDirectory: LDAPRequestHandler {
     public func handle(_ request: LDAPRequest, responder: LDAPResponder) async {
         // RFC 4511 §4.1.11: a critical control we do not implement fails the operation.
         if let control = request.controls.first(where: { $0.criticality && !Self.supportedControls.contains($0.oid) }) {
+            // A Bind that fails for any reason leaves the session anonymous (RFC 4511 §4.2.1).
+            if case .bindRequest = request.operation { request.session.setAuthorization(.anonymous) }
             await fail(request, responder, .unavailableCriticalExtension, "critical control \(control.oid) is not supported")
+            return
+        }
+        if request.session.authorization == .anonymous && !configuration.allowAnonymous && !Self.isAllowedAnonymously(request.operation) {
+            await fail(request, responder, .insufficientAccessRights, "anonymous access is disabled; bind first")
             return
         }
         switch request.operation {
@@ -43,6 +49,18 @@ public final class ProxyDirectory: LDAPRequestHandler {
             await fail(request, responder, .protocolError, "unsupported extended operation \(extended.name)")
         default:
             break  // Unbind, Abandon and responses never reach a handler.
+        }
+    }
+
+    /// What an anonymous client may still do when anonymous access is off: bind, and read the
+    /// root DSE and schema (RFC 4512 §5.1: clients discover the server before binding).
+    static func isAllowedAnonymously(_ operation: ProtocolOp) -> Bool {
+        switch operation {
+        case .bindRequest: return true
+        case .searchRequest(let search):
+            return search.scope == .baseObject
+                && (search.baseObject.isEmpty || (try? DistinguishedName(search.baseObject)) == RootDSE.subschemaDN)
+        default: return false
         }
     }
 

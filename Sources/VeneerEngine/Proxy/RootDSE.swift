@@ -32,7 +32,8 @@ public struct RootDSE: Sendable {
             PartialAttribute(type: "supportedLDAPVersion", strings: ["3"]),
             PartialAttribute(type: "supportedControl", strings: supportedControls),
             PartialAttribute(type: "supportedExtension", strings: supportedExtensions),
-            PartialAttribute(type: "supportedFeatures", strings: ["1.3.6.1.4.1.4203.1.5.1", "1.3.6.1.4.1.4203.1.5.2", "1.3.6.1.4.1.4203.1.5.3"]),
+            // "+" (RFC 3673) and (&)/(|) (RFC 4526); "@objectClass" lists (RFC 4529) are not supported.
+            PartialAttribute(type: "supportedFeatures", strings: ["1.3.6.1.4.1.4203.1.5.1", "1.3.6.1.4.1.4203.1.5.3"]),
             PartialAttribute(type: "vendorName", strings: ["Veneer"]),
             PartialAttribute(type: "vendorVersion", strings: [vendorVersion]),
             PartialAttribute(type: "subschemaSubentry", strings: ["cn=Subschema"]),
