@@ -49,32 +49,10 @@ public struct AttributeMapper: Sendable {
 
     // MARK: Attribute selection (RFC 4511 §4.5.1.8)
 
-    /// What the client asked for, interpreted once per search.
-    public struct Selection: Sendable {
-        /// All user attributes (`*`, or an empty list).
-        var allUser: Bool
-        /// All operational attributes (`+`).
-        var allOperational: Bool
-        /// Named attributes (virtual keys).
-        var named: Set<String>
-        /// `1.1` alone: no attributes.
-        var none: Bool
-
-        func wants(_ key: String, operational: Bool = false) -> Bool {
-            if none { return false }
-            if named.contains(key) { return true }
-            return operational ? allOperational : allUser
-        }
-    }
+    public typealias Selection = AttributeSelection
 
     public func selection(for requested: [String]) -> Selection {
-        let keys = requested.map { AttributeName($0).key }
-        let explicit = keys.filter { $0 != "*" && $0 != "+" && $0 != "1.1" }
-        return Selection(
-            allUser: keys.isEmpty || keys.contains("*"),
-            allOperational: keys.contains("+"),
-            named: Set(explicit),
-            none: !keys.isEmpty && keys.allSatisfy { $0 == "1.1" })
+        AttributeSelection(requested)
     }
 
     /// The attribute list to send upstream for a client's list.

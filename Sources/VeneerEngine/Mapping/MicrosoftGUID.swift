@@ -2,12 +2,14 @@
 /// ([MS-DTYP] §2.3.4.2), while the RFC 4122 string form is big-endian. Clients see the string
 /// as `entryUUID`; filters on `entryUUID` go upstream as the escaped octets.
 public enum MicrosoftGUID {
+    /// Position in AD's octets of each octet of the RFC 4122 big-endian form (a self-inverse swap).
+    private static let byteOrder = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15]
+
     /// "f81d4fae-7dec-11d0-a765-00a0c91e6bf6" for the octets AD stores, or nil if not 16 octets.
     public static func string(fromOctets octets: [UInt8]) -> String? {
         guard octets.count == 16 else { return nil }
-        let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15]
         var text = ""
-        for (position, index) in order.enumerated() {
+        for (position, index) in byteOrder.enumerated() {
             if position == 4 || position == 6 || position == 8 || position == 10 { text += "-" }
             let byte = octets[index]
             text += byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
@@ -26,8 +28,7 @@ public enum MicrosoftGUID {
             canonical.append(high << 4 | low)
             index += 2
         }
-        let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15]
-        return order.map { canonical[$0] }
+        return byteOrder.map { canonical[$0] }
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

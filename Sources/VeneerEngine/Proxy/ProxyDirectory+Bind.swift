@@ -90,13 +90,13 @@ extension ProxyDirectory {
             guard let upstreamDN = suffix.toUpstream(dn) else { return .notFound }
             base = upstreamDN
             scope = .baseObject
-            filter = visibilityFilter
+            filter = configuration.visibleUsers
         } else if name.contains("@"), let attribute = preset.principalNameAttribute {
-            filter = .and([visibilityFilter, .equality(attribute, name)])
+            filter = .and([configuration.visibleUsers, .equality(attribute, name)])
         } else {
             let login = name.split(separator: "\\", maxSplits: 1).last.map(String.init) ?? name
             let alternatives = preset.loginAttributes.map { LDAPFilter.equality($0, login) }
-            filter = .and([visibilityFilter, alternatives.count == 1 ? alternatives[0] : .or(alternatives)])
+            filter = .and([configuration.visibleUsers, alternatives.count == 1 ? alternatives[0] : .or(alternatives)])
         }
         let search = SearchRequest(baseObject: base.description, scope: scope, sizeLimit: 2, filter: filter, attributes: ["1.1"])
         var found: [DistinguishedName] = []

@@ -15,7 +15,7 @@ extension ProxyDirectory {
             return
         }
         let search = SearchRequest(
-            baseObject: upstreamDN.description, scope: .baseObject, filter: visibilityFilter,
+            baseObject: upstreamDN.description, scope: .baseObject, filter: configuration.visibleUsers,
             attributes: mapper.upstreamAttributes(for: [compare.assertion.attribute]))
         do {
             var entry: SearchResultEntry?

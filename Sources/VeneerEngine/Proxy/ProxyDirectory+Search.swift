@@ -29,7 +29,7 @@ extension ProxyDirectory {
         // The suffix entry itself is shown to base searches (browsers read it); below it, only people.
         upstreamRequest.filter =
             search.scope == .baseObject && base == configuration.virtualSuffix
-            ? clientFilter : .and([visibilityFilter, clientFilter])
+            ? clientFilter : .and([configuration.visibleUsers, clientFilter])
         let limit = search.sizeLimit > 0 ? min(Int(search.sizeLimit), configuration.maximumResults) : configuration.maximumResults
         upstreamRequest.sizeLimit = Int32(clamping: limit)
         var controls: [LDAPControl] = []

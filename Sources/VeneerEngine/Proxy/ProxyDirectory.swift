@@ -90,5 +90,4 @@ public final class ProxyDirectory: LDAPRequestHandler {
         configuration.excludedSubtrees.contains { upstreamDN.isDescendantOrSelf(of: $0) }
     }
 
-    var visibilityFilter: LDAPFilter { configuration.visibleUsers }
 }

@@ -68,16 +68,12 @@ public struct RootDSE: Sendable {
         await responder.finish(.searchResultDone(LDAPResult(.success)))
     }
 
-    /// Applies RFC 4511 §4.5.1.8 attribute selection to an entry whose attributes are all
-    /// operational except `userAttributes`.
+    /// Attribute selection for an entry whose attributes are all operational except `userAttributes`.
     static func select(_ attributes: [PartialAttribute], _ requested: [String], operationalExcept userAttributes: Set<String>, typesOnly: Bool) -> [PartialAttribute] {
-        let keys = Set(requested.map { $0.lowercased() })
-        if keys == ["1.1"] { return [] }
-        let allUser = keys.isEmpty || keys.contains("*")
-        let allOperational = keys.contains("+")
+        let selection = AttributeSelection(requested)
         return attributes.filter { attribute in
             let key = attribute.type.lowercased()
-            return keys.contains(key) || (userAttributes.contains(key) ? allUser : allOperational)
+            return selection.wants(key, operational: !userAttributes.contains(key))
         }.map { typesOnly ? PartialAttribute(type: $0.type, values: []) : $0 }
     }
 }
