@@ -24,7 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
-        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -44,13 +45,23 @@ let package = Package(
         ),
         // Listeners and per-connection sessions; the RequestHandler seam to the engine.
         .target(name: "LDAPServer", dependencies: ["LDAPCore", "LDAPNIO", nioCore, nioPosix, nioSSL, logging]),
+        // The local store: overlay attributes, registry entries, secrets, audit (SQLite via GRDB).
+        .target(
+            name: "VeneerStore",
+            dependencies: [
+                "LDAPCore", logging,
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // Directory views, mapping, search planning, bind policy. No NIO channel types.
-        .target(name: "VeneerEngine", dependencies: ["LDAPCore", "LDAPClient", "LDAPServer", logging]),
+        .target(name: "VeneerEngine", dependencies: ["LDAPCore", "LDAPClient", "LDAPServer", "VeneerStore", logging]),
         // CLI subcommands, configuration loading, service wiring.
         .target(
             name: "VeneerCommands",
             dependencies: [
-                "LDAPCore", "LDAPClient", "LDAPServer", "VeneerEngine", "CResolv", nioCore, nioPosix, nioSSL, logging,
+                "LDAPCore", "LDAPClient", "LDAPServer", "VeneerEngine", "VeneerStore", "CResolv", nioCore, nioPosix, nioSSL, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -102,7 +113,8 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "VeneerEngineTests", dependencies: ["VeneerEngine", "LDAPCore", "VeneerTestSupport"]),
+        .testTarget(name: "VeneerStoreTests", dependencies: ["VeneerStore", "LDAPCore", "VeneerTestSupport", logging]),
+        .testTarget(name: "VeneerEngineTests", dependencies: ["VeneerEngine", "VeneerStore", "LDAPCore", "VeneerTestSupport"]),
         // Configuration, presets, the serve/cert commands (the built `veneer` binary, real clients).
         .testTarget(
             name: "VeneerCommandsTests",
@@ -111,7 +123,7 @@ let package = Package(
         // End to end: the veneer binary's pieces against real slapd/Samba with real clients.
         .testTarget(
             name: "VeneerIntegrationTests",
-            dependencies: ["VeneerCommands", "VeneerEngine", "LDAPClient", "LDAPServer", "LDAPCore", "CLDAP", "VeneerTestSupport", nioPosix]
+            dependencies: ["VeneerCommands", "VeneerEngine", "VeneerStore", "LDAPClient", "LDAPServer", "LDAPCore", "CLDAP", "VeneerTestSupport", nioPosix]
         ),
     ]
 )

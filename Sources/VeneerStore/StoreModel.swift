@@ -1,0 +1,160 @@
+import Foundation
+
+// The store's public vocabulary. Plain values only: no GRDB type crosses this module's API.
+
+/// The immutable id of a directory entry that overlay rows hang off: the upstream's
+/// `entryUUID` (or AD `objectGUID` converted to its string form) or a registry entry's own
+/// UUID. Always the lowercase canonical 8-4-4-4-12 form, so it is compared as plain text.
+public struct EntryID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let rawValue: String
+
+    /// Accepts any case and surrounding braces (`{…}` as AD tools print GUIDs); nil if the
+    /// text is not a UUID.
+    public init?(_ text: String) {
+        var text = text.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("{") && text.hasSuffix("}") { text = String(text.dropFirst().dropLast()) }
+        guard let uuid = UUID(uuidString: text) else { return nil }
+        rawValue = uuid.uuidString.lowercased()
+    }
+
+    public static func random() -> EntryID {
+        EntryID(UUID().uuidString)!  // a fresh UUID's string form always parses
+    }
+
+    public var description: String { rawValue }
+    public static func < (lhs: EntryID, rhs: EntryID) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// What Veneer keeps about one entry beyond what the upstream holds.
+public struct OverlayRecord: Sendable, Equatable {
+    public var entryID: EntryID
+    /// Local aliases, in the order they were added (upstream-derived ones are the engine's).
+    public var aliases: [String]
+    public var extensionNumber: String?
+    /// False when deactivated locally: the user cannot authenticate whatever the upstream says.
+    public var active: Bool
+    /// One per realm.
+    public var digests: [DigestCredential]
+
+    public init(entryID: EntryID, aliases: [String] = [], extensionNumber: String? = nil, active: Bool = true, digests: [DigestCredential] = []) {
+        self.entryID = entryID
+        self.aliases = aliases
+        self.extensionNumber = extensionNumber
+        self.active = active
+        self.digests = digests
+    }
+
+    /// True when nothing is stored: such records are not kept.
+    public var isEmpty: Bool { aliases.isEmpty && extensionNumber == nil && active && digests.isEmpty }
+}
+
+/// A SIP digest secret for one realm (RFC 2617 HA1 and its RFC 8760 SHA-256 form), as
+/// lowercase hex. The cleartext password is never stored.
+public struct DigestCredential: Sendable, Equatable, CustomStringConvertible {
+    public var realm: String
+    public var username: String
+    /// hex(MD5(username:realm:password))
+    public var ha1MD5: String
+    /// hex(SHA-256(username:realm:password))
+    public var ha1SHA256: String
+
+    public init(realm: String, username: String, ha1MD5: String, ha1SHA256: String) {
+        self.realm = realm
+        self.username = username
+        self.ha1MD5 = ha1MD5
+        self.ha1SHA256 = ha1SHA256
+    }
+
+    /// Derives both hashes from the cleartext, which is not kept.
+    public init(username: String, realm: String, password: String) {
+        fatalError("implemented by the store")
+    }
+
+    public var description: String { "DigestCredential(realm: \(realm), username: \(username), <hashes redacted>)" }
+}
+
+/// One change of an LDAP Modify (RFC 4511 §4.6) to a local attribute, or the CLI's equivalent.
+public enum OverlayChange: Sendable, Equatable {
+    case addAliases([String])
+    /// An empty list deletes every alias.
+    case deleteAliases([String])
+    case replaceAliases([String])
+    /// nil deletes the extension.
+    case setExtension(String?)
+    /// Takes the lowest free number in the range (inclusive).
+    case assignExtension(ClosedRange<Int>)
+    case setActive(Bool)
+    case setDigest(DigestCredential)
+    /// nil removes every realm's digest.
+    case removeDigest(realm: String?)
+}
+
+/// Who made a change and from where, for the audit log.
+public struct AuditContext: Sendable, Equatable {
+    /// A DN, "cli:<unix user>", or "anonymous".
+    public var actor: String
+    /// Client address ("127.0.0.1:50123") or nil for the CLI.
+    public var address: String?
+
+    public init(actor: String, address: String? = nil) {
+        self.actor = actor
+        self.address = address
+    }
+}
+
+/// One row of the audit log. `detail` never holds a secret.
+public struct AuditEvent: Sendable, Equatable {
+    public var time: Date
+    public var actor: String
+    public var address: String?
+    public var action: String
+    public var target: String
+    public var detail: String
+}
+
+/// A local (registry) entry: a user or a group that exists only in Veneer.
+public struct RegistryEntry: Sendable, Equatable {
+    public var id: EntryID
+    /// The entry's DN under the registry suffix, as given (not normalised).
+    public var dn: String
+    /// Attribute type → values, in order; objectClass included. No password attribute.
+    public var attributes: [(type: String, values: [[UInt8]])]
+    public var hasPassword: Bool
+
+    public init(id: EntryID, dn: String, attributes: [(type: String, values: [[UInt8]])], hasPassword: Bool = false) {
+        self.id = id
+        self.dn = dn
+        self.attributes = attributes
+        self.hasPassword = hasPassword
+    }
+
+    public static func == (lhs: RegistryEntry, rhs: RegistryEntry) -> Bool {
+        lhs.id == rhs.id && lhs.dn == rhs.dn && lhs.hasPassword == rhs.hasPassword
+            && lhs.attributes.map(\.type) == rhs.attributes.map(\.type) && lhs.attributes.map(\.values) == rhs.attributes.map(\.values)
+    }
+}
+
+/// Why a store call refused. The message names the conflict (e.g. which entry already has
+/// an alias) and never contains a secret.
+public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Uniqueness or format rule broken (LDAP constraintViolation).
+        case constraintViolation
+        /// Secrets cannot be stored: no key configured, or the key does not open them.
+        case secretsUnavailable
+        case noSuchEntry
+        case entryAlreadyExists
+        /// The database could not be read or written.
+        case storage
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

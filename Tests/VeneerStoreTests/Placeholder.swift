@@ -1,0 +1,4 @@
+import Testing
+@testable import VeneerStore
+
+// Store tests arrive with the implementation.
