@@ -40,6 +40,7 @@ public final class LDAPSession: Sendable {
     private struct State {
         var isTLS: Bool
         var authorization: LDAPAuthorization = .anonymous
+        var context: (any Sendable)?
     }
 
     private let state: Mutex<State>
@@ -54,9 +55,16 @@ public final class LDAPSession: Sendable {
     public var isTLS: Bool { state.withLock { $0.isTLS } }
     public var authorization: LDAPAuthorization { state.withLock { $0.authorization } }
 
+    /// What the handler attached to the current authorization (e.g. the bound user's groups);
+    /// reset with every Bind.
+    public var context: (any Sendable)? { state.withLock { $0.context } }
+
     /// Called by the Bind handler with the outcome (anonymous after a failed bind, RFC 4511 §4.2.1).
-    public func setAuthorization(_ authorization: LDAPAuthorization) {
-        state.withLock { $0.authorization = authorization }
+    public func setAuthorization(_ authorization: LDAPAuthorization, context: (any Sendable)? = nil) {
+        state.withLock {
+            $0.authorization = authorization
+            $0.context = context
+        }
     }
 
     func markTLS() {

@@ -18,6 +18,9 @@ public final class VeneerStore: Sendable {
     public var overlays: [EntryID: OverlayRecord] { fatalError() }
     public func entry(withAlias alias: String) -> EntryID? { fatalError() }
     public func entry(withExtension number: String) -> EntryID? { fatalError() }
+    /// Changes whenever the cached overlay or registry data changes (also when another
+    /// process's commit is picked up), so derived indexes know when to rebuild.
+    public var generation: UInt64 { fatalError() }
 
     // MARK: Overlay writes
     /// Applies all changes atomically (all or nothing) and returns the record afterwards.

@@ -143,11 +143,35 @@ struct ConfigurationErrorTests {
                 "veneer.toml: upstream.servers: required: set upstream.servers (a list of ldap:// or ldaps:// URLs) or upstream.domain (DNS SRV discovery)"
             ]),
         Case(
-            name: "no [upstream] section",
+            name: "no [upstream] and no suffix for the registry",
             toml: "[logging]\nlevel = \"debug\"\n",
             expected: [
-                "veneer.toml: upstream: required: the [upstream] section names the directory Veneer fronts (serving a local registry without one is not supported yet)"
+                "veneer.toml: directory.suffix: required without an [upstream]: the suffix the local registry serves (e.g. \"dc=example,dc=com\")"
             ]),
+        Case(
+            name: "an access rule naming an attribute that is not an overlay attribute",
+            toml: valid + "\n[[access]]\nwho = \"self\"\nwrite = [\"veneerAlis\"]\n",
+            expected: [
+                "veneer.toml: access[0].write[0]: \"veneerAlis\" is not an overlay attribute (veneerAlias, veneerExtension, veneerActive, veneerRole, SIPIdentityUserName, SIPIdentitySIPURI, SIPIdentityPassword, fsA1Hash, AstAccountRealmedPassword, veneerDigestSHA256); did you mean \"veneerAlias\"?"
+            ]),
+        Case(
+            name: "an access rule with an unknown subject",
+            toml: valid + "\n[[access]]\nwho = [\"admins\"]\nread = [\"SIPIdentityPassword\"]\n",
+            expected: [
+                "veneer.toml: access[0].who[0]: \"admins\" is not anyone, anonymous, authenticated, self, dn:<DN> or group:<DN>"
+            ]),
+        Case(
+            name: "a digest section without a realm",
+            toml: valid + "\n[overlay.digest]\nexpose = [\"h350\"]\n",
+            expected: ["veneer.toml: overlay.digest.realm: required: the SIP realm the HA1 secrets are computed for"]),
+        Case(
+            name: "an extension range that is not a range",
+            toml: valid + "\n[overlay]\nextension_range = \"1000 to 1999\"\n",
+            expected: ["veneer.toml: overlay.extension_range: \"1000 to 1999\" is not a range like \"1000-1999\""]),
+        Case(
+            name: "two secret key sources",
+            toml: valid + "\n[store]\nsecret_key_file = \"k\"\nsecret_key_env = \"K\"\n",
+            expected: ["veneer.toml: store.secret_key_env: give either secret_key_file or secret_key_env, not both"]),
         Case(
             name: "unknown preset name with a suggestion",
             toml: edit([("preset = \"\(preset)\"", "preset = \"openldp\"")]),

@@ -65,7 +65,7 @@ struct DiscoveryTests {
                 base_dn = "dc=example,dc=com"
                 \(lines)
                 """, file: "/nonexistent/veneer.toml"
-        ).upstream
+        ).upstream.unwrap()
     }
 
     @Test("domain discovery: ports, StartTLS, LDAPS, global catalog")
@@ -130,7 +130,7 @@ struct SystemResolverTests {
                 domain = "corp.example"
                 base_dn = "dc=corp,dc=example"
                 """, file: "/nonexistent/veneer.toml"
-        ).upstream
+        ).upstream.unwrap()
         let settings = try await upstream.settings(resolver: resolver)
         await server.stop()
 

@@ -7,16 +7,42 @@ import VeneerEngine
 /// The shipped samples load and validate, so they cannot rot.
 @Suite("Shipped configuration and presets")
 struct SampleConfigurationTests {
-    @Test("conf/veneer.toml loads, validates and converts")
-    func sample() async throws {
+    @Test("conf/veneer.toml (the default) serves the seeded registry with the overlay")
+    func defaultConfiguration() throws {
         let file = packageRoot.appendingPathComponent("conf/veneer.toml").path
-        let configuration = try ConfigurationLoader(environment: ["VENEER_BIND_PASSWORD": "sample-password"]).load(file: file)
+        let configuration = try ConfigurationLoader(environment: [:]).load(file: file)
+        #expect(configuration.upstream == nil && configuration.proxyConfiguration == nil)
+        #expect(configuration.directory.suffix == (try DistinguishedName("dc=example,dc=com")))
+        #expect(configuration.registry.seedDemoUsers)
+        #expect(configuration.store.path == packageRoot.appendingPathComponent("var/veneer.sqlite").standardized.path, "paths are resolved and cleaned")
+        #expect(configuration.store.secretKey == .file(packageRoot.appendingPathComponent("var/secret.key").standardized.path, createIfMissing: true))
+        #expect(configuration.store.passwordIterations == 600_000)
+        let overlay = configuration.overlay
+        #expect(overlay.extensions == .sequential(1000...1999))
+        #expect(overlay.presentAliasesAs == ["telephoneNumber"])
+        #expect(overlay.digest == DigestPolicy(realm: "example.com", userNameAttribute: "uid", exposed: [.sipPassword, .digestSHA256]))
+        #expect(overlay.roles.adminGroups == [try DistinguishedName("cn=admins,ou=groups,dc=example,dc=com")])
+        #expect(overlay.access.rules.count == 3)
+        #expect(overlay.access.rules[0].who == [.dn(try DistinguishedName("uid=registrar,ou=people,dc=example,dc=com"))])
+        #expect(overlay.access.rules[0].read == [.sipPassword, .digestSHA256] && overlay.access.rules[0].write.isEmpty)
+        #expect(overlay.access.rules[2].who == [.selfEntry] && overlay.access.rules[2].write == [.alias])
+        #expect(configuration.warnings.isEmpty, "\(configuration.warnings)")
+    }
+
+    @Test("conf/active-directory.toml loads, validates and converts")
+    func sample() async throws {
+        let file = packageRoot.appendingPathComponent("conf/active-directory.toml").path
+        let loaded = try ConfigurationLoader(environment: ["VENEER_BIND_PASSWORD": "sample-password"]).load(file: file)
+        let configuration = try #require(Optional(loaded))
+        let upstreamConfiguration = try #require(loaded.upstream)
         #expect(configuration.listeners == [.init(address: "127.0.0.1", port: 3389, security: .plain)])
         #expect(configuration.tls == nil)
-        #expect(configuration.upstream.preset.name == "Active Directory")
-        #expect(configuration.upstream.presetFile == shippedPreset("active-directory"))
-        #expect(configuration.upstream.baseDN == (try DistinguishedName("dc=example,dc=com")))
-        #expect(configuration.upstream.bindPassword == Secret("sample-password"))
+        #expect(upstreamConfiguration.preset.name == "Active Directory")
+        #expect(upstreamConfiguration.presetFile == shippedPreset("active-directory"))
+        #expect(upstreamConfiguration.baseDN == (try DistinguishedName("dc=example,dc=com")))
+        #expect(upstreamConfiguration.bindPassword == Secret("sample-password"))
+        #expect(configuration.overlay.aliasSourceAttributes == ["ipPhone", "otherTelephone", "otherHomePhone"])
+        #expect(configuration.store.secretKey == .environment("VENEER_SECRET_KEY"))
         #expect(configuration.log.level == .info)
         #expect(configuration.warnings.isEmpty, "\(configuration.warnings)")
 
@@ -28,14 +54,14 @@ struct SampleConfigurationTests {
         #expect(server.maximumConnections == 20_000)
         #expect(server.shutdownGracePeriod == .seconds(5))
 
-        let proxy = configuration.proxyConfiguration
+        let proxy = try #require(configuration.proxyConfiguration)
         #expect(proxy.virtualSuffix == proxy.upstreamBase)
         #expect(proxy.maximumResults == 5000)
         #expect(proxy.pageSize == 1000)
         #expect(proxy.allowAnonymous)
         #expect(!proxy.hideDisabledAccounts)
 
-        let upstream = try await configuration.upstream.settings()
+        let upstream = try await upstreamConfiguration.settings()
         #expect(
             upstream.servers == [
                 .init(host: "dc1.example.com", port: 636, security: .ldaps),

@@ -15,6 +15,9 @@ struct ServeCommandTests {
             [limits]
             shutdown_grace_seconds = \(grace)
 
+            [store]
+            path = "store.sqlite"
+
             [upstream]
             preset = "\(shippedPreset("openldap"))"
             servers = ["ldap://127.0.0.1:9"]

@@ -58,3 +58,13 @@ func runTool(_ path: String, _ arguments: [String], environment: [String: String
     let result = try await TestProcess.run(path, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
     return (result.status, result.output)
 }
+
+struct MissingValue: Error {}
+
+extension Optional {
+    /// The value, or a thrown error naming what was missing (tests only).
+    func unwrap(_ what: String = "\(Wrapped.self)") throws -> Wrapped {
+        guard let self else { throw MissingValue() }
+        return self
+    }
+}

@@ -15,7 +15,11 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try config.load()
-        let upstream = configuration.upstream
+        guard let upstream = configuration.upstream, let proxy = configuration.proxyConfiguration else {
+            report(.ok, "configuration \(configuration.sourceFile) is valid (no [upstream]: Veneer serves its local registry under \(configuration.directory.suffix?.description ?? "?"))")
+            for warning in configuration.warnings { report(.warning, warning) }
+            return
+        }
         var failed = false
         report(.ok, "configuration \(configuration.sourceFile) is valid (preset \(upstream.preset.name), base DN \(upstream.baseDN))")
         for warning in configuration.warnings { report(.warning, warning) }
@@ -82,7 +86,7 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let people = SearchRequest(
-            baseObject: upstream.baseDN.description, scope: .wholeSubtree, filter: configuration.proxyConfiguration.visibleUsers,
+            baseObject: upstream.baseDN.description, scope: .wholeSubtree, filter: proxy.visibleUsers,
             attributes: ["1.1"])
         switch await probe.count(people, upstream: pool) {
         case .success((0, _)):

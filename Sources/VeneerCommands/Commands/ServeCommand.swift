@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
             "veneer is serving",
             metadata: [
                 "listeners": .array(urls.map { .string($0) }), "config": .string(configuration.sourceFile),
-                "preset": .string(configuration.upstream.preset.name),
+                "mode": .string(configuration.upstream.map { "proxy (preset \($0.preset.name))" } ?? "local registry"),
             ])
 
         var signals = firstSignal.makeAsyncIterator()

@@ -60,7 +60,7 @@ final class ConfigurationReading {
         absoluteDirectory = FileAccess.directory(of: file)
     }
 
-    static let sections = ["listener", "tls", "limits", "upstream", "directory", "logging"]
+    static let sections = ["listener", "tls", "limits", "upstream", "directory", "store", "overlay", "access", "registry", "logging"]
 
     func read(_ root: TableReader) -> VeneerConfiguration? {
         let tlsTable = root.table("tls")
@@ -68,14 +68,24 @@ final class ConfigurationReading {
         let listeners = readListeners(root, tlsConfigured: root.contains("tls"))
         let limits = readLimits(root.table("limits") ?? empty("limits"))
         var upstream: VeneerConfiguration.Upstream?
+        var upstreamValid = true
         if let table = root.table("upstream") {
             upstream = readUpstream(table)
-        } else if !root.contains("upstream") {
-            log.add(
-                "upstream",
-                "required: the [upstream] section names the directory Veneer fronts (serving a local registry without one is not supported yet)")
+            upstreamValid = upstream != nil
+        } else if root.contains("upstream") {
+            upstreamValid = false
         }
         let directory = readDirectory(root.table("directory") ?? empty("directory"), baseDN: upstream?.baseDN)
+        if upstream == nil && upstreamValid && directory?.suffix == nil {
+            log.add("directory.suffix", "required without an [upstream]: the suffix the local registry serves (e.g. \"dc=example,dc=com\")")
+        }
+        let store = readStore(root.table("store") ?? empty("store"))
+        let access = readAccess(root.tables("access") ?? [])
+        let overlay = access.flatMap { readOverlay(root.table("overlay") ?? empty("overlay"), access: $0) }
+        let registry = readRegistry(root.table("registry") ?? empty("registry"))
+        if upstream != nil, registry.seedDemoUsers {
+            warn("registry.seed_demo_users", "ignored: the registry is only served without an [upstream]")
+        }
         let logSettings = readLogging(root.table("logging") ?? empty("logging"))
         if FileAccess.isReadableByOthers(absolute(file)), let upstream, upstream.bindPassword != .none,
             root.table("upstream")?.contains("bind_password") == true
@@ -84,10 +94,12 @@ final class ConfigurationReading {
                 "\(file): upstream.bind_password: the file holding the service password is readable by other users; "
                     + "restrict it (chmod 600) or use bind_password_file / bind_password_env")
         }
-        guard let listeners, let upstream, let directory, let logSettings, let limits else { return nil }
+        guard let listeners, upstreamValid, let directory, let store, let overlay, let logSettings, let limits,
+            upstream != nil || directory.suffix != nil
+        else { return nil }
         return VeneerConfiguration(
             sourceFile: file, listeners: listeners, tls: tls, limits: limits, upstream: upstream,
-            directory: directory, log: logSettings, warnings: warnings)
+            directory: directory, store: store, overlay: overlay, registry: registry, log: logSettings, warnings: warnings)
     }
 
     func empty(_ path: String) -> TableReader {

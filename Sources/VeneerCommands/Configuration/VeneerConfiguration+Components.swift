@@ -16,9 +16,10 @@ extension VeneerConfiguration {
             shutdownGracePeriod: limits.shutdownGracePeriod)
     }
 
-    /// For the proxy view (`ProxyDirectory`).
-    public var proxyConfiguration: ProxyConfiguration {
-        ProxyConfiguration(
+    /// For the proxy view (`ProxyDirectory`); nil without an upstream (registry mode).
+    public var proxyConfiguration: ProxyConfiguration? {
+        guard let upstream else { return nil }
+        return ProxyConfiguration(
             virtualSuffix: directory.suffix ?? upstream.baseDN,
             upstreamBase: upstream.baseDN,
             preset: upstream.preset,

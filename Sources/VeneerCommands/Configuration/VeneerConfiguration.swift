@@ -13,10 +13,12 @@ public struct VeneerConfiguration: Sendable {
     public var listeners: [Listener]
     public var tls: TLSFiles?
     public var limits: Limits
-    /// The directory Veneer fronts. Required for now; without it the server will serve its
-    /// own local registry (not built yet).
-    public var upstream: Upstream
+    /// The directory Veneer fronts; nil serves the local registry instead.
+    public var upstream: Upstream?
     public var directory: Directory
+    public var store: Store
+    public var overlay: OverlayConfiguration
+    public var registry: Registry
     public var log: LogSettings
     /// Settings that are valid but weaken security, to be logged at startup.
     public var warnings: [String]
@@ -97,6 +99,28 @@ public struct VeneerConfiguration: Sendable {
         public var hideDisabledAccounts: Bool
         public var passReferences: Bool
         public var allowAnonymous: Bool
+    }
+
+    /// The local store (`[store]`).
+    public struct Store: Sendable, Hashable {
+        /// The SQLite database; absolute.
+        public var path: String
+        /// nil: secrets (SIP digests) cannot be stored.
+        public var secretKey: SecretKeySource?
+        /// PBKDF2-SHA256 rounds for registry passwords.
+        public var passwordIterations: Int
+    }
+
+    public enum SecretKeySource: Sendable, Hashable {
+        /// A key file; `createIfMissing` makes one (mode 0600) on first run (the demo setup).
+        case file(String, createIfMissing: Bool)
+        case environment(String)
+    }
+
+    /// The local registry served without an upstream (`[registry]`).
+    public struct Registry: Sendable, Hashable {
+        /// Creates a few demo users (documented in veneer.toml) when the registry is empty.
+        public var seedDemoUsers: Bool
     }
 
     public struct LogSettings: Sendable, Hashable {

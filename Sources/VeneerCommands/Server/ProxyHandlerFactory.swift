@@ -5,21 +5,64 @@ import LDAPServer
 import Logging
 import NIOCore
 import VeneerEngine
+import VeneerStore
 
 extension VeneerServer {
-    /// What `serve` runs: the proxy view over a pool of upstream connections. Resolves SRV
-    /// records when the configuration names a domain, so discovery failures stop the start.
+    /// What `serve` runs: the local store and overlay, and in front of them the proxy view
+    /// over a pool of upstream connections, or the local registry when no upstream is
+    /// configured. Resolves SRV records when the configuration names a domain, so discovery
+    /// failures stop the start.
     public static func proxyHandler(logger: Logger, group: any EventLoopGroup) -> HandlerFactory {
         { configuration in
-            let settings = try await configuration.upstream.settings()
+            let store = try configuration.openStore(logger: logger)
+            let overlay = LocalOverlay(store: store, configuration: configuration.overlay, logger: logger)
+            let schema = try configuration.subschema(logger: logger)
+            guard let upstreamConfiguration = configuration.upstream, let proxy = configuration.proxyConfiguration else {
+                let suffix = configuration.directory.suffix ?? .root
+                let registry = RegistryDirectory(
+                    suffix: suffix, overlay: overlay, allowAnonymous: configuration.directory.allowAnonymous,
+                    rootDSE: RootDSE(
+                        namingContexts: [suffix.description], startTLSAvailable: configuration.tls != nil,
+                        vendorVersion: LDAPCoreVersion.string, schema: schema),
+                    logger: logger)
+                if configuration.registry.seedDemoUsers { try registry.seedDemoUsers() }
+                return ServingHandler(handler: registry)
+            }
+            let settings = try await upstreamConfiguration.settings()
             let upstream = LDAPUpstream(configuration: settings.clientConfiguration, eventLoopGroup: group, logger: logger)
-            let proxy = configuration.proxyConfiguration
             let rootDSE = RootDSE(
                 namingContexts: [proxy.virtualSuffix.description], startTLSAvailable: configuration.tls != nil,
-                vendorVersion: LDAPCoreVersion.string, schema: try configuration.subschema(logger: logger))
-            let directory = ProxyDirectory(configuration: proxy, upstream: upstream, rootDSE: rootDSE, logger: logger)
-            return ServingHandler(handler: directory, shutdown: { await upstream.shutdown() })
+                vendorVersion: LDAPCoreVersion.string, schema: schema)
+            let directory = ProxyDirectory(configuration: proxy, upstream: upstream, rootDSE: rootDSE, overlay: overlay, logger: logger)
+            let aliasRefresh = Task { await directory.runAliasRefresh() }
+            return ServingHandler(handler: directory, shutdown: {
+                aliasRefresh.cancel()
+                await upstream.shutdown()
+            })
         }
+    }
+}
+
+extension VeneerConfiguration {
+    /// Opens the store, creating the demo key file on first run when so configured.
+    public func openStore(logger: Logger) throws -> VeneerStore {
+        var key: SecretKey?
+        switch store.secretKey {
+        case nil:
+            logger.notice("no secret key configured ([store] secret_key_file or secret_key_env): SIP digest secrets cannot be stored")
+        case .file(let path, let create):
+            if create && !FileManager.default.fileExists(atPath: path) {
+                key = try SecretKey.create(file: path)
+                logger.notice(
+                    "created a new secret key for digest secrets (mode 0600); back it up: without it stored SIP secrets cannot be read",
+                    metadata: ["file": "\(path)"])
+            } else {
+                key = try SecretKey.load(file: path)
+            }
+        case .environment(let name):
+            key = try SecretKey.fromEnvironment(name)
+        }
+        return try VeneerStore(path: store.path, secretKey: key, passwordIterations: store.passwordIterations, logger: logger)
     }
 }
 
@@ -48,34 +91,5 @@ extension UpstreamSettings {
         client.pageSize = pageSize
         client.maximumResults = maximumResults
         return client
-    }
-}
-
-extension VeneerConfiguration {
-    /// The schema served in cn=Subschema: `schemas/*.schema` next to the configuration
-    /// directory (the repository layout, and /etc/veneer + /etc/veneer/../schemas when
-    /// installed). Missing files only cost browsers their schema, so that is a warning.
-    func subschema(logger: Logger) throws -> SubschemaDefinitions {
-        let configDirectory = URL(fileURLWithPath: sourceFile).deletingLastPathComponent()
-        let directory = configDirectory.deletingLastPathComponent().appendingPathComponent("schemas")
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path).filter({ $0.hasSuffix(".schema") }).sorted(),
-            !files.isEmpty
-        else {
-            logger.warning("no schema files in \(directory.path); cn=Subschema will be empty")
-            return SubschemaDefinitions()
-        }
-        var merged = SubschemaDefinitions()
-        for file in files {
-            let path = directory.appendingPathComponent(file).path
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            do {
-                let definitions = try SubschemaDefinitions.parse(openLDAPSchema: text)
-                merged.attributeTypes += definitions.attributeTypes
-                merged.objectClasses += definitions.objectClasses
-            } catch {
-                throw ConfigurationError(file: path, "\(error)")
-            }
-        }
-        return merged
     }
 }

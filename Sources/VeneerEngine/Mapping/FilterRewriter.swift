@@ -21,34 +21,76 @@ public struct FilterRewriter: Sendable {
     /// §4.5.1.7), which `not` keeps Undefined; so each subfilter is rewritten twice, into
     /// "where it is TRUE" and "where it is FALSE", and `not` swaps the two.
     public func upstream(_ filter: LDAPFilter) -> LDAPFilter {
-        rewrite(filter).whenTrue
+        var approximated = false
+        return rewrite(filter, local: nil, approximated: &approximated).whenTrue
     }
 
-    private struct Rewritten {
+    /// The upstream filter for a client filter that may name overlay attributes. Local items
+    /// become sets of entry ids (`local` decides them); where a set is too large to send, the
+    /// upstream filter is widened to TRUE and `recheck` says the merged entries must be
+    /// filtered again.
+    func plan(_ filter: LDAPFilter, local: LocalFilterItems) -> (upstream: LDAPFilter, recheck: Bool) {
+        var approximated = false
+        let upstream = rewrite(filter, local: local, approximated: &approximated).whenTrue
+        return (upstream, approximated)
+    }
+
+    struct Rewritten {
         var whenTrue: LDAPFilter
         var whenFalse: LDAPFilter
+
+        static let undefined = Rewritten(whenTrue: FilterRewriter.matchesNothing, whenFalse: FilterRewriter.matchesNothing)
+        /// Both sides widened: the entries are decided by the re-check.
+        static let unknown = Rewritten(whenTrue: .objectClassPresent, whenFalse: .objectClassPresent)
     }
 
-    private func rewrite(_ filter: LDAPFilter) -> Rewritten {
+    private func rewrite(_ filter: LDAPFilter, local: LocalFilterItems?, approximated: inout Bool) -> Rewritten {
         switch filter {
         case .and(let filters):
             // RFC 4526 absolute true/false are spelled out: AD does not understand (&) and (|).
             guard !filters.isEmpty else { return Rewritten(whenTrue: .objectClassPresent, whenFalse: Self.matchesNothing) }
-            let parts = filters.map(rewrite)
+            let parts = filters.map { rewrite($0, local: local, approximated: &approximated) }
             return Rewritten(whenTrue: .and(parts.map(\.whenTrue)), whenFalse: .or(parts.map(\.whenFalse)))
         case .or(let filters):
             guard !filters.isEmpty else { return Rewritten(whenTrue: Self.matchesNothing, whenFalse: .objectClassPresent) }
-            let parts = filters.map(rewrite)
+            let parts = filters.map { rewrite($0, local: local, approximated: &approximated) }
             return Rewritten(whenTrue: .or(parts.map(\.whenTrue)), whenFalse: .and(parts.map(\.whenFalse)))
         case .not(let inner):
-            let part = rewrite(inner)
+            let part = rewrite(inner, local: local, approximated: &approximated)
             return Rewritten(whenTrue: part.whenFalse, whenFalse: part.whenTrue)
         default:
-            guard let item = item(filter) else {
-                return Rewritten(whenTrue: Self.matchesNothing, whenFalse: Self.matchesNothing)  // Undefined
+            let upstreamItem = item(filter)
+            let upstream = upstreamItem.map { Rewritten(whenTrue: $0, whenFalse: .not($0)) }
+            guard let local else { return upstream ?? .undefined }
+            switch local.outcome(of: filter) {
+            case .notLocal:
+                return upstream ?? .undefined
+            case .undefined:
+                return .undefined
+            case .approximate:
+                approximated = true
+                return .unknown
+            case .derived(let clientFilter):
+                return combine(upstream, rewrite(clientFilter, local: nil, approximated: &approximated))
+            case .exact(let byDefault, let exceptions):
+                let ids = local.idFilter(exceptions)
+                let localPart =
+                    byDefault
+                    ? Rewritten(whenTrue: Self.not(ids), whenFalse: ids) : Rewritten(whenTrue: ids, whenFalse: Self.not(ids))
+                return combine(upstream, localPart)
             }
-            return Rewritten(whenTrue: item, whenFalse: .not(item))
         }
+    }
+
+    /// An item whose attribute has upstream values and local ones: TRUE when either part is.
+    private func combine(_ upstream: Rewritten?, _ local: Rewritten) -> Rewritten {
+        guard let upstream else { return local }
+        return Rewritten(whenTrue: .or([upstream.whenTrue, local.whenTrue]), whenFalse: .and([upstream.whenFalse, local.whenFalse]))
+    }
+
+    /// `not`, without wrapping the spelled-out absolute false.
+    static func not(_ filter: LDAPFilter) -> LDAPFilter {
+        filter == matchesNothing ? .objectClassPresent : .not(filter)
     }
 
     /// One filter item in upstream terms; nil when its attribute is not served (Undefined).

@@ -1,6 +1,7 @@
 import LDAPClient
 import LDAPCore
 import LDAPServer
+import VeneerStore
 
 extension ProxyDirectory {
     /// Simple binds pass through: the name (DN, login name, UPN or DOMAIN\user) is resolved to
@@ -28,10 +29,12 @@ extension ProxyDirectory {
             return
         }
         let upstreamDN: DistinguishedName
+        let account: ResolvedAccount
         do {
             switch try await resolveLogin(bind.name) {
-            case .found(let dn):
-                upstreamDN = dn
+            case .found(let found):
+                account = found
+                upstreamDN = found.dn
             case .notFound, .ambiguous:
                 logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "reason": "no single matching user"])
                 await finish(responder, .invalidCredentials, "invalid credentials")
@@ -41,12 +44,19 @@ extension ProxyDirectory {
             await responder.finish(.bindResponse(BindResponse(Self.result(for: error))))
             return
         }
+        if let overlay, let id = account.id, !overlay.view.local(id).active {
+            // Deactivated locally: refused before the upstream is asked, whatever it would say.
+            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "dn": "\(upstreamDN)", "reason": "deactivated locally"])
+            await finish(responder, .invalidCredentials, "invalid credentials")
+            return
+        }
         do {
             let (response, _) = try await upstream.verifyPassword(name: upstreamDN.description, password: password)
             var result = response.result
             if result.resultCode == .success {
                 let virtualDN = suffix.toVirtual(upstreamDN) ?? upstreamDN
-                request.session.setAuthorization(.user(dn: virtualDN.description))
+                let identity = BoundIdentity(dn: virtualDN, groups: Set(account.groups.compactMap { suffix.toVirtual($0) }))
+                request.session.setAuthorization(.user(dn: virtualDN.description), context: identity)
                 result = LDAPResult(.success)
             } else {
                 result = clientResult(forFailed: result)
@@ -77,7 +87,15 @@ extension ProxyDirectory {
         }
     }
 
-    enum LoginResolution { case found(DistinguishedName), notFound, ambiguous }
+    enum LoginResolution { case found(ResolvedAccount), notFound, ambiguous }
+
+    /// The one upstream person a login name denotes, with what the bind policy needs.
+    struct ResolvedAccount {
+        var dn: DistinguishedName
+        var id: EntryID?
+        /// Direct groups (upstream DNs), for access rules naming groups.
+        var groups: [DistinguishedName]
+    }
 
     /// Finds the one person a login name denotes: a DN under the suffix, `user@domain`,
     /// `DOMAIN\user`, or a bare login name. Never guesses between several matches.
@@ -98,12 +116,18 @@ extension ProxyDirectory {
             let alternatives = preset.loginAttributes.map { LDAPFilter.equality($0, login) }
             filter = .and([configuration.visibleUsers, alternatives.count == 1 ? alternatives[0] : .or(alternatives)])
         }
-        let search = SearchRequest(baseObject: base.description, scope: scope, sizeLimit: 2, filter: filter, attributes: ["1.1"])
-        var found: [DistinguishedName] = []
+        let search = SearchRequest(
+            baseObject: base.description, scope: scope, sizeLimit: 2, filter: filter,
+            attributes: [preset.idAttribute] + mapper.sources(of: "memberOf"))
+        var found: [ResolvedAccount] = []
         for try await event in upstream.search(search, paging: false) {
             switch event {
             case .entry(let entry, _):
-                if let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn) { found.append(dn) }
+                guard let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn) else { continue }
+                let memberOf = Set(mapper.sources(of: "memberOf").map { $0.lowercased() })
+                let groups = entry.attributes.filter { memberOf.contains($0.type.lowercased()) }.flatMap(\.values)
+                    .compactMap { try? DistinguishedName(String(decoding: $0, as: UTF8.self)) }
+                found.append(ResolvedAccount(dn: dn, id: preset.entryID(in: entry.attributes), groups: groups))
             case .reference:
                 continue
             case .done(let result, _):

@@ -1,6 +1,7 @@
 import LDAPClient
 import LDAPCore
 import LDAPServer
+import VeneerStore
 
 extension ProxyDirectory {
     func search(_ search: SearchRequest, request: LDAPRequest, responder: LDAPResponder) async {
@@ -22,19 +23,34 @@ extension ProxyDirectory {
         }
         let clientPaging = request.controls.first { $0.oid == PagedResultsControl.oid }
         let selection = mapper.selection(for: search.attributes)
+        let identity = request.identity
+        // With an overlay, local filter items become id assertions; a plan that had to widen
+        // the filter re-checks the merged entries, which then need the filter's attributes.
+        var clientFilter = rewriter.upstream(search.filter)
+        var recheck = false
+        var extraAttributes: [String] = []
+        if let overlay {
+            (clientFilter, recheck) = rewriter.plan(search.filter, local: overlay.filterItems(for: identity, preset: mapper.preset))
+            if recheck { extraAttributes += search.filter.attributeNames }
+            extraAttributes += overlay.derivedSources(for: selection)
+        }
+        let entrySelection = selection.adding(extraAttributes)
         var upstreamRequest = search
         upstreamRequest.baseObject = upstreamBase.description
-        upstreamRequest.attributes = mapper.upstreamAttributes(for: search.attributes)
-        let clientFilter = rewriter.upstream(search.filter)
+        let requested = search.attributes.isEmpty && !extraAttributes.isEmpty ? ["*"] : search.attributes
+        upstreamRequest.attributes = mapper.upstreamAttributes(for: requested + extraAttributes)
+        if overlay != nil { upstreamRequest.attributes = Self.adding(mapper.preset.idAttribute, to: upstreamRequest.attributes) }
         // The suffix entry itself is shown to base searches (browsers read it); below it, only people.
         upstreamRequest.filter =
             search.scope == .baseObject && base == configuration.virtualSuffix
             ? clientFilter : .and([configuration.visibleUsers, clientFilter])
         let limit = search.sizeLimit > 0 ? min(Int(search.sizeLimit), configuration.maximumResults) : configuration.maximumResults
-        upstreamRequest.sizeLimit = Int32(clamping: limit)
+        // A re-checked search may drop entries, so the upstream may not stop at the client's limit.
+        upstreamRequest.sizeLimit = recheck ? Int32(clamping: configuration.maximumResults) : Int32(clamping: limit)
         var controls: [LDAPControl] = []
         if configuration.preset.sendDomainScopeControl { controls.append(LDAPControl(DomainScopeControl())) }
         if let clientPaging { controls.append(clientPaging) }
+        let view = overlay?.view
 
         var sent = 0
         do {
@@ -42,14 +58,27 @@ extension ProxyDirectory {
                 switch event {
                 case .entry(let entry, _):
                     guard let upstreamDN = try? DistinguishedName(entry.objectName), !isExcluded(upstreamDN) else { continue }
+                    let virtualDN = suffix.toVirtual(upstreamDN)
+                    let name = virtualDN?.description ?? entry.objectName
+                    let upstreamAttributes = try await completeRanges(entry)
+                    var attributes: [PartialAttribute]
+                    if let overlay, let view {
+                        let full = mapper.clientAttributes(of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: suffix.toVirtual)
+                        let merged = overlay.merger.merge(
+                            full, local: view.local(mapper.preset.entryID(in: upstreamAttributes)), identity: identity,
+                            target: EntryReference(dn: virtualDN ?? upstreamDN))
+                        if recheck && !search.filter.matches(SearchResultEntry(objectName: name, attributes: merged), rules: .withOverlay) {
+                            continue
+                        }
+                        attributes = selection.project(merged, typesOnly: search.typesOnly)
+                    } else {
+                        attributes = mapper.clientAttributes(
+                            of: upstreamAttributes, selection: selection, typesOnly: search.typesOnly, mapDN: suffix.toVirtual)
+                    }
                     if sent >= limit {
                         await responder.finish(.searchResultDone(LDAPResult(.sizeLimitExceeded)))
                         return
                     }
-                    let attributes = mapper.clientAttributes(
-                        of: try await completeRanges(entry), selection: selection, typesOnly: search.typesOnly,
-                        mapDN: suffix.toVirtual)
-                    let name = suffix.toVirtual(upstreamDN)?.description ?? entry.objectName
                     await responder.send(.searchResultEntry(SearchResultEntry(objectName: name, attributes: attributes)))
                     sent += 1
                 case .reference(let reference, _):
@@ -71,6 +100,11 @@ extension ProxyDirectory {
             logger.warning("upstream search failed", metadata: ["base": "\(upstreamBase)", "error": "\(error)"])
             await responder.finish(.searchResultDone(Self.result(for: error)))
         }
+    }
+
+    static func adding(_ attribute: String, to list: [String]) -> [String] {
+        if list == ["1.1"] { return [attribute] }
+        return list.contains(where: { $0.lowercased() == attribute.lowercased() }) ? list : list + [attribute]
     }
 
     /// Follows Active Directory range retrieval (`member;range=0-1499`), fetching the rest of

@@ -13,11 +13,19 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let rewriter: FilterRewriter
     let rootDSE: RootDSE
     let logger: Logger
+    /// Local attributes merged into every entry; nil serves the upstream alone.
+    let overlay: LocalOverlay?
 
-    public init(configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, logger: Logger) {
+    public init(configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, overlay: LocalOverlay? = nil, logger: Logger) {
         self.configuration = configuration
         self.upstream = upstream
-        self.mapper = AttributeMapper(preset: configuration.preset)
+        self.overlay = overlay
+        var preset = configuration.preset
+        if case .upstream(let source) = overlay?.configuration.extensions {
+            // An extension read from upstream is an ordinary mapped attribute.
+            preset.attributes.append(AttributeMapping(OverlayAttribute.extensionNumber.rawValue, from: [source]))
+        }
+        self.mapper = AttributeMapper(preset: preset)
         self.suffix = SuffixMapper(virtualSuffix: configuration.virtualSuffix, upstreamBase: configuration.upstreamBase)
         self.rewriter = FilterRewriter(mapper: mapper, suffix: suffix)
         self.rootDSE = rootDSE
@@ -25,15 +33,8 @@ public final class ProxyDirectory: LDAPRequestHandler {
     }
 
     public func handle(_ request: LDAPRequest, responder: LDAPResponder) async {
-        // RFC 4511 §4.1.11: a critical control we do not implement fails the operation.
-        if let control = request.controls.first(where: { $0.criticality && !Self.supportedControls.contains($0.oid) }) {
-            // A Bind that fails for any reason leaves the session anonymous (RFC 4511 §4.2.1).
-            if case .bindRequest = request.operation { request.session.setAuthorization(.anonymous) }
-            await fail(request, responder, .unavailableCriticalExtension, "critical control \(control.oid) is not supported")
-            return
-        }
-        if request.session.authorization == .anonymous && !configuration.allowAnonymous && !Self.isAllowedAnonymously(request.operation) {
-            await fail(request, responder, .insufficientAccessRights, "anonymous access is disabled; bind first")
+        if let refusal = RequestGate.refusal(of: request, supportedControls: Self.supportedControls, allowAnonymous: configuration.allowAnonymous) {
+            await RequestGate.fail(request, responder, refusal)
             return
         }
         switch request.operation {
@@ -43,8 +44,12 @@ public final class ProxyDirectory: LDAPRequestHandler {
             await self.bind(bind, request: request, responder: responder)
         case .compareRequest(let compare):
             await self.compare(compare, request: request, responder: responder)
-        case .addRequest, .delRequest, .modifyRequest, .modifyDNRequest:
-            await fail(request, responder, .unwillingToPerform, "the upstream directory is read-only through Veneer")
+        case .modifyRequest(let modify):
+            await self.modify(modify, request: request, responder: responder)
+        case .addRequest, .delRequest, .modifyDNRequest:
+            await fail(request, responder, .unwillingToPerform, "the upstream directory is read-only through Veneer; only overlay attributes can be modified")
+        case .extendedRequest(let extended) where extended.name == PasswordModifyRequest.oid:
+            await passwordModify(extended, request: request, responder: responder)
         case .extendedRequest(let extended):
             await fail(request, responder, .protocolError, "unsupported extended operation \(extended.name)")
         default:
@@ -52,24 +57,11 @@ public final class ProxyDirectory: LDAPRequestHandler {
         }
     }
 
-    /// What an anonymous client may still do when anonymous access is off: bind, and read the
-    /// root DSE and schema (RFC 4512 §5.1: clients discover the server before binding).
-    static func isAllowedAnonymously(_ operation: ProtocolOp) -> Bool {
-        switch operation {
-        case .bindRequest: return true
-        case .searchRequest(let search):
-            return search.scope == .baseObject
-                && (search.baseObject.isEmpty || (try? DistinguishedName(search.baseObject)) == RootDSE.subschemaDN)
-        default: return false
-        }
-    }
-
     /// Controls a client may mark critical.
     static let supportedControls: Set<String> = [PagedResultsControl.oid, ManageDsaITControl.oid]
 
     func fail(_ request: LDAPRequest, _ responder: LDAPResponder, _ code: LDAPResultCode, _ message: String) async {
-        guard let response = request.operation.response(carrying: LDAPResult(code, diagnosticMessage: message)) else { return }
-        await responder.finish(response)
+        await RequestGate.fail(request, responder, LDAPResult(code, diagnosticMessage: message))
     }
 
     /// An upstream failure as the client should see it: the operation fails with a code that

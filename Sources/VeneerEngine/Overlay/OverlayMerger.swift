@@ -1,0 +1,83 @@
+import LDAPCore
+import VeneerStore
+
+/// Adds the overlay to an entry as clients see it: the veneer* attributes, the digest
+/// verifiers the identity was granted, the auxiliary object classes, aliases under the
+/// attributes configured to show them. The result reads as if one directory held everything.
+struct OverlayMerger: Sendable {
+    let configuration: OverlayConfiguration
+
+    /// `attributes` are the entry's client attributes (mapped from upstream, or a registry
+    /// entry's own); the result has every overlay attribute the identity may read, for the
+    /// caller to project onto the client's selection.
+    func merge(
+        _ attributes: [PartialAttribute], local: OverlayView.Local, identity: BoundIdentity, target: EntryReference
+    ) -> [PartialAttribute] {
+        var result = attributes
+        func add(_ type: String, _ values: [[UInt8]]) {
+            guard !values.isEmpty else { return }
+            let key = type.lowercased()
+            if let index = result.firstIndex(where: { AttributeName($0.type).key == key }) {
+                for value in values where !result[index].values.contains(value) { result[index].values.append(value) }
+            } else {
+                result.append(PartialAttribute(type: type, values: values))
+            }
+        }
+        let access = configuration.access
+        func readable(_ attribute: OverlayAttribute) -> Bool { access.canRead(attribute, by: identity, on: target) }
+
+        var classes = [OverlayObjectClass.user]
+        let aliases = local.aliases.map { Array($0.utf8) }
+        if readable(.alias) { add(OverlayAttribute.alias.rawValue, aliases) }
+        for name in configuration.presentAliasesAs { add(name, aliases) }
+        if let number = local.extensionNumber, readable(.extensionNumber) {
+            add(OverlayAttribute.extensionNumber.rawValue, [Array(number.utf8)])
+        }
+        if readable(.active) { add(OverlayAttribute.active.rawValue, [Array((local.active ? "TRUE" : "FALSE").utf8)]) }
+        if readable(.role) { add(OverlayAttribute.role.rawValue, [Array(role(of: attributes).utf8)]) }
+        if let digest = local.digest, let policy = configuration.digest {
+            classes.append(OverlayObjectClass.sipIdentity)
+            add(OverlayAttribute.sipUserName.rawValue, [Array(digest.username.utf8)])
+            add(OverlayAttribute.sipURI.rawValue, [Array("sip:\(digest.username)@\(policy.realm)".utf8)])
+            for attribute in OverlayAttribute.allCases where attribute.isSecret && policy.exposed.contains(attribute) && readable(attribute) {
+                let value = attribute == .digestSHA256 ? digest.ha1SHA256 : digest.ha1MD5
+                add(attribute.rawValue, [Array(value.utf8)])
+            }
+            if policy.exposed.contains(.asteriskRealmedPassword) { classes.append(OverlayObjectClass.asteriskSIPUser) }
+        }
+        add("objectClass", classes.map { Array($0.utf8) })
+        return result
+    }
+
+    /// The admin role for direct members of an admin group (memberOf as clients see it).
+    func role(of attributes: [PartialAttribute]) -> String {
+        let roles = configuration.roles
+        guard !roles.adminGroups.isEmpty,
+            let memberOf = attributes.first(where: { AttributeName($0.type).key == "memberof" })
+        else { return roles.defaultRole }
+        let groups = Set(memberOf.values.compactMap { try? DistinguishedName(String(decoding: $0, as: UTF8.self)) })
+        return roles.adminGroups.contains(where: groups.contains) ? roles.adminRole : roles.defaultRole
+    }
+}
+
+extension AttributeSelection {
+    /// Keeps what the client asked for (RFC 4511 §4.5.1.8), values dropped for typesOnly.
+    func project(_ attributes: [PartialAttribute], typesOnly: Bool) -> [PartialAttribute] {
+        attributes.compactMap { attribute in
+            let key = AttributeName(attribute.type).key
+            guard wants(key, operational: AttributeSelection.operationalKeys.contains(key)) else { return nil }
+            return typesOnly ? PartialAttribute(type: attribute.type, values: []) : attribute
+        }
+    }
+
+    /// Operational attributes the views serve (returned with `+` or by name only).
+    static let operationalKeys: Set<String> = ["entryuuid"]
+
+    /// This selection plus the named attributes (for filter re-checks and derived values).
+    func adding(_ names: [String]) -> AttributeSelection {
+        var copy = self
+        copy.named.formUnion(names.map { AttributeName($0).key })
+        if copy.none && !names.isEmpty { copy.none = false }
+        return copy
+    }
+}

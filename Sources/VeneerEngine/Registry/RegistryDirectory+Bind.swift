@@ -1,0 +1,47 @@
+import LDAPCore
+import LDAPServer
+import VeneerStore
+
+extension RegistryDirectory {
+    /// Simple binds against local passwords. Names: a DN, or a `uid` / `mail` value; a name
+    /// that denotes several entries is refused, never guessed. Deactivated users and wrong
+    /// passwords get the same answer.
+    func bind(_ bind: BindRequest, request: LDAPRequest, responder: LDAPResponder) async {
+        request.session.setAuthorization(.anonymous)
+        func finish(_ code: LDAPResultCode, _ message: String) async {
+            await responder.finish(.bindResponse(BindResponse(LDAPResult(code, diagnosticMessage: message))))
+        }
+        guard bind.version == 3 else { return await finish(.protocolError, "only LDAP version 3 is supported") }
+        guard case .simple(let password) = bind.authentication else {
+            return await finish(.authMethodNotSupported, "only simple binds are supported")
+        }
+        if bind.name.isEmpty && password.isEmpty { return await finish(.success, "") }
+        if password.isEmpty { return await finish(.unwillingToPerform, "unauthenticated bind (a name without a password) is not allowed") }
+        let candidates = self.candidates(for: bind.name)
+        guard candidates.count == 1, let account = candidates.first, account.entry.hasPassword,
+            overlay.view.local(account.entry.id).active,
+            let text = String(validating: password, as: UTF8.self),
+            await overlay.store.verifyRegistryPassword(account.entry.id, password: text)
+        else {
+            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "candidates": "\(candidates.count)"])
+            return await finish(.invalidCredentials, "invalid credentials")
+        }
+        let identity = BoundIdentity(dn: account.dn, groups: groups(of: account.dn))
+        request.session.setAuthorization(.user(dn: account.entry.dn), context: identity)
+        logger.info("bind", metadata: ["peer": "\(request.session.peer)", "dn": "\(account.dn)", "result": "success"])
+        await finish(.success, "")
+    }
+
+    /// The entries a login name denotes.
+    func candidates(for name: String) -> [Located] {
+        if let dn = try? DistinguishedName(name), !dn.isRoot, name.contains("=") {
+            return entries().filter { $0.dn == dn }
+        }
+        let wanted = Array(name.lowercased().utf8)
+        return entries().filter { located in
+            located.entry.attributes.contains { attribute in
+                ["uid", "mail"].contains(attribute.type.lowercased()) && attribute.values.contains { Array(String(decoding: $0, as: UTF8.self).lowercased().utf8) == wanted }
+            }
+        }
+    }
+}

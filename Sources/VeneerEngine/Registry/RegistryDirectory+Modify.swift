@@ -1,0 +1,77 @@
+import LDAPCore
+import LDAPServer
+import VeneerStore
+
+extension RegistryDirectory {
+    /// Modify of overlay attributes, as through the proxy. Registry attributes themselves are
+    /// managed with `veneer import` / `veneer user`.
+    func modify(_ modify: ModifyRequest, request: LDAPRequest, responder: LDAPResponder) async {
+        func finish(_ result: LDAPResult) async { await responder.finish(.modifyResponse(result)) }
+        guard let dn = try? DistinguishedName(modify.object) else {
+            return await finish(LDAPResult(.invalidDNSyntax, diagnosticMessage: "invalid DN \"\(modify.object)\""))
+        }
+        guard let located = locate(dn), located.entry.id != Self.suffixID else {
+            return await finish(LDAPResult(.noSuchObject, diagnosticMessage: "no such entry: \(modify.object)"))
+        }
+        let parsed = OverlayModification.parse(
+            modify.changes, overlay: overlay, identity: request.identity, target: EntryReference(dn: dn),
+            isUpstreamAttribute: { name in located.entry.attributes.contains { $0.type.lowercased() == name.lowercased() } || rootDSE.schema.defines(attribute: name) },
+            holder: "the registry entry, managed with `veneer import`")
+        switch parsed {
+        case .failure(let refusal):
+            await finish(LDAPResult(refusal.code, diagnosticMessage: refusal.message))
+        case .success(let changes):
+            let result = OverlayModification.apply(changes, to: located.entry.id, overlay: overlay, audit: request.auditContext)
+            logger.info("modify", metadata: ["peer": "\(request.session.peer)", "dn": "\(dn)", "result": "\(result.resultCode)"])
+            await finish(result)
+        }
+    }
+
+    /// Password Modify: sets the caller's (or, when granted, another user's) registry password,
+    /// and the SIP digest secret when a realm is configured. Both are hashed; the cleartext
+    /// is dropped.
+    func passwordModify(_ extended: ExtendedRequest, request: LDAPRequest, responder: LDAPResponder) async {
+        func finish(_ code: LDAPResultCode, _ message: String = "") async {
+            await responder.finish(.extendedResponse(ExtendedResponse(LDAPResult(code, diagnosticMessage: message))))
+        }
+        let change: PasswordModifyRequest
+        do {
+            change = try PasswordModifyRequest(requestValue: extended.value)
+        } catch {
+            return await finish(.protocolError, "malformed password modify request: \(error.reason)")
+        }
+        let identity = request.identity
+        guard let caller = identity.dn else { return await finish(.unwillingToPerform, "bind first: an anonymous session has no password to change") }
+        var targetDN = caller
+        if let named = change.userIdentity, !named.isEmpty {
+            guard let dn = try? DistinguishedName(named.hasPrefix("dn:") ? String(named.dropFirst(3)) : named) else {
+                return await finish(.noSuchObject, "userIdentity must be a DN (or dn:DN): \(named)")
+            }
+            targetDN = dn
+        }
+        guard targetDN == caller || overlay.configuration.access.canWrite(.sipPassword, by: identity, on: EntryReference(dn: targetDN)) else {
+            return await finish(.insufficientAccessRights, "no right to set the password of \(targetDN)")
+        }
+        guard let located = locate(targetDN), located.entry.id != Self.suffixID else { return await finish(.noSuchObject, "no such entry: \(targetDN)") }
+        guard let bytes = change.newPassword, !bytes.isEmpty, let password = String(validating: bytes, as: UTF8.self) else {
+            return await finish(.unwillingToPerform, "supply the new password (Veneer does not generate passwords)")
+        }
+        if let old = change.oldPassword {
+            guard let text = String(validating: old, as: UTF8.self), await overlay.store.verifyRegistryPassword(located.entry.id, password: text) else {
+                return await finish(.invalidCredentials, "the old password is wrong")
+            }
+        }
+        do {
+            try overlay.store.setRegistryPassword(located.entry.id, password: password, audit: request.auditContext)
+            if let policy = overlay.configuration.digest, policy.passwordModifySetsDigest,
+                let userName = located.entry.attributes.first(where: { $0.type.lowercased() == policy.userNameAttribute.lowercased() })?.values.first
+            {
+                let credential = DigestCredential(username: String(decoding: userName, as: UTF8.self), realm: policy.realm, password: password)
+                try overlay.store.apply([.setDigest(credential)], to: located.entry.id, audit: request.auditContext)
+            }
+            await finish(.success)
+        } catch {
+            await responder.finish(.extendedResponse(ExtendedResponse(OverlayModification.result(for: error))))
+        }
+    }
+}

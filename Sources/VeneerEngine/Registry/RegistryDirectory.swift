@@ -1,0 +1,92 @@
+import LDAPCore
+import LDAPServer
+import Logging
+import VeneerStore
+
+/// The local registry: Veneer's own users and groups, served when no upstream is configured,
+/// with the same overlay attributes, access rules and operations as the proxy view. Entries
+/// live in the store; searches are answered from its in-memory copy and filters are
+/// evaluated exactly on the merged entries.
+public final class RegistryDirectory: LDAPRequestHandler {
+    let suffix: DistinguishedName
+    let overlay: LocalOverlay
+    let allowAnonymous: Bool
+    let rootDSE: RootDSE
+    let logger: Logger
+
+    public init(suffix: DistinguishedName, overlay: LocalOverlay, allowAnonymous: Bool, rootDSE: RootDSE, logger: Logger) {
+        self.suffix = suffix
+        self.overlay = overlay
+        self.allowAnonymous = allowAnonymous
+        self.rootDSE = rootDSE
+        self.logger = logger
+    }
+
+    static let supportedControls: Set<String> = [ManageDsaITControl.oid]
+
+    public func handle(_ request: LDAPRequest, responder: LDAPResponder) async {
+        if let refusal = RequestGate.refusal(of: request, supportedControls: Self.supportedControls, allowAnonymous: allowAnonymous) {
+            await RequestGate.fail(request, responder, refusal)
+            return
+        }
+        switch request.operation {
+        case .searchRequest(let search): await self.search(search, request: request, responder: responder)
+        case .bindRequest(let bind): await self.bind(bind, request: request, responder: responder)
+        case .compareRequest(let compare): await self.compare(compare, request: request, responder: responder)
+        case .modifyRequest(let modify): await self.modify(modify, request: request, responder: responder)
+        case .extendedRequest(let extended) where extended.name == PasswordModifyRequest.oid:
+            await passwordModify(extended, request: request, responder: responder)
+        case .addRequest, .delRequest, .modifyDNRequest:
+            await RequestGate.fail(request, responder, LDAPResult(
+                .unwillingToPerform, diagnosticMessage: "registry entries are managed with `veneer import` and `veneer user`; over LDAP only overlay attributes can be modified"))
+        case .extendedRequest(let extended):
+            await RequestGate.fail(request, responder, LDAPResult(.protocolError, diagnosticMessage: "unsupported extended operation \(extended.name)"))
+        default:
+            break
+        }
+    }
+
+    /// A registry entry with its parsed DN.
+    struct Located {
+        var entry: RegistryEntry
+        var dn: DistinguishedName
+        var attributes: [PartialAttribute] { entry.attributes.map { PartialAttribute(type: $0.type, values: $0.values) } }
+    }
+
+    /// Every entry, the suffix first (synthesised: it always exists, so base searches on it
+    /// and browsers work on an empty registry).
+    func entries() -> [Located] {
+        let suffixEntry = RegistryEntry(
+            id: Self.suffixID, dn: suffix.description,
+            attributes: [("objectClass", [Array("top".utf8), Array("extensibleObject".utf8)])]
+                + (suffix.rdn?.attributes.map { ($0.type, [$0.value]) } ?? []))
+        var located = [Located(entry: suffixEntry, dn: suffix)]
+        for entry in overlay.store.registryEntries {
+            if let dn = try? DistinguishedName(entry.dn), dn.isDescendant(of: suffix) { located.append(Located(entry: entry, dn: dn)) }
+        }
+        return located
+    }
+
+    /// The suffix entry's id: fixed, never stored.
+    static let suffixID = EntryID("00000000-0000-0000-0000-000000000000") ?? EntryID.random()
+
+    func locate(_ dn: DistinguishedName) -> Located? {
+        entries().first { $0.dn == dn }
+    }
+
+    /// The entry with overlay attributes merged (people only: the suffix has none).
+    func merged(_ located: Located, identity: BoundIdentity, view: OverlayView) -> [PartialAttribute] {
+        guard located.entry.id != Self.suffixID else { return located.attributes }
+        return overlay.merger.merge(located.attributes, local: view.local(located.entry.id), identity: identity, target: EntryReference(dn: located.dn))
+    }
+
+    /// Groups (entries with `member` values) that list this DN.
+    func groups(of dn: DistinguishedName) -> Set<DistinguishedName> {
+        var groups = Set<DistinguishedName>()
+        for located in entries() {
+            let members = located.entry.attributes.filter { ["member", "uniquemember"].contains($0.type.lowercased()) }.flatMap(\.values)
+            if members.contains(where: { (try? DistinguishedName(String(decoding: $0, as: UTF8.self))) == dn }) { groups.insert(located.dn) }
+        }
+        return groups
+    }
+}
