@@ -72,12 +72,12 @@ public struct FilterRewriter: Sendable {
                 return .unknown
             case .derived(let clientFilter):
                 return combine(upstream, rewrite(clientFilter, local: nil, approximated: &approximated))
-            case .exact(let byDefault, let exceptions):
+            case .exact(let byDefault, let exceptions, let replacesUpstream):
                 let ids = local.idFilter(exceptions)
                 let localPart =
                     byDefault
                     ? Rewritten(whenTrue: Self.not(ids), whenFalse: ids) : Rewritten(whenTrue: ids, whenFalse: Self.not(ids))
-                return combine(upstream, localPart)
+                return combine(replacesUpstream ? nil : upstream, localPart)
             }
         }
     }

@@ -10,8 +10,10 @@ struct LocalFilterItems {
         case notLocal
         /// Undefined for every entry (a secret, an unreadable attribute, an invalid value).
         case undefined
-        /// TRUE for every entry when `byDefault`, FALSE otherwise, except for these ids.
-        case exact(byDefault: Bool, exceptions: Set<EntryID>)
+        /// TRUE for every entry when `byDefault`, FALSE otherwise, except for these ids. The
+        /// upstream's own values of the attribute count too (aliases shown as telephone
+        /// numbers), unless `replacesUpstream` (the overlay's object classes are its own).
+        case exact(byDefault: Bool, exceptions: Set<EntryID>, replacesUpstream: Bool = false)
         /// Equivalent to this client filter on upstream attributes (roles from memberOf).
         case derived(LDAPFilter)
         /// Too many ids to send: widen, and re-check the merged entries.
@@ -79,9 +81,10 @@ struct LocalFilterItems {
         guard case .equalityMatch(let ava) = item else { return .notLocal }
         switch String(decoding: ava.value, as: UTF8.self).lowercased() {
         case OverlayObjectClass.user.lowercased():
-            return .exact(byDefault: true, exceptions: [])
+            return .exact(byDefault: true, exceptions: [], replacesUpstream: true)
         case OverlayObjectClass.sipIdentity.lowercased():
-            return limited(byDefault: false, Set(view.records.filter { $0.value.digest != nil }.keys))
+            let holders = Set(view.records.filter { $0.value.digest != nil }.keys)
+            return holders.count > maximumIDs ? .approximate : .exact(byDefault: false, exceptions: holders, replacesUpstream: true)
         default:
             return .notLocal
         }

@@ -14,9 +14,13 @@ extension ProxyDirectory {
             await responder.finish(.compareResponse(LDAPResult(.noSuchObject)))
             return
         }
+        let selection = mapper.selection(for: [compare.assertion.attribute])
+        var wanted = [compare.assertion.attribute]
+        if let overlay { wanted += overlay.derivedSources(for: selection) }
+        var attributesToRead = mapper.upstreamAttributes(for: wanted)
+        if overlay != nil { attributesToRead = Self.adding(mapper.preset.idAttribute, to: attributesToRead) }
         let search = SearchRequest(
-            baseObject: upstreamDN.description, scope: .baseObject, filter: configuration.visibleUsers,
-            attributes: mapper.upstreamAttributes(for: [compare.assertion.attribute]))
+            baseObject: upstreamDN.description, scope: .baseObject, filter: configuration.visibleUsers, attributes: attributesToRead)
         do {
             var entry: SearchResultEntry?
             for try await event in upstream.search(search, paging: false) {
@@ -26,22 +30,19 @@ extension ProxyDirectory {
                 await responder.finish(.compareResponse(LDAPResult(.noSuchObject)))
                 return
             }
-            let attributes = mapper.clientAttributes(
-                of: entry.attributes, selection: mapper.selection(for: [compare.assertion.attribute]), typesOnly: false,
-                mapDN: suffix.toVirtual)
+            var attributes = mapper.clientAttributes(
+                of: entry.attributes, selection: selection.adding(wanted), typesOnly: false, mapDN: suffix.toVirtual)
+            if let overlay {
+                let merged = overlay.merger.merge(
+                    attributes, local: overlay.view.local(mapper.preset.entryID(in: entry.attributes)), identity: request.identity,
+                    target: EntryReference(dn: dn))
+                attributes = selection.project(merged, typesOnly: false)
+            }
             guard !attributes.isEmpty else {
                 await responder.finish(.compareResponse(LDAPResult(.noSuchAttribute)))
                 return
             }
-            let merged = SearchResultEntry(objectName: dn.description, attributes: attributes)
-            let outcome = LDAPFilter.equalityMatch(compare.assertion).evaluate(merged)
-            switch outcome {
-            case .true: await responder.finish(.compareResponse(LDAPResult(.compareTrue)))
-            case .false: await responder.finish(.compareResponse(LDAPResult(.compareFalse)))
-            case .undefined:
-                await responder.finish(.compareResponse(LDAPResult(
-                    .invalidAttributeSyntax, diagnosticMessage: "the value is not valid for \(compare.assertion.attribute)'s matching rule")))
-            }
+            await responder.finish(.compareResponse(CompareOutcome.result(of: compare, on: SearchResultEntry(objectName: dn.description, attributes: attributes))))
         } catch {
             await responder.finish(.compareResponse(Self.result(for: error)))
         }

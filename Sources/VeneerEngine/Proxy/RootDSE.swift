@@ -18,7 +18,8 @@ public struct RootDSE: Sendable {
     public init(namingContexts: [String], startTLSAvailable: Bool, vendorVersion: String, schema: SubschemaDefinitions) {
         self.namingContexts = namingContexts
         self.supportedControls = [PagedResultsControl.oid, ManageDsaITControl.oid]
-        self.supportedExtensions = (startTLSAvailable ? ["1.3.6.1.4.1.1466.20037"] : []) + ["1.3.6.1.4.1.4203.1.11.3"]
+        // StartTLS (RFC 4511 §4.14), Password Modify (RFC 3062), WhoAmI (RFC 4532).
+        self.supportedExtensions = (startTLSAvailable ? ["1.3.6.1.4.1.1466.20037"] : []) + [PasswordModifyRequest.oid, "1.3.6.1.4.1.4203.1.11.3"]
         self.vendorVersion = vendorVersion
         self.schema = schema
     }

@@ -1,0 +1,89 @@
+import LDAPCore
+import Testing
+import VeneerStore
+
+@testable import VeneerEngine
+
+/// How filters naming overlay attributes become upstream filters: local items turn into
+/// assertions on the entry id, exactly where the id sets are small, widened (and re-checked)
+/// where they are not. Whether the result equals a single directory's answer is tested end to
+/// end against slapd loaded with the merged data (VeneerIntegrationTests).
+@Suite("Filter planning with overlay attributes")
+struct FilterPlanningTests {
+    static let alice = EntryID("f81d4fae-7dec-11d0-a765-00a0c91e6bf6")!  // test constants
+    static let bob = EntryID("0b9f2c1e-1111-4c2b-9a3d-000000000002")!
+
+    static let openLDAPLike = DirectoryPreset(
+        name: "test-openldap", idAttribute: "entryUUID", idSyntax: .uuidString, userFilter: .equality("objectClass", "inetOrgPerson"),
+        loginAttributes: ["uid"],
+        attributes: [
+            AttributeMapping("cn", from: ["cn"]), AttributeMapping("telephoneNumber", from: ["telephoneNumber"]),
+            AttributeMapping("memberOf", from: ["memberOf"]), AttributeMapping("objectClass", from: ["objectClass"]),
+        ],
+        dnAttributes: ["memberOf"])
+
+    func plan(_ filter: String, preset: DirectoryPreset = openLDAPLike, maximumIDs: Int = 256) throws -> (String, Bool) {
+        var configuration = OverlayConfiguration(
+            presentAliasesAs: ["telephoneNumber"], digest: DigestPolicy(realm: "example.com"),
+            roles: RolePolicy(adminGroups: [try DistinguishedName("cn=admins,dc=example,dc=com")]))
+        configuration.extensions = .sequential(1000...1999)
+        let stored: [EntryID: OverlayRecord] = [
+            Self.alice: OverlayRecord(
+                entryID: Self.alice, aliases: ["111", "ann"], extensionNumber: "1000",
+                digests: [DigestCredential(realm: "example.com", username: "alice", ha1MD5: "00", ha1SHA256: "00")]),
+            Self.bob: OverlayRecord(entryID: Self.bob, aliases: ["222"], active: false),
+        ]
+        let view = OverlayView(stored: stored, upstreamAliases: [:], configuration: configuration)
+        var items = LocalFilterItems(
+            view: view, configuration: configuration, identity: .anonymous, idAttribute: preset.idAttribute, idSyntax: preset.idSyntax)
+        items.maximumIDs = maximumIDs
+        let mapper = AttributeMapper(preset: preset)
+        let rewriter = FilterRewriter(mapper: mapper, suffix: SuffixMapper(
+            virtualSuffix: try DistinguishedName("dc=example,dc=com"), upstreamBase: try DistinguishedName("dc=example,dc=com")))
+        let (upstream, recheck) = rewriter.plan(try LDAPFilter(filter), local: items)
+        return (upstream.description, recheck)
+    }
+
+    static let aliceID = "entryUUID=f81d4fae-7dec-11d0-a765-00a0c91e6bf6"
+    static let bobID = "entryUUID=0b9f2c1e-1111-4c2b-9a3d-000000000002"
+
+    @Test("exact plans", arguments: [
+        ("(veneerAlias=111)", "(\(aliceID))"),
+        ("(veneerAlias=ANN)", "(\(aliceID))"),  // caseIgnoreIA5
+        ("(veneerAlias=999)", "(&(objectClass=*)(!(objectClass=*)))"),
+        ("(!(veneerExtension=*))", "(!(\(aliceID)))"),
+        ("(veneerActive=FALSE)", "(\(bobID))"),
+        ("(veneerActive=TRUE)", "(!(\(bobID)))"),
+        ("(telephoneNumber=*22*)", "(|(telephoneNumber=*22*)(\(bobID)))"),
+        ("(&(objectClass=person)(|(cn=*ann*)(telephoneNumber=*111*)))",
+         "(&(objectClass=person)(|(cn=*ann*)(|(telephoneNumber=*111*)(\(aliceID)))))"),
+        ("(!(telephoneNumber=111))", "(&(!(telephoneNumber=111))(!(\(aliceID))))"),
+        ("(&(objectClass=SIPIdentity)(SIPIdentityUserName=alice))", "(&(\(aliceID))(\(aliceID)))"),
+        ("(veneerRole=admin)", "(|(memberOf=cn=admins,dc=example,dc=com))"),
+        ("(veneerRole=user)", "(&(!(memberOf=cn=admins,dc=example,dc=com)))"),
+        ("(objectClass=veneerUser)", "(objectClass=*)"),
+        // Secrets are Undefined in filters, under not as well: nothing matches either way.
+        ("(SIPIdentityPassword=*)", "(&(objectClass=*)(!(objectClass=*)))"),
+        ("(!(SIPIdentityPassword=*))", "(&(objectClass=*)(!(objectClass=*)))"),
+    ])
+    func exact(_ filter: String, _ expected: String) throws {
+        let (upstream, recheck) = try plan(filter)
+        #expect(upstream == expected)
+        #expect(!recheck)
+    }
+
+    @Test("id sets above the limit widen the filter and ask for a re-check")
+    func widened() throws {
+        let (upstream, recheck) = try plan("(&(cn=a*)(veneerAlias=*))", maximumIDs: 1)
+        #expect(upstream == "(&(cn=a*)(objectClass=*))")
+        #expect(recheck)
+    }
+
+    @Test("AD: ids are sent as binary objectGUID values")
+    func activeDirectoryIDs() throws {
+        let (upstream, _) = try plan("(veneerAlias=111)", preset: adPreset)
+        // f81d4fae-7dec-11d0-… in AD's mixed-endian layout.
+        let octets: [UInt8] = [0xae, 0x4f, 0x1d, 0xf8, 0xec, 0x7d, 0xd0, 0x11, 0xa7, 0x65, 0x00, 0xa0, 0xc9, 0x1e, 0x6b, 0xf6]
+        #expect(upstream == LDAPFilter.equalityMatch(AttributeValueAssertion(attribute: "objectGUID", value: octets)).description)
+    }
+}
