@@ -13,7 +13,7 @@ import Synchronization
 /// object is the only writer while it is open; a write by another process is seen at the next
 /// open (the checks of a write read the database itself, so they are never fooled by it).
 public final class VeneerStore: Sendable {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let state: Mutex<StoreState>
     private let secrets: OverlayDraft.Secrets
     private let passwordIterations: Int
