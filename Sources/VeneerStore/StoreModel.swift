@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 // The store's public vocabulary. Plain values only: no GRDB type crosses this module's API.
@@ -67,7 +68,15 @@ public struct DigestCredential: Sendable, Equatable, CustomStringConvertible {
 
     /// Derives both hashes from the cleartext, which is not kept.
     public init(username: String, realm: String, password: String) {
-        fatalError("implemented by the store")
+        // RFC 2617 §3.2.2.2 A1 = unq(username) ":" unq(realm) ":" passwd; RFC 8760 keeps the
+        // same A1 and only changes the hash.
+        let a1 = Array("\(username):\(realm):\(password)".utf8)
+        self.init(
+            realm: realm,
+            username: username,
+            ha1MD5: Insecure.MD5.hash(data: a1).lowercaseHex,
+            ha1SHA256: SHA256.hash(data: a1).lowercaseHex
+        )
     }
 
     public var description: String { "DigestCredential(realm: \(realm), username: \(username), <hashes redacted>)" }
@@ -104,12 +113,25 @@ public struct AuditContext: Sendable, Equatable {
 
 /// One row of the audit log. `detail` never holds a secret.
 public struct AuditEvent: Sendable, Equatable {
+    /// UTC, stored with millisecond precision.
     public var time: Date
     public var actor: String
     public var address: String?
+    /// "modify" (overlay changes), "add", "replace", "delete", "password" (registry), or
+    /// whatever a caller of `VeneerStore.record` chose.
     public var action: String
+    /// The entry id the action was about (or the caller's target for `record`).
     public var target: String
     public var detail: String
+
+    public init(time: Date, actor: String, address: String?, action: String, target: String, detail: String) {
+        self.time = time
+        self.actor = actor
+        self.address = address
+        self.action = action
+        self.target = target
+        self.detail = detail
+    }
 }
 
 /// A local (registry) entry: a user or a group that exists only in Veneer.
@@ -140,6 +162,12 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// Uniqueness or format rule broken (LDAP constraintViolation).
         case constraintViolation
+        /// A value to add is already present on the entry (LDAP attributeOrValueExists,
+        /// RFC 4511 §4.6: "add" of an existing value). Example: adding an alias the entry has.
+        case valueExists
+        /// A value to delete is not present on the entry (LDAP noSuchAttribute, RFC 4511 §4.6:
+        /// "delete" of a missing value). Example: deleting an alias the entry does not have.
+        case noSuchValue
         /// Secrets cannot be stored: no key configured, or the key does not open them.
         case secretsUnavailable
         case noSuchEntry

@@ -1,56 +1,316 @@
+import Crypto
 import Foundation
+import GRDB
 import Logging
+import Synchronization
 
 /// The local store (SQLite through GRDB, WAL mode, versioned migrations): overlay attributes
 /// keyed by entry id, registry entries and their passwords, and the audit log. Every write is
 /// one transaction, committed before the call returns; the in-memory cache of overlay
 /// records is updated after the commit, so reads never touch the database.
+///
+/// Every write also appends its audit row in the same transaction. The cache assumes this
+/// object is the only writer while it is open; a write by another process is seen at the next
+/// open (the checks of a write read the database itself, so they are never fooled by it).
 public final class VeneerStore: Sendable {
+    let pool: DatabasePool
+    private let state: Mutex<StoreState>
+    private let secrets: OverlayDraft.Secrets
+    private let passwordIterations: Int
+    private let logger: Logger
+
     /// Opens (creating directories, database and schema as needed) the store at `path`.
     /// `secretKey` encrypts digest secrets (AES-GCM); without it secrets cannot be stored.
+    ///
+    /// Throws `StoreError`: `.storage` when the file cannot be opened or migrated,
+    /// `.constraintViolation` for a `passwordIterations` outside 1…50 000 000.
     public init(path: String, secretKey: SecretKey?, passwordIterations: Int = 600_000, logger: Logger) throws {
-        fatalError("implemented by the store")
+        guard PasswordHash.iterationRange.contains(passwordIterations) else {
+            throw StoreError(.constraintViolation, "passwordIterations must be in 1…\(PasswordHash.iterationRange.upperBound), not \(passwordIterations)")
+        }
+        let pool = try StoreDatabase.openPool(path: path)
+        let keyCheck = secretKey.map(DigestSealing.keyCheck)
+        let loaded: (StoreState, LoadReport)
+        let version: String
+        do {
+            try StoreSchema.migrator.migrate(pool)
+            (loaded, version) = try pool.read { db in
+                let loaded = try StoreState.load(db, key: secretKey, keyCheck: keyCheck)
+                let version = try StoreSchema.migrator.appliedMigrations(db).last ?? "none"
+                return (loaded, version)
+            }
+        } catch {
+            throw StoreError.wrapping(error, while: "cannot open the store database \(path)")
+        }
+        self.pool = pool
+        self.state = Mutex(loaded.0)
+        self.secrets = OverlayDraft.Secrets(key: secretKey, keyCheck: keyCheck)
+        self.passwordIterations = passwordIterations
+        self.logger = logger
+
+        let report = loaded.1
+        logger.info(
+            "opened the local store",
+            metadata: [
+                "path": "\(path)", "schema": "\(version)",
+                "overlays": "\(loaded.0.overlays.count)", "registry_entries": "\(loaded.0.registry.count)",
+            ]
+        )
+        Self.warn(about: report, hasKey: secretKey != nil, logger: logger)
+        if passwordIterations < 210_000 {
+            logger.warning("registry password hashing uses fewer PBKDF2 iterations than OWASP recommends (210 000)", metadata: ["iterations": "\(passwordIterations)"])
+        }
+    }
+
+    /// One warning per problem, at open; never a secret.
+    private static func warn(about report: LoadReport, hasKey: Bool, logger: Logger) {
+        let unopened = report.storedDigests - report.openedDigests
+        if unopened > 0 {
+            let reason =
+                if !hasKey { "no secret key is configured" }
+                else if report.keyMismatch { "the configured secret key is not the one that sealed them" }
+                else { "the configured key does not open them (rows altered or moved?)" }
+            logger.warning(
+                "digest secrets not loaded: \(reason); SIP digest authentication fails for those entries until the right key is configured",
+                metadata: ["not_loaded": "\(unopened)", "stored": "\(report.storedDigests)"]
+            )
+        }
+        if !report.skippedRows.isEmpty {
+            logger.warning("unreadable store rows skipped", metadata: ["rows": "\(report.skippedRows.joined(separator: ", "))"])
+        }
     }
 
     // MARK: Overlay reads (memory only)
-    public func overlay(for id: EntryID) -> OverlayRecord? { fatalError() }
+    public func overlay(for id: EntryID) -> OverlayRecord? { state.withLock { $0.overlays[id] } }
     /// Every stored overlay record (for filter planning and `veneer user list`).
-    public var overlays: [EntryID: OverlayRecord] { fatalError() }
-    public func entry(withAlias alias: String) -> EntryID? { fatalError() }
-    public func entry(withExtension number: String) -> EntryID? { fatalError() }
-    /// Changes whenever the cached overlay or registry data changes (also when another
-    /// process's commit is picked up), so derived indexes know when to rebuild.
-    public var generation: UInt64 { fatalError() }
+    public var overlays: [EntryID: OverlayRecord] { state.withLock { $0.overlays } }
+    /// Case-insensitive, as aliases are unique ignoring case.
+    public func entry(withAlias alias: String) -> EntryID? { state.withLock { $0.entryByAlias[alias.lowercased()] } }
+    public func entry(withExtension number: String) -> EntryID? { state.withLock { $0.entryByExtension[number] } }
+
+    /// Changes whenever the cached overlay or registry data changes, so derived indexes (the
+    /// engine's overlay view) know when to rebuild.
+    public var generation: UInt64 { state.withLock { $0.generation } }
 
     // MARK: Overlay writes
     /// Applies all changes atomically (all or nothing) and returns the record afterwards.
+    ///
+    /// Changes apply in order, with LDAP Modify semantics (RFC 4511 §4.6): adding an alias the
+    /// entry has is `.valueExists`; deleting a value it lacks (an alias, a realm's digest) is
+    /// `.noSuchValue`; deleting all (`deleteAliases([])`, `removeDigest(realm: nil)`,
+    /// `setExtension(nil)`) is never an error. Aliases or extensions held by another entry,
+    /// format errors and an exhausted range are `.constraintViolation`; `.setDigest` without
+    /// a usable key is `.secretsUnavailable`. On any error nothing changed. A record left
+    /// with nothing in it is deleted (the returned record is then `isEmpty`). One audit row
+    /// ("modify") lists the changes, without secrets.
     @discardableResult
     public func apply(_ changes: [OverlayChange], to id: EntryID, audit: AuditContext) throws(StoreError) -> OverlayRecord {
-        fatalError()
+        let now = Date()
+        return try writeTransaction("cannot change the local attributes of entry \(id)") { db in
+            var draft = try OverlayDraft.load(db, id: id, key: secrets.key)
+            var details: [String] = []
+            for change in changes {
+                details.append(try draft.apply(change, db: db, secrets: secrets))
+            }
+            try draft.save(db, time: StoreTime.text(now))
+            try AuditLog.insert(db, time: now, audit: audit, action: "modify", target: id.rawValue, detail: details.isEmpty ? "no changes" : details.joined(separator: "; "))
+            return draft.record
+        } afterCommit: { record in
+            state.withLock { $0.setOverlay(record) }
+        }
     }
 
     // MARK: Registry
-    public var registryEntries: [RegistryEntry] { fatalError() }
-    public func registryEntry(_ id: EntryID) -> RegistryEntry? { fatalError() }
-    public func addRegistryEntry(_ entry: RegistryEntry, password: String?, audit: AuditContext) throws(StoreError) { fatalError() }
-    public func replaceRegistryEntry(_ entry: RegistryEntry, audit: AuditContext) throws(StoreError) { fatalError() }
-    public func deleteRegistryEntry(_ id: EntryID, audit: AuditContext) throws(StoreError) { fatalError() }
-    public func setRegistryPassword(_ id: EntryID, password: String, audit: AuditContext) throws(StoreError) { fatalError() }
-    public func verifyRegistryPassword(_ id: EntryID, password: String) async -> Bool { fatalError() }
+    /// Parents before children, then by normalised DN.
+    public var registryEntries: [RegistryEntry] { state.withLock { $0.sortedRegistry } }
+    public func registryEntry(_ id: EntryID) -> RegistryEntry? { state.withLock { $0.registry[id]?.entry } }
+
+    /// `.entryAlreadyExists` for a taken id or DN (DNs compare normalised);
+    /// `.constraintViolation` for an invalid DN, attribute type, a userPassword attribute or a
+    /// value over 64 KiB. `entry.hasPassword` is ignored: `password` decides.
+    public func addRegistryEntry(_ entry: RegistryEntry, password: String?, audit: AuditContext) throws(StoreError) {
+        let checked = try RegistryRules.check(entry)
+        let attributes = try RegistryRules.encode(entry.attributes)
+        // The KDF runs before the write lock is taken, not while holding it.
+        let hash = try password.map { (password) throws(StoreError) in try PasswordHash.make(password: password, iterations: passwordIterations) }
+        let now = Date()
+        try writeTransaction("cannot add registry entry \(entry.id)") { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM registry_entry WHERE entry_id = ?", arguments: [entry.id.rawValue]) == true {
+                throw StoreError(.entryAlreadyExists, "registry entry \(entry.id) already exists")
+            }
+            try checkDNFree(checked.normalizedDN, dn: entry.dn, except: entry.id, db: db)
+            let time = StoreTime.text(now)
+            try db.execute(
+                sql: """
+                    INSERT INTO registry_entry (entry_id, dn, dn_normalized, attributes, password_hash, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [entry.id.rawValue, entry.dn, checked.normalizedDN, attributes, hash, time, time]
+            )
+            let detail = RegistryRules.auditText(entry) + (hash == nil ? "" : "; password set")
+            try AuditLog.insert(db, time: now, audit: audit, action: "add", target: entry.id.rawValue, detail: detail)
+        } afterCommit: { _ in
+            var stored = entry
+            stored.hasPassword = hash != nil
+            state.withLock {
+                $0.registry[entry.id] = CachedRegistryEntry(entry: stored, normalizedDN: checked.normalizedDN, depth: checked.depth, passwordHash: hash)
+            }
+        }
+    }
+
+    /// Replaces the DN and attributes of an existing entry (`.noSuchEntry` otherwise); the
+    /// password is kept and `entry.hasPassword` ignored.
+    public func replaceRegistryEntry(_ entry: RegistryEntry, audit: AuditContext) throws(StoreError) {
+        let checked = try RegistryRules.check(entry)
+        let attributes = try RegistryRules.encode(entry.attributes)
+        let now = Date()
+        try writeTransaction("cannot replace registry entry \(entry.id)") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT password_hash FROM registry_entry WHERE entry_id = ?", arguments: [entry.id.rawValue]) else {
+                throw StoreError(.noSuchEntry, "registry entry \(entry.id) does not exist")
+            }
+            try checkDNFree(checked.normalizedDN, dn: entry.dn, except: entry.id, db: db)
+            try db.execute(
+                sql: "UPDATE registry_entry SET dn = ?, dn_normalized = ?, attributes = ?, updated_at = ? WHERE entry_id = ?",
+                arguments: [entry.dn, checked.normalizedDN, attributes, StoreTime.text(now), entry.id.rawValue]
+            )
+            try AuditLog.insert(db, time: now, audit: audit, action: "replace", target: entry.id.rawValue, detail: RegistryRules.auditText(entry))
+            return try row.decode(String?.self, forColumn: "password_hash")
+        } afterCommit: { hash in
+            var stored = entry
+            stored.hasPassword = hash != nil
+            state.withLock {
+                $0.registry[entry.id] = CachedRegistryEntry(entry: stored, normalizedDN: checked.normalizedDN, depth: checked.depth, passwordHash: hash)
+            }
+        }
+    }
+
+    /// Deletes the entry and with it its overlay record and lockout state (`.noSuchEntry` if
+    /// there is no such entry).
+    public func deleteRegistryEntry(_ id: EntryID, audit: AuditContext) throws(StoreError) {
+        let now = Date()
+        try writeTransaction("cannot delete registry entry \(id)") { db in
+            guard let dn = try String.fetchOne(db, sql: "SELECT dn FROM registry_entry WHERE entry_id = ?", arguments: [id.rawValue]) else {
+                throw StoreError(.noSuchEntry, "registry entry \(id) does not exist")
+            }
+            try db.execute(sql: "DELETE FROM registry_entry WHERE entry_id = ?", arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM overlay WHERE entry_id = ?", arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM lockout_state WHERE entry_id = ?", arguments: [id.rawValue])
+            try AuditLog.insert(db, time: now, audit: audit, action: "delete", target: id.rawValue, detail: "dn=\(dn)")
+        } afterCommit: { _ in
+            state.withLock {
+                $0.registry[id] = nil
+                $0.removeOverlay(id)
+            }
+        }
+    }
+
+    /// Stores a new PBKDF2 hash (with the configured iteration count) for an existing entry.
+    public func setRegistryPassword(_ id: EntryID, password: String, audit: AuditContext) throws(StoreError) {
+        guard state.withLock({ $0.registry[id] != nil }) else { throw StoreError(.noSuchEntry, "registry entry \(id) does not exist") }
+        let hash = try PasswordHash.make(password: password, iterations: passwordIterations)
+        let now = Date()
+        try writeTransaction("cannot set the password of registry entry \(id)") { db in
+            try db.execute(sql: "UPDATE registry_entry SET password_hash = ?, updated_at = ? WHERE entry_id = ?", arguments: [hash, StoreTime.text(now), id.rawValue])
+            guard db.changesCount > 0 else { throw StoreError(.noSuchEntry, "registry entry \(id) does not exist") }
+            try AuditLog.insert(db, time: now, audit: audit, action: "password", target: id.rawValue, detail: "password set")
+        } afterCommit: { _ in
+            state.withLock {
+                $0.registry[id]?.passwordHash = hash
+                $0.registry[id]?.entry.hasPassword = true
+            }
+        }
+    }
+
+    /// True only for the right password of an entry that has one. The hash's own iteration
+    /// count is used; the comparison is constant-time; an unknown entry or one without a
+    /// password costs about as much as a wrong password.
+    public func verifyRegistryPassword(_ id: EntryID, password: String) async -> Bool {
+        guard let hash = state.withLock({ $0.registry[id]?.passwordHash }) else {
+            PasswordHash.burn(iterations: passwordIterations)
+            return false
+        }
+        return PasswordHash.verify(password: password, against: hash)
+    }
 
     // MARK: Audit
-    public func record(_ action: String, target: String, detail: String, audit: AuditContext) throws(StoreError) { fatalError() }
-    public func auditEvents(limit: Int) throws(StoreError) -> [AuditEvent] { fatalError() }
+    /// Appends one row (fields longer than 1024 characters, detail longer than 8192, are cut).
+    /// The caller must not put secrets in it.
+    public func record(_ action: String, target: String, detail: String, audit: AuditContext) throws(StoreError) {
+        let now = Date()
+        try writeTransaction("cannot write the audit log") { db in
+            try AuditLog.insert(db, time: now, audit: audit, action: action, target: target, detail: detail)
+        } afterCommit: { _ in }
+    }
+
+    /// The newest `limit` rows, newest first.
+    public func auditEvents(limit: Int) throws(StoreError) -> [AuditEvent] {
+        guard limit > 0 else { return [] }
+        do {
+            return try pool.read { db in try AuditLog.fetch(db, limit: limit) }
+        } catch {
+            throw StoreError.wrapping(error, while: "cannot read the audit log")
+        }
+    }
+
+    // MARK: Internals
+
+    /// Runs `body` in one IMMEDIATE transaction; after the commit (and only then), still on
+    /// the writer's serial queue so caches change in commit order, runs `afterCommit`.
+    @discardableResult
+    private func writeTransaction<T>(
+        _ failure: String, _ body: (Database) throws -> T, afterCommit: (T) -> Void
+    ) throws(StoreError) -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw StoreError(.storage, "\(failure): the transaction produced no result") }
+                afterCommit(result)
+                return result
+            }
+        } catch {
+            throw StoreError.wrapping(error, while: failure)
+        }
+    }
+
+    private func checkDNFree(_ normalizedDN: String, dn: String, except id: EntryID, db: Database) throws {
+        let holder = try String.fetchOne(
+            db, sql: "SELECT entry_id FROM registry_entry WHERE dn_normalized = ? AND entry_id <> ?", arguments: [normalizedDN, id.rawValue]
+        )
+        if let holder { throw StoreError(.entryAlreadyExists, "a registry entry with DN \(quoted(dn)) already exists: entry \(holder)") }
+    }
 }
 
-/// The 256-bit key that seals digest secrets.
-public struct SecretKey: Sendable {
-    public init(bytes: [UInt8]) throws(StoreError) { fatalError() }
+/// The 256-bit key that seals digest secrets. Its description never shows the key.
+public struct SecretKey: Sendable, CustomStringConvertible {
+    let symmetricKey: SymmetricKey
+
+    /// Exactly 32 bytes; `.secretsUnavailable` otherwise.
+    public init(bytes: [UInt8]) throws(StoreError) {
+        guard bytes.count == SecretKeySources.byteCount else {
+            throw StoreError(.secretsUnavailable, "a secret key is 32 bytes, not \(bytes.count)")
+        }
+        symmetricKey = SymmetricKey(data: bytes)
+    }
+
     /// Reads a key file (32 raw bytes, or 64 hex / 44 base64 characters); refuses a file
     /// readable by group or others.
-    public static func load(file: String) throws(StoreError) -> SecretKey { fatalError() }
+    public static func load(file: String) throws(StoreError) -> SecretKey {
+        try SecretKey(bytes: SecretKeySources.readKeyFile(file))
+    }
+
     /// Creates a new random key file with mode 0600; fails if it exists.
-    public static func create(file: String) throws(StoreError) -> SecretKey { fatalError() }
+    public static func create(file: String) throws(StoreError) -> SecretKey {
+        try SecretKey(bytes: SecretKeySources.createKeyFile(file))
+    }
+
     /// From an environment variable holding hex or base64.
-    public static func fromEnvironment(_ name: String) throws(StoreError) -> SecretKey { fatalError() }
+    public static func fromEnvironment(_ name: String) throws(StoreError) -> SecretKey {
+        try SecretKey(bytes: SecretKeySources.fromEnvironment(name))
+    }
+
+    public var description: String { "SecretKey(<redacted>)" }
 }

@@ -119,8 +119,9 @@ enum OverlayModification {
         case .secretsUnavailable: LDAPResult(.unwillingToPerform, diagnosticMessage: error.message)
         case .noSuchEntry: LDAPResult(.noSuchObject, diagnosticMessage: error.message)
         case .entryAlreadyExists: LDAPResult(.entryAlreadyExists, diagnosticMessage: error.message)
+        case .valueExists: LDAPResult(.attributeOrValueExists, diagnosticMessage: error.message)
+        case .noSuchValue: LDAPResult(.noSuchAttribute, diagnosticMessage: error.message)
         case .storage: LDAPResult(.other, diagnosticMessage: "local store error: \(error.message)")
-        default: LDAPResult(.other, diagnosticMessage: error.message)
         }
     }
 }

@@ -1,0 +1,102 @@
+// The in-memory copy of the hot data. Loaded at open, changed only after a commit (on the
+// writer's queue, so in commit order), read under a Mutex without touching the database.
+import Foundation
+import GRDB
+import LDAPCore
+import Logging
+
+struct StoreState: Sendable {
+    /// Bumped by every change of the cached data, so derived indexes know when to rebuild.
+    private(set) var generation: UInt64 = 0
+    var overlays: [EntryID: OverlayRecord] = [:] { didSet { generation &+= 1 } }
+    /// Lowercased alias → entry.
+    var entryByAlias: [String: EntryID] = [:]
+    var entryByExtension: [String: EntryID] = [:]
+    var registry: [EntryID: CachedRegistryEntry] = [:] { didSet { generation &+= 1 } }
+
+    /// Replaces the entry's record; an empty record is dropped (as its row was).
+    mutating func setOverlay(_ record: OverlayRecord) {
+        removeOverlay(record.entryID)
+        guard !record.isEmpty else { return }
+        overlays[record.entryID] = record
+        for alias in record.aliases { entryByAlias[alias.lowercased()] = record.entryID }
+        if let number = record.extensionNumber { entryByExtension[number] = record.entryID }
+    }
+
+    mutating func removeOverlay(_ id: EntryID) {
+        guard let old = overlays.removeValue(forKey: id) else { return }
+        for alias in old.aliases where entryByAlias[alias.lowercased()] == id { entryByAlias[alias.lowercased()] = nil }
+        if let number = old.extensionNumber, entryByExtension[number] == id { entryByExtension[number] = nil }
+    }
+
+    /// Parents before children, then by normalised DN: a stable order for listing and export.
+    var sortedRegistry: [RegistryEntry] {
+        registry.values.sorted { ($0.depth, $0.normalizedDN) < ($1.depth, $1.normalizedDN) }.map(\.entry)
+    }
+}
+
+/// What loading found that an operator should hear about (logged once, at open).
+struct LoadReport {
+    var storedDigests = 0
+    var openedDigests = 0
+    var keyMismatch = false
+    var skippedRows: [String] = []
+}
+
+extension StoreState {
+    static func load(_ db: Database, key: SecretKey?, keyCheck: String?) throws -> (StoreState, LoadReport) {
+        var state = StoreState()
+        var report = LoadReport()
+        var drafts: [EntryID: OverlayDraft] = [:]
+
+        for row in try Row.fetchAll(db, sql: "SELECT entry_id, extension, active FROM overlay") {
+            let text = try row.decode(String.self, forColumn: "entry_id")
+            guard let id = EntryID(text) else {
+                report.skippedRows.append("overlay \(quoted(text))")
+                continue
+            }
+            var draft = OverlayDraft(id: id)
+            draft.extensionNumber = try row.decode(String?.self, forColumn: "extension")
+            draft.active = try row.decode(Bool.self, forColumn: "active")
+            drafts[id] = draft
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT entry_id, alias FROM overlay_alias ORDER BY entry_id, position") {
+            guard let id = EntryID(try row.decode(String.self, forColumn: "entry_id")) else { continue }
+            drafts[id]?.aliases.append(try row.decode(String.self, forColumn: "alias"))
+        }
+
+        let storedCheck = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE name = ?", arguments: [DigestSealing.keyCheckName])
+        report.keyMismatch = key != nil && storedCheck != nil && storedCheck != keyCheck
+        // With no key, or a key known to be the wrong one, nothing is tried.
+        let openingKey = report.keyMismatch ? nil : key
+        for row in try Row.fetchAll(db, sql: "SELECT entry_id, realm, sealed FROM overlay_digest ORDER BY entry_id, realm") {
+            report.storedDigests += 1
+            guard let id = EntryID(try row.decode(String.self, forColumn: "entry_id")) else { continue }
+            let realm = try row.decode(String.self, forColumn: "realm")
+            let sealed = try row.decode(Data.self, forColumn: "sealed")
+            let credential = openingKey.flatMap { DigestSealing.open(sealed, entry: id, realm: realm, key: $0) }
+            if credential != nil { report.openedDigests += 1 }
+            drafts[id]?.digests.append(OverlayDraft.DigestSlot(realm: realm, sealed: sealed, credential: credential))
+        }
+        for draft in drafts.values { state.setOverlay(draft.record) }
+
+        for row in try Row.fetchAll(db, sql: "SELECT entry_id, dn, dn_normalized, attributes, password_hash FROM registry_entry") {
+            let text = try row.decode(String.self, forColumn: "entry_id")
+            guard let id = EntryID(text),
+                let attributes = RegistryRules.decode(try row.decode(Data.self, forColumn: "attributes"))
+            else {
+                report.skippedRows.append("registry entry \(quoted(text))")
+                continue
+            }
+            let dn = try row.decode(String.self, forColumn: "dn")
+            let hash = try row.decode(String?.self, forColumn: "password_hash")
+            state.registry[id] = CachedRegistryEntry(
+                entry: RegistryEntry(id: id, dn: dn, attributes: attributes, hasPassword: hash != nil),
+                normalizedDN: try row.decode(String.self, forColumn: "dn_normalized"),
+                depth: (try? DistinguishedName(dn))?.count ?? 0,
+                passwordHash: hash
+            )
+        }
+        return (state, report)
+    }
+}

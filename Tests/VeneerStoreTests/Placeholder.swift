@@ -1,4 +1,0 @@
-import Testing
-@testable import VeneerStore
-
-// Store tests arrive with the implementation.
