@@ -83,18 +83,27 @@ public struct DigestCredential: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// One change of an LDAP Modify (RFC 4511 §4.6) to a local attribute, or the CLI's equivalent.
+///
+/// Aliases are 1–32 characters from `[0-9A-Za-z_-]`, unique across the store ignoring case;
+/// a list's duplicates (ignoring case) count once. Extensions are 1–16 digits, unique.
 public enum OverlayChange: Sendable, Equatable {
+    /// Appends; an alias the entry already has is `.valueExists`, one another entry holds is
+    /// `.constraintViolation`.
     case addAliases([String])
-    /// An empty list deletes every alias.
+    /// An empty list deletes every alias. A listed alias the entry lacks is `.noSuchValue`.
     case deleteAliases([String])
     case replaceAliases([String])
     /// nil deletes the extension.
     case setExtension(String?)
-    /// Takes the lowest free number in the range (inclusive).
+    /// Takes the lowest free number in the range (inclusive): one no other entry holds. An
+    /// entry that already has a number in the range keeps it. `.constraintViolation` when
+    /// none is free or the range reaches outside 0…9 999 999 999 999 999.
     case assignExtension(ClosedRange<Int>)
+    /// false deactivates (nothing else is deleted); true reactivates, restoring everything.
     case setActive(Bool)
+    /// Replaces the realm's digest. Needs the store's secret key (`.secretsUnavailable`).
     case setDigest(DigestCredential)
-    /// nil removes every realm's digest.
+    /// nil removes every realm's digest; a realm the entry has no digest for is `.noSuchValue`.
     case removeDigest(realm: String?)
 }
 
@@ -170,7 +179,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case noSuchValue
         /// Secrets cannot be stored: no key configured, or the key does not open them.
         case secretsUnavailable
+        /// The registry entry does not exist (LDAP noSuchObject).
         case noSuchEntry
+        /// A registry entry with that id or DN exists (LDAP entryAlreadyExists).
         case entryAlreadyExists
         /// The database could not be read or written.
         case storage
