@@ -27,10 +27,11 @@ extension RegistryDirectory {
         let view = overlay.view
         let selection = AttributeSelection(search.attributes)
         let limit = search.sizeLimit > 0 ? Int(search.sizeLimit) : Int.max
+        let groups = Self.memberships(all)
         var sent = 0
         for located in all where Self.inScope(located.dn, base: base, scope: search.scope) {
             if Task.isCancelled { return }
-            let attributes = merged(located, identity: identity, view: view)
+            let attributes = merged(located, identity: identity, view: view, groups: groups)
             // Secrets take no part in filters, as through the proxy: their values cannot be probed.
             let visible = attributes.filter { OverlayAttribute(named: $0.type)?.isSecret != true }
             guard search.filter.matches(SearchResultEntry(objectName: located.dn.description, attributes: visible), rules: .withOverlay)
@@ -69,7 +70,7 @@ extension RegistryDirectory {
             await responder.finish(.compareResponse(LDAPResult(.noSuchObject)))
             return
         }
-        let attributes = merged(located, identity: request.identity, view: overlay.view) + Self.operational(located)
+        let attributes = merged(located, identity: request.identity, view: overlay.view, groups: Self.memberships(entries())) + Self.operational(located)
         let key = AttributeName(compare.assertion.attribute).key
         guard attributes.contains(where: { AttributeName($0.type).key == key }) else {
             await responder.finish(.compareResponse(LDAPResult(.noSuchAttribute)))

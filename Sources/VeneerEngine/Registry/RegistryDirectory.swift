@@ -74,19 +74,33 @@ public final class RegistryDirectory: LDAPRequestHandler {
         entries().first { $0.dn == dn }
     }
 
-    /// The entry with overlay attributes merged (people only: the suffix has none).
-    func merged(_ located: Located, identity: BoundIdentity, view: OverlayView) -> [PartialAttribute] {
+    /// The entry with overlay attributes merged (people only: the suffix has none), and
+    /// `memberOf` computed from the groups that list it, as OpenLDAP's memberof overlay and
+    /// AD present it (roles are derived from it).
+    func merged(_ located: Located, identity: BoundIdentity, view: OverlayView, groups: [DistinguishedName: Set<DistinguishedName>]) -> [PartialAttribute] {
         guard located.entry.id != Self.suffixID else { return located.attributes }
-        return overlay.merger.merge(located.attributes, local: view.local(located.entry.id), identity: identity, target: EntryReference(dn: located.dn))
+        var attributes = located.attributes.filter { $0.type.lowercased() != "memberof" }
+        if let memberOf = groups[located.dn], !memberOf.isEmpty {
+            attributes.append(PartialAttribute(type: "memberOf", values: memberOf.map { Array($0.description.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }))
+        }
+        return overlay.merger.merge(attributes, local: view.local(located.entry.id), identity: identity, target: EntryReference(dn: located.dn))
     }
 
-    /// Groups (entries with `member` values) that list this DN.
-    func groups(of dn: DistinguishedName) -> Set<DistinguishedName> {
-        var groups = Set<DistinguishedName>()
-        for located in entries() {
-            let members = located.entry.attributes.filter { ["member", "uniquemember"].contains($0.type.lowercased()) }.flatMap(\.values)
-            if members.contains(where: { (try? DistinguishedName(String(decoding: $0, as: UTF8.self))) == dn }) { groups.insert(located.dn) }
+    /// Member DN → the groups (entries with `member`/`uniqueMember` values) that list it.
+    static func memberships(_ entries: [Located]) -> [DistinguishedName: Set<DistinguishedName>] {
+        var result: [DistinguishedName: Set<DistinguishedName>] = [:]
+        for group in entries {
+            for attribute in group.entry.attributes where ["member", "uniquemember"].contains(attribute.type.lowercased()) {
+                for value in attribute.values {
+                    if let member = try? DistinguishedName(String(decoding: value, as: UTF8.self)) { result[member, default: []].insert(group.dn) }
+                }
+            }
         }
-        return groups
+        return result
+    }
+
+    /// Groups that list this DN.
+    func groups(of dn: DistinguishedName) -> Set<DistinguishedName> {
+        Self.memberships(entries())[dn] ?? []
     }
 }
