@@ -53,6 +53,7 @@ extension ConfigurationReading {
         } else if let source {
             overlay.extensions = .upstream(source)
         }
+        overlay.autoAssignExtensions = table.bool("auto_assign_extensions") ?? true
         var roles = RolePolicy()
         for (index, text) in (table.strings("admin_groups") ?? []).enumerated() {
             if let dn = try? DistinguishedName(text) { roles.adminGroups.append(dn) } else {

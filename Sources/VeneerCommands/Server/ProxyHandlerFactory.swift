@@ -34,9 +34,9 @@ extension VeneerServer {
                 namingContexts: [proxy.virtualSuffix.description], startTLSAvailable: configuration.tls != nil,
                 vendorVersion: LDAPCoreVersion.string, schema: schema)
             let directory = ProxyDirectory(configuration: proxy, upstream: upstream, rootDSE: rootDSE, overlay: overlay, logger: logger)
-            let aliasRefresh = Task { await directory.runAliasRefresh() }
+            let sweep = Task { await directory.runUpstreamSweep() }
             return ServingHandler(handler: directory, shutdown: {
-                aliasRefresh.cancel()
+                sweep.cancel()
                 await upstream.shutdown()
             })
         }

@@ -12,19 +12,23 @@ public struct OverlayConfiguration: Sendable {
     /// How upstream-derived aliases are refreshed: every this long.
     public var aliasRefreshInterval: Duration
     public var extensions: ExtensionPolicy
+    /// With a sequential range: every visible person without an extension gets the next free
+    /// one on the periodic sweep.
+    public var autoAssignExtensions: Bool
     public var digest: DigestPolicy?
     public var roles: RolePolicy
     public var access: AccessPolicy
 
     public init(
         aliasSourceAttributes: [String] = [], presentAliasesAs: [String] = [], aliasRefreshInterval: Duration = .seconds(300),
-        extensions: ExtensionPolicy = .none, digest: DigestPolicy? = nil, roles: RolePolicy = RolePolicy(),
+        extensions: ExtensionPolicy = .none, autoAssignExtensions: Bool = true, digest: DigestPolicy? = nil, roles: RolePolicy = RolePolicy(),
         access: AccessPolicy = AccessPolicy()
     ) {
         self.aliasSourceAttributes = aliasSourceAttributes
         self.presentAliasesAs = presentAliasesAs
         self.aliasRefreshInterval = aliasRefreshInterval
         self.extensions = extensions
+        self.autoAssignExtensions = autoAssignExtensions
         self.digest = digest
         self.roles = roles
         self.access = access
@@ -35,8 +39,8 @@ public struct OverlayConfiguration: Sendable {
 public enum ExtensionPolicy: Sendable, Hashable {
     /// Only what is set by hand (LDAP Modify or `veneer`'s CLI).
     case none
-    /// Assigned from this range, lowest free number first, when a user first gets one
-    /// (`veneer user …` or a Modify that adds `veneerExtension` with the value `auto`).
+    /// Assigned from this range, lowest free number first: by the periodic sweep (unless
+    /// switched off), or by a Modify that sets `veneerExtension` to `auto`.
     case sequential(ClosedRange<Int>)
     /// Read from this upstream attribute (e.g. AD `ipPhone`); not stored locally.
     case upstream(String)

@@ -3,27 +3,37 @@ import LDAPCore
 import VeneerStore
 
 extension ProxyDirectory {
-    /// Reads the configured alias source attributes (AD's `ipPhone`, `otherTelephone`…) of
-    /// every person the view shows, so aliases from upstream are searchable and unique like
-    /// local ones. Runs at start and then at the configured interval until cancelled; a
-    /// failed refresh keeps the previous aliases and is retried at the next interval.
-    public func runAliasRefresh() async {
-        guard let overlay, !overlay.configuration.aliasSourceAttributes.isEmpty else { return }
+    /// The periodic pass over every person the view shows: reads the configured alias source
+    /// attributes (AD's `ipPhone`, `otherTelephone`…), so aliases from upstream are searchable
+    /// and unique like local ones, and gives people without an extension the next free one
+    /// when extensions are assigned from a range. Runs at start and then at the configured
+    /// interval until cancelled; a failed pass keeps what it had and is retried next time.
+    public func runUpstreamSweep() async {
+        guard let overlay else { return }
+        let configuration = overlay.configuration
+        let assignsExtensions: Bool = if case .sequential = configuration.extensions { configuration.autoAssignExtensions } else { false }
+        guard !configuration.aliasSourceAttributes.isEmpty || assignsExtensions else { return }
         while !Task.isCancelled {
             do {
-                let aliases = try await upstreamAliases(sources: overlay.configuration.aliasSourceAttributes)
-                overlay.setUpstreamAliases(aliases)
-                logger.info("upstream aliases refreshed", metadata: ["entries": "\(aliases.count)"])
+                let people = try await visiblePeople(sources: configuration.aliasSourceAttributes)
+                if !configuration.aliasSourceAttributes.isEmpty {
+                    overlay.setUpstreamAliases(people.filter { !$0.value.isEmpty })
+                    logger.info("upstream aliases refreshed", metadata: ["entries": "\(people.count { !$0.value.isEmpty })"])
+                }
+                if assignsExtensions, case .sequential(let range) = configuration.extensions {
+                    assignExtensions(to: people.keys.sorted(), range: range, overlay: overlay)
+                }
             } catch is CancellationError {
                 return
             } catch {
-                logger.warning("upstream alias refresh failed; keeping the previous aliases", metadata: ["error": "\(error)"])
+                logger.warning("upstream sweep failed; keeping the previous aliases", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: overlay.configuration.aliasRefreshInterval)
+            try? await Task.sleep(for: configuration.aliasRefreshInterval)
         }
     }
 
-    func upstreamAliases(sources: [String]) async throws -> [EntryID: [String]] {
+    /// Every visible person's id with the values of the alias source attributes.
+    func visiblePeople(sources: [String]) async throws -> [EntryID: [String]] {
         let search = SearchRequest(
             baseObject: configuration.upstreamBase.description, scope: .wholeSubtree, filter: configuration.visibleUsers,
             attributes: [mapper.preset.idAttribute] + sources)
@@ -34,10 +44,24 @@ extension ProxyDirectory {
                 let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn),
                 let id = mapper.preset.entryID(in: entry.attributes)
             else { continue }
-            let values = entry.attributes.filter { keys.contains(AttributeName($0.type).key) }.flatMap(\.values)
+            result[id] = entry.attributes.filter { keys.contains(AttributeName($0.type).key) }.flatMap(\.values)
                 .compactMap { String(validating: $0, as: UTF8.self) }.filter(OverlayView.isValidAlias)
-            if !values.isEmpty { result[id] = values }
         }
         return result
+    }
+
+    /// Stable once assigned: only people without an extension get one, in id order.
+    private func assignExtensions(to people: [EntryID], range: ClosedRange<Int>, overlay: LocalOverlay) {
+        var assigned = 0
+        for id in people where overlay.store.overlay(for: id)?.extensionNumber == nil {
+            do {
+                try overlay.store.apply([.assignExtension(range)], to: id, audit: AuditContext(actor: "veneer:extension-assignment"))
+                assigned += 1
+            } catch {
+                logger.warning("cannot assign an extension", metadata: ["entry": "\(id)", "error": "\(error)"])
+                if error.kind == .constraintViolation { break }  // the range is full: later ones would fail too
+            }
+        }
+        if assigned > 0 { logger.info("extensions assigned", metadata: ["count": "\(assigned)"]) }
     }
 }
