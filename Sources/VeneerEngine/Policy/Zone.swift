@@ -1,0 +1,67 @@
+import LDAPServer
+
+/// Where a client connects from decides how it may authenticate (seed 000): each zone lists
+/// networks, the methods it allows, whether binds need TLS, whether anonymous access is
+/// allowed, and its lockout policy. The built-in `external` zone holds every address no
+/// other zone lists.
+public struct Zone: Sendable, Hashable {
+    public enum Method: String, Sendable, Hashable, CaseIterable {
+        /// The password checked by a bind to the upstream directory.
+        case upstreamPassword = "upstream"
+        /// A registry user's local password.
+        case localPassword = "local"
+    }
+
+    public var name: String
+    public var networks: [NetworkBlock]
+    /// A disabled zone answers binds `unavailable`; sessions already bound keep working.
+    public var enabled: Bool
+    public var methods: Set<Method>
+    public var requireTLS: Bool
+    public var allowAnonymous: Bool
+    public var lockout: LockoutPolicy?
+    /// Tell clients why a bind failed (locked, disabled, expired) instead of only
+    /// "invalid credentials". Never for the external zone.
+    public var detailedErrors: Bool
+
+    public init(
+        name: String, networks: [NetworkBlock] = [], enabled: Bool = true, methods: Set<Method> = [.upstreamPassword, .localPassword],
+        requireTLS: Bool = false, allowAnonymous: Bool = true, lockout: LockoutPolicy? = LockoutPolicy(), detailedErrors: Bool = false
+    ) {
+        self.name = name
+        self.networks = networks
+        self.enabled = enabled
+        self.methods = methods
+        self.requireTLS = requireTLS
+        self.allowAnonymous = allowAnonymous
+        self.lockout = lockout
+        self.detailedErrors = detailedErrors
+    }
+
+    public static let externalName = "external"
+}
+
+/// The configured zones and the catch-all.
+public struct ZonePolicy: Sendable, Hashable {
+    public var zones: [Zone]
+    public var external: Zone
+
+    public init(zones: [Zone] = [], external: Zone = Zone(name: Zone.externalName)) {
+        self.zones = zones
+        var external = external
+        external.detailedErrors = false  // never: it is where enumeration attempts come from
+        self.external = external
+    }
+
+    /// The zone of a client address: the one listing the most specific network that
+    /// contains it (so a /32 carved out of a /8 wins), else external.
+    public func zone(for host: String) -> Zone {
+        var best: (zone: Zone, prefix: Int)?
+        for zone in zones {
+            for network in zone.networks where network.contains(host) {
+                if network.prefixLength > (best?.prefix ?? -1) { best = (zone, network.prefixLength) }
+            }
+        }
+        return best?.zone ?? external
+    }
+}
