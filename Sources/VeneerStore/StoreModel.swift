@@ -197,3 +197,22 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+/// What is remembered about an account's recent failed binds, for lockout. The fingerprint is
+/// a keyed hash of the last wrong password (`VeneerStore.passwordFingerprint`), never the password.
+public struct LockoutState: Sendable, Hashable {
+    public var failureCount: Int
+    public var firstFailure: Date
+    public var lastFailure: Date
+    public var lastFingerprint: String?
+    public var lockedUntil: Date?
+
+    public init(failureCount: Int, firstFailure: Date, lastFailure: Date, lastFingerprint: String? = nil, lockedUntil: Date? = nil) {
+        self.failureCount = failureCount
+        self.firstFailure = firstFailure
+        self.lastFailure = lastFailure
+        self.lastFingerprint = lastFingerprint
+        self.lockedUntil = lockedUntil
+    }
+}
+

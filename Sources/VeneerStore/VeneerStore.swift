@@ -15,6 +15,10 @@ import Synchronization
 public final class VeneerStore: Sendable {
     let pool: DatabasePool
     private let state: Mutex<StoreState>
+    /// Lockout state by entry (hot on every bind), loaded at open like the overlays.
+    let lockouts: Mutex<[EntryID: LockoutState]>
+    /// Keys password fingerprints; random per database, kept in store_meta.
+    let fingerprintKey: SymmetricKey
     private let secrets: OverlayDraft.Secrets
     private let passwordIterations: Int
     private let logger: Logger
@@ -32,8 +36,11 @@ public final class VeneerStore: Sendable {
         let keyCheck = secretKey.map(DigestSealing.keyCheck)
         let loaded: (StoreState, LoadReport)
         let version: String
+        let lockouts: [EntryID: LockoutState]
+        let fingerprintKey: SymmetricKey
         do {
             try StoreSchema.migrator.migrate(pool)
+            (lockouts, fingerprintKey) = try Self.loadLockouts(pool)
             (loaded, version) = try pool.read { db in
                 let loaded = try StoreState.load(db, key: secretKey, keyCheck: keyCheck)
                 let version = try StoreSchema.migrator.appliedMigrations(db).last ?? "none"
@@ -44,6 +51,8 @@ public final class VeneerStore: Sendable {
         }
         self.pool = pool
         self.state = Mutex(loaded.0)
+        self.lockouts = Mutex(lockouts)
+        self.fingerprintKey = fingerprintKey
         self.secrets = OverlayDraft.Secrets(key: secretKey, keyCheck: keyCheck)
         self.passwordIterations = passwordIterations
         self.logger = logger
@@ -257,7 +266,7 @@ public final class VeneerStore: Sendable {
     /// Runs `body` in one IMMEDIATE transaction; after the commit (and only then), still on
     /// the writer's serial queue so caches change in commit order, runs `afterCommit`.
     @discardableResult
-    private func writeTransaction<T>(
+    func writeTransaction<T>(
         _ failure: String, _ body: (Database) throws -> T, afterCommit: (T) -> Void
     ) throws(StoreError) -> T {
         do {

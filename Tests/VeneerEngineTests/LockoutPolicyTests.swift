@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VeneerStore
 
 @testable import VeneerEngine
 

@@ -60,7 +60,7 @@ final class ConfigurationReading {
         absoluteDirectory = FileAccess.directory(of: file)
     }
 
-    static let sections = ["listener", "tls", "limits", "upstream", "directory", "store", "overlay", "access", "registry", "logging"]
+    static let sections = ["listener", "tls", "limits", "upstream", "directory", "store", "overlay", "access", "registry", "zone", "logging"]
 
     func read(_ root: TableReader) -> VeneerConfiguration? {
         let tlsTable = root.table("tls")
@@ -83,6 +83,7 @@ final class ConfigurationReading {
         let access = readAccess(root.tables("access") ?? [])
         let overlay = access.flatMap { readOverlay(root.table("overlay") ?? empty("overlay"), access: $0) }
         let registry = readRegistry(root.table("registry") ?? empty("registry"))
+        let zones = readZones(root.tables("zone") ?? [])
         if upstream != nil, registry.seedDemoUsers {
             warn("registry.seed_demo_users", "ignored: the registry is only served without an [upstream]")
         }
@@ -94,12 +95,12 @@ final class ConfigurationReading {
                 "\(file): upstream.bind_password: the file holding the service password is readable by other users; "
                     + "restrict it (chmod 600) or use bind_password_file / bind_password_env")
         }
-        guard let listeners, upstreamValid, let directory, let store, let overlay, let logSettings, let limits,
+        guard let listeners, upstreamValid, let directory, let store, let overlay, let zones, let logSettings, let limits,
             upstream != nil || directory.suffix != nil
         else { return nil }
         return VeneerConfiguration(
             sourceFile: file, listeners: listeners, tls: tls, limits: limits, upstream: upstream,
-            directory: directory, store: store, overlay: overlay, registry: registry, log: logSettings, warnings: warnings)
+            directory: directory, store: store, overlay: overlay, registry: registry, zones: zones, log: logSettings, warnings: warnings)
     }
 
     func empty(_ path: String) -> TableReader {

@@ -28,7 +28,8 @@ extension VeneerConfiguration {
             passReferences: directory.passReferences,
             maximumResults: upstream.maximumResults,
             pageSize: upstream.pageSize,
-            allowAnonymous: directory.allowAnonymous)
+            allowAnonymous: directory.allowAnonymous,
+            zones: zones)
     }
 }
 

@@ -19,6 +19,7 @@ public struct VeneerConfiguration: Sendable {
     public var store: Store
     public var overlay: OverlayConfiguration
     public var registry: Registry
+    public var zones: ZonePolicy
     public var log: LogSettings
     /// Settings that are valid but weaken security, to be logged at startup.
     public var warnings: [String]

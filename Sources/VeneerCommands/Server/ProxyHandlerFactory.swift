@@ -20,7 +20,7 @@ extension VeneerServer {
             guard let upstreamConfiguration = configuration.upstream, let proxy = configuration.proxyConfiguration else {
                 let suffix = configuration.directory.suffix ?? .root
                 let registry = RegistryDirectory(
-                    suffix: suffix, overlay: overlay, allowAnonymous: configuration.directory.allowAnonymous,
+                    suffix: suffix, overlay: overlay, allowAnonymous: configuration.directory.allowAnonymous, zones: configuration.zones,
                     rootDSE: RootDSE(
                         namingContexts: [suffix.description], startTLSAvailable: configuration.tls != nil,
                         vendorVersion: LDAPCoreVersion.string, schema: schema),

@@ -1,4 +1,5 @@
 import Foundation
+import VeneerStore
 
 /// Veneer's own account lockout, independent of the upstream's (TrueConf's example: 5
 /// failures less than 10 minutes apart lock for 6 hours). Pure: the caller passes the time,
@@ -46,23 +47,6 @@ public struct LockoutPolicy: Sendable, Hashable {
             next.lockedUntil = now.addingTimeInterval(duration.seconds)
         }
         return next
-    }
-}
-
-/// What is remembered about an account's recent failures (durable in the store).
-public struct LockoutState: Sendable, Hashable {
-    public var failureCount: Int
-    public var firstFailure: Date
-    public var lastFailure: Date
-    public var lastFingerprint: String?
-    public var lockedUntil: Date?
-
-    public init(failureCount: Int, firstFailure: Date, lastFailure: Date, lastFingerprint: String? = nil, lockedUntil: Date? = nil) {
-        self.failureCount = failureCount
-        self.firstFailure = firstFailure
-        self.lastFailure = lastFailure
-        self.lastFingerprint = lastFingerprint
-        self.lockedUntil = lockedUntil
     }
 }
 

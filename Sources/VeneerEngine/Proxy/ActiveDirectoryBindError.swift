@@ -1,3 +1,5 @@
+import LDAPCore
+
 /// Active Directory reports why a bind failed in the diagnostic message of result 49, e.g.
 /// `80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 52e, v4563`.
 /// The `data` sub-code is the Windows error; these are the ones a login can hit.
@@ -32,6 +34,18 @@ public enum ActiveDirectoryBindError: String, Sendable, CaseIterable {
         case .accountExpired: "account expired (AD 701)"
         case .passwordMustChange: "password must be changed before first login (AD 773)"
         case .accountLocked: "account locked out in Active Directory (AD 775)"
+        }
+    }
+}
+
+extension ActiveDirectoryBindError {
+    /// The password-policy control's error for this refusal, where one fits.
+    var policyError: PasswordPolicyResponseControl.PolicyError? {
+        switch self {
+        case .accountLocked: .accountLocked
+        case .passwordExpired: .passwordExpired
+        case .passwordMustChange: .changeAfterReset
+        default: nil
         }
     }
 }

@@ -19,12 +19,15 @@ public struct ProxyConfiguration: Sendable {
     public var pageSize: Int
     /// Anonymous binds and searches (RFC 4513 §5.1.1).
     public var allowAnonymous: Bool
+    /// Where clients connect from and what they may do there.
+    public var zones: ZonePolicy
 
     public init(
         virtualSuffix: DistinguishedName, upstreamBase: DistinguishedName, preset: DirectoryPreset,
         excludedSubtrees: [DistinguishedName] = [], hideDisabledAccounts: Bool = false, passReferences: Bool = false,
-        maximumResults: Int = 5000, pageSize: Int = 1000, allowAnonymous: Bool = true
+        maximumResults: Int = 5000, pageSize: Int = 1000, allowAnonymous: Bool = true, zones: ZonePolicy = ZonePolicy()
     ) {
+        self.zones = zones
         self.virtualSuffix = virtualSuffix
         self.upstreamBase = upstreamBase
         self.preset = preset

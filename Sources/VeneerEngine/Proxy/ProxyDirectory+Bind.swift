@@ -18,8 +18,15 @@ extension ProxyDirectory {
             await finish(responder, .authMethodNotSupported, "only simple binds are supported")
             return
         }
-        if bind.name.isEmpty && password.isEmpty {
-            // Always accepted: it only makes the session anonymous. With anonymous access off,
+        let zone = bindPolicy.zone(of: request.session)
+        let isAnonymous = bind.name.isEmpty && password.isEmpty
+        if let refusal = bindPolicy.admission(zone, session: request.session, isAnonymous: isAnonymous, method: .upstreamPassword) {
+            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "reason": "\(refusal.diagnosticMessage)"])
+            await responder.finish(.bindResponse(BindResponse(refusal)))
+            return
+        }
+        if isAnonymous {
+            // Accepted: it only makes the session anonymous. With anonymous access off,
             // what an anonymous session may then do is limited per operation (root DSE only).
             await finish(responder, .success, "")
             return
@@ -36,7 +43,7 @@ extension ProxyDirectory {
                 account = found
                 upstreamDN = found.dn
             case .notFound, .ambiguous:
-                logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "reason": "no single matching user"])
+                logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "reason": "no single matching user"])
                 await finish(responder, .invalidCredentials, "invalid credentials")
                 return
             }
@@ -47,22 +54,34 @@ extension ProxyDirectory {
         if let overlay, let id = account.id, !overlay.view.local(id).active {
             // Deactivated locally: refused before the upstream is asked, whatever it would say.
             logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "dn": "\(upstreamDN)", "reason": "deactivated locally"])
-            await finish(responder, .invalidCredentials, "invalid credentials")
+            await finish(responder, .invalidCredentials, zone.detailedErrors ? "account deactivated in Veneer" : "invalid credentials")
+            return
+        }
+        if let (refusal, until) = bindPolicy.lockedRefusal(account.id, zone: zone) {
+            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(upstreamDN)", "reason": "locked until \(until)"])
+            await responder.finish(.bindResponse(BindResponse(refusal)), controls: BindPolicy.policyControls(request, error: .accountLocked))
             return
         }
         do {
             let (response, _) = try await upstream.verifyPassword(name: upstreamDN.description, password: password)
             var result = response.result
+            var policyError: PasswordPolicyResponseControl.PolicyError?
             if result.resultCode == .success {
+                bindPolicy.recordSuccess(account.id)
                 let virtualDN = suffix.toVirtual(upstreamDN) ?? upstreamDN
                 let identity = BoundIdentity(dn: virtualDN, groups: Set(account.groups.compactMap { suffix.toVirtual($0) }))
                 request.session.setAuthorization(.user(dn: virtualDN.description), context: identity)
                 result = LDAPResult(.success)
             } else {
-                result = clientResult(forFailed: result)
+                let reason = configuration.preset.activeDirectoryErrors ? ActiveDirectoryBindError(diagnosticMessage: result.diagnosticMessage) : nil
+                if result.resultCode == .invalidCredentials && (reason == nil || reason == .invalidCredentials) {
+                    bindPolicy.recordFailure(account.id, zone: zone, password: password)  // a wrong password: the user's guess
+                }
+                policyError = reason?.policyError
+                result = clientResult(forFailed: result, detailed: zone.detailedErrors)
             }
-            logger.info("bind", metadata: ["peer": "\(request.session.peer)", "dn": "\(upstreamDN)", "result": "\(result.resultCode)"])
-            await responder.finish(.bindResponse(BindResponse(result)))
+            logger.info("bind", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(upstreamDN)", "result": "\(result.resultCode)"])
+            await responder.finish(.bindResponse(BindResponse(result)), controls: BindPolicy.policyControls(request, error: policyError))
         } catch {
             await responder.finish(.bindResponse(BindResponse(Self.result(for: error))))
         }
@@ -74,9 +93,10 @@ extension ProxyDirectory {
 
     /// The upstream's refusal as the client sees it: no upstream DNs or internals, AD's
     /// sub-codes spelled out.
-    func clientResult(forFailed upstream: LDAPResult) -> LDAPResult {
+    func clientResult(forFailed upstream: LDAPResult, detailed: Bool) -> LDAPResult {
         if configuration.preset.activeDirectoryErrors, let reason = ActiveDirectoryBindError(diagnosticMessage: upstream.diagnosticMessage) {
-            return LDAPResult(.invalidCredentials, diagnosticMessage: reason.message)
+            // Only trusted zones learn why: elsewhere every refusal reads the same.
+            return LDAPResult(.invalidCredentials, diagnosticMessage: detailed ? reason.message : "invalid credentials")
         }
         switch upstream.resultCode {
         case .invalidCredentials: return LDAPResult(.invalidCredentials, diagnosticMessage: "invalid credentials")

@@ -15,6 +15,7 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let logger: Logger
     /// Local attributes merged into every entry; nil serves the upstream alone.
     let overlay: LocalOverlay?
+    let bindPolicy: BindPolicy
 
     public init(configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, overlay: LocalOverlay? = nil, logger: Logger) {
         self.configuration = configuration
@@ -30,10 +31,12 @@ public final class ProxyDirectory: LDAPRequestHandler {
         self.rewriter = FilterRewriter(mapper: mapper, suffix: suffix)
         self.rootDSE = rootDSE
         self.logger = logger
+        self.bindPolicy = BindPolicy(zones: configuration.zones, store: overlay?.store, logger: logger)
     }
 
     public func handle(_ request: LDAPRequest, responder: LDAPResponder) async {
-        if let refusal = RequestGate.refusal(of: request, supportedControls: Self.supportedControls, allowAnonymous: configuration.allowAnonymous) {
+        let allowAnonymous = configuration.allowAnonymous && bindPolicy.zone(of: request.session).allowAnonymous
+        if let refusal = RequestGate.refusal(of: request, supportedControls: Self.supportedControls, allowAnonymous: allowAnonymous) {
             await RequestGate.fail(request, responder, refusal)
             return
         }
@@ -58,7 +61,7 @@ public final class ProxyDirectory: LDAPRequestHandler {
     }
 
     /// Controls a client may mark critical.
-    static let supportedControls: Set<String> = [PagedResultsControl.oid, ManageDsaITControl.oid]
+    static let supportedControls: Set<String> = [PagedResultsControl.oid, ManageDsaITControl.oid, PasswordPolicyRequestControl.oid]
 
     func fail(_ request: LDAPRequest, _ responder: LDAPResponder, _ code: LDAPResultCode, _ message: String) async {
         await RequestGate.fail(request, responder, LDAPResult(code, diagnosticMessage: message))

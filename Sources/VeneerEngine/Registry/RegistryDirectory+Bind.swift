@@ -15,21 +15,40 @@ extension RegistryDirectory {
         guard case .simple(let password) = bind.authentication else {
             return await finish(.authMethodNotSupported, "only simple binds are supported")
         }
-        if bind.name.isEmpty && password.isEmpty { return await finish(.success, "") }
+        let zone = bindPolicy.zone(of: request.session)
+        let isAnonymous = bind.name.isEmpty && password.isEmpty
+        if let refusal = bindPolicy.admission(zone, session: request.session, isAnonymous: isAnonymous, method: .localPassword) {
+            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "reason": "\(refusal.diagnosticMessage)"])
+            return await responder.finish(.bindResponse(BindResponse(refusal)))
+        }
+        if isAnonymous { return await finish(.success, "") }
         if password.isEmpty { return await finish(.unwillingToPerform, "unauthenticated bind (a name without a password) is not allowed") }
         let candidates = self.candidates(for: bind.name)
-        guard candidates.count == 1, let account = candidates.first, account.entry.hasPassword,
-            overlay.view.local(account.entry.id).active,
-            let text = String(validating: password, as: UTF8.self),
-            await overlay.store.verifyRegistryPassword(account.entry.id, password: text)
-        else {
-            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "candidates": "\(candidates.count)"])
+        guard candidates.count == 1, let account = candidates.first, account.entry.hasPassword else {
+            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "candidates": "\(candidates.count)"])
             return await finish(.invalidCredentials, "invalid credentials")
         }
+        let id = account.entry.id
+        guard overlay.view.local(id).active else {
+            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(account.dn)", "reason": "deactivated"])
+            return await finish(.invalidCredentials, zone.detailedErrors ? "account deactivated in Veneer" : "invalid credentials")
+        }
+        if let (refusal, until) = bindPolicy.lockedRefusal(id, zone: zone) {
+            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(account.dn)", "reason": "locked until \(until)"])
+            return await responder.finish(.bindResponse(BindResponse(refusal)), controls: BindPolicy.policyControls(request, error: .accountLocked))
+        }
+        guard let text = String(validating: password, as: UTF8.self), await overlay.store.verifyRegistryPassword(id, password: text) else {
+            bindPolicy.recordFailure(id, zone: zone, password: password)
+            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(account.dn)", "reason": "wrong password"])
+            return await responder.finish(
+                .bindResponse(BindResponse(LDAPResult(.invalidCredentials, diagnosticMessage: "invalid credentials"))),
+                controls: BindPolicy.policyControls(request, error: nil))
+        }
+        bindPolicy.recordSuccess(id)
         let identity = BoundIdentity(dn: account.dn, groups: groups(of: account.dn))
         request.session.setAuthorization(.user(dn: account.entry.dn), context: identity)
-        logger.info("bind", metadata: ["peer": "\(request.session.peer)", "dn": "\(account.dn)", "result": "success"])
-        await finish(.success, "")
+        logger.info("bind", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(account.dn)", "result": "success"])
+        await responder.finish(.bindResponse(BindResponse(LDAPResult(.success))), controls: BindPolicy.policyControls(request, error: nil))
     }
 
     /// The entries a login name denotes.

@@ -13,18 +13,23 @@ public final class RegistryDirectory: LDAPRequestHandler {
     let allowAnonymous: Bool
     let rootDSE: RootDSE
     let logger: Logger
+    let bindPolicy: BindPolicy
 
-    public init(suffix: DistinguishedName, overlay: LocalOverlay, allowAnonymous: Bool, rootDSE: RootDSE, logger: Logger) {
+    public init(
+        suffix: DistinguishedName, overlay: LocalOverlay, allowAnonymous: Bool, zones: ZonePolicy = ZonePolicy(), rootDSE: RootDSE, logger: Logger
+    ) {
         self.suffix = suffix
         self.overlay = overlay
         self.allowAnonymous = allowAnonymous
         self.rootDSE = rootDSE
         self.logger = logger
+        self.bindPolicy = BindPolicy(zones: zones, store: overlay.store, logger: logger)
     }
 
-    static let supportedControls: Set<String> = [ManageDsaITControl.oid]
+    static let supportedControls: Set<String> = [ManageDsaITControl.oid, PasswordPolicyRequestControl.oid]
 
     public func handle(_ request: LDAPRequest, responder: LDAPResponder) async {
+        let allowAnonymous = allowAnonymous && bindPolicy.zone(of: request.session).allowAnonymous
         if let refusal = RequestGate.refusal(of: request, supportedControls: Self.supportedControls, allowAnonymous: allowAnonymous) {
             await RequestGate.fail(request, responder, refusal)
             return

@@ -1,0 +1,79 @@
+import Foundation
+import LDAPCore
+import LDAPServer
+import Logging
+import VeneerStore
+
+/// The decisions around a Bind that do not depend on the directory behind it: the client's
+/// zone (by address), what that zone allows, and Veneer's own lockout, which refuses a
+/// locked account before anything is asked of the upstream.
+struct BindPolicy: Sendable {
+    let zones: ZonePolicy
+    let store: VeneerStore?
+    let logger: Logger
+    /// Injectable for tests; the wall clock otherwise.
+    var now: @Sendable () -> Date = { Date() }
+
+    func zone(of session: LDAPSession) -> Zone {
+        zones.zone(for: session.peer.host)
+    }
+
+    /// Refusals decided by the zone alone, before any lookup.
+    func admission(_ zone: Zone, session: LDAPSession, isAnonymous: Bool, method: Zone.Method) -> LDAPResult? {
+        guard zone.enabled else {
+            return LDAPResult(.unavailable, diagnosticMessage: "authentication is disabled for zone \(zone.name)")
+        }
+        if isAnonymous {
+            return zone.allowAnonymous
+                ? nil : LDAPResult(.inappropriateAuthentication, diagnosticMessage: "anonymous binds are not allowed from zone \(zone.name)")
+        }
+        if zone.requireTLS && !session.isTLS {
+            return LDAPResult(.confidentialityRequired, diagnosticMessage: "binds from zone \(zone.name) must use TLS (StartTLS or LDAPS)")
+        }
+        guard zone.methods.contains(method) else {
+            return LDAPResult(.inappropriateAuthentication, diagnosticMessage: "\(method.rawValue) passwords are not accepted from zone \(zone.name)")
+        }
+        return nil
+    }
+
+    /// The refusal for a locked account, or nil. Locked accounts are refused before the
+    /// upstream is asked, so retries cannot lock the upstream account too.
+    func lockedRefusal(_ id: EntryID?, zone: Zone) -> (LDAPResult, until: Date)? {
+        guard let id, let policy = zone.lockout, let store, let until = policy.lockedUntil(store.lockoutState(for: id), now: now()) else {
+            return nil
+        }
+        let message = zone.detailedErrors ? "account locked by Veneer until \(ISO8601DateFormatter().string(from: until))" : "invalid credentials"
+        return (LDAPResult(.invalidCredentials, diagnosticMessage: message), until)
+    }
+
+    /// Counts a wrong password (a failure for any other reason is not the user's guess).
+    func recordFailure(_ id: EntryID?, zone: Zone, password: [UInt8]) {
+        guard let id, let policy = zone.lockout, let store else { return }
+        let previous = store.lockoutState(for: id)
+        let state = policy.recordingFailure(previous, fingerprint: store.passwordFingerprint(password), now: now())
+        do {
+            try store.setLockoutState(state, for: id)
+            if let until = state.lockedUntil, until != previous?.lockedUntil {
+                logger.notice("account locked", metadata: ["entry": "\(id)", "zone": "\(zone.name)", "until": "\(until)"])
+            }
+        } catch {
+            logger.error("cannot record a failed bind for lockout", metadata: ["entry": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    func recordSuccess(_ id: EntryID?) {
+        guard let id, let store, store.lockoutState(for: id) != nil else { return }
+        do {
+            try store.setLockoutState(nil, for: id)
+        } catch {
+            logger.error("cannot clear the lockout state", metadata: ["entry": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// The password policy response control (draft-behera-ldap-password-policy) for clients
+    /// that asked for it.
+    static func policyControls(_ request: LDAPRequest, error: PasswordPolicyResponseControl.PolicyError?) -> [LDAPControl] {
+        guard request.controls.contains(where: { $0.oid == PasswordPolicyRequestControl.oid }) else { return [] }
+        return [LDAPControl(PasswordPolicyResponseControl(error: error))]
+    }
+}
