@@ -97,9 +97,10 @@ struct ProxyActiveDirectoryTests {
         #expect(dns.count >= veneer.dc.users.count)
     }
 
-    @Test("binds by UPN, DN, DOMAIN\\user and uid; AD's refusals are spelled out")
+    @Test("binds by UPN, DN, DOMAIN\\user and uid; AD's refusals are spelled out in a trusted zone only")
     func binds() async throws {
-        let veneer = try await Self.start()
+        let trusted = Zone(name: "office", networks: [try #require(NetworkBlock("127.0.0.1"))], detailedErrors: true)
+        let veneer = try await Self.start { $0.zones = ZonePolicy(zones: [trusted]) }
         defer { Task { await veneer.stop() } }
         let user = try veneer.dc.account(veneer.dc.userName(2))
         for name in [user.upn, veneer.virtual(user.dn), user.downLevelLogonName, user.name] {
@@ -118,6 +119,15 @@ struct ProxyActiveDirectoryTests {
         }
         let excluded = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.dc.excludedUser.upn, "-w", veneer.dc.excludedUser.password])
         #expect(excluded.status == 49)
+
+        // From the external zone every refusal reads the same, so accounts cannot be probed.
+        let external = try await Self.start()
+        defer { Task { await external.stop() } }
+        for (account, _) in refusals + [(veneer.dc.excludedUser, "")] {
+            let result = try await ldapTool("ldapwhoami", ["-x", "-H", external.url, "-D", account.upn, "-w", account.password])
+            #expect(result.status == 49, "\(account): \(result.output)")
+            #expect(result.output.contains("additional info: invalid credentials"), "\(account): \(result.output)")
+        }
     }
 
     @Test("paged and transparent paging return every user")
