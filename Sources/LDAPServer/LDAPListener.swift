@@ -104,6 +104,23 @@ public final class LDAPListener: Sendable {
         channel.closeFuture.whenComplete { [self] _ in
             _ = state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
         }
+        guard !listener.trustedProxies.isEmpty else {
+            try installSession(channel, pipeline: pipeline, peer: peer, listener: listener)
+            return
+        }
+        // The client's address is only known once the PROXY header (before any TLS) is read.
+        let trusted = listener.trustedProxies.contains { $0.contains(peer.host) }
+        try pipeline.addHandler(
+            ProxyProtocolHandler(trusted: trusted, tcpPeer: peer, logger: logger) { [self] client, context in
+                try installSession(context.channel, pipeline: context.pipeline.syncOperations, peer: client, listener: listener)
+            })
+    }
+
+    /// TLS (for LDAPS), framing, encoding and the session, for a client at `peer`.
+    private func installSession(
+        _ channel: any Channel, pipeline: ChannelPipeline.SynchronousOperations, peer: LDAPPeerAddress,
+        listener: LDAPServerConfiguration.Listener
+    ) throws {
         let isTLS = listener.security == .ldaps
         if isTLS, let sslContext {
             try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))

@@ -14,11 +14,16 @@ public struct LDAPServerConfiguration: Sendable {
         /// 0 picks a free port (tests).
         public var port: Int
         public var security: Security
+        /// Load balancers allowed to send a PROXY protocol header (v1 or v2) naming the real
+        /// client. Non-empty: connections from these addresses must start with one; a
+        /// connection from anywhere else that starts with one is closed.
+        public var trustedProxies: [NetworkBlock]
 
-        public init(host: String, port: Int, security: Security) {
+        public init(host: String, port: Int, security: Security, trustedProxies: [NetworkBlock] = []) {
             self.host = host
             self.port = port
             self.security = security
+            self.trustedProxies = trustedProxies
         }
     }
 

@@ -1,3 +1,5 @@
+import LDAPCore
+import NIOCore
 import Testing
 
 @testable import LDAPServer
@@ -94,5 +96,65 @@ struct ProxyProtocolTests {
     func canonical() {
         #expect(NetworkBlock("10.1.2.3/8")?.description == "10.0.0.0/8")
         #expect(NetworkBlock("2001:0DB8:0:0::1/64")?.description == "2001:db8::/64")
+    }
+}
+
+/// A listener behind a load balancer: the client's address comes from the PROXY header, but
+/// only from a trusted balancer.
+@Suite("PROXY protocol on a listener")
+struct ProxyProtocolListenerTests {
+    static let askPeer = LDAPMessage(messageID: 1, .searchRequest(SearchRequest(baseObject: "peer", scope: .baseObject, filter: .objectClassPresent)))
+
+    func peer(seenBy client: RawClient) async throws -> String? {
+        try await client.send(Self.askPeer)
+        guard case .searchResultEntry(let entry)? = try await client.next()?.protocolOp else { return nil }
+        return entry.objectName
+    }
+
+    @Test("a trusted balancer's v1 and v2 headers name the client, even split across reads")
+    func trusted() async throws {
+        let server = try await TestServer.start(trustedProxies: [try #require(NetworkBlock("127.0.0.0/8"))])
+        defer { Task { await server.listener.shutdown() } }
+        let v1 = try await RawClient(port: server.port)
+        try await v1.sendRaw(Array("PROXY TCP4 10.1.2.3 ".utf8))
+        try await v1.sendRaw(Array("192.0.2.9 40000 389\r\n".utf8))
+        #expect(try await peer(seenBy: v1) == "10.1.2.3:40000")
+        await v1.close()
+
+        let v2 = try await RawClient(port: server.port)
+        let header = ProxyProtocolTests.v2(command: 1, family: 0x21, body: [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [7] + Array(repeating: 0, count: 16) + [0x30, 0x39, 0x01, 0x85])
+        var request = ByteBuffer()
+        Self.askPeer.encode(into: &request)
+        try await v2.sendRaw(header + Array(request.readableBytesView))  // header and first request in one segment
+        guard case .searchResultEntry(let entry)? = try await v2.next()?.protocolOp else {
+            Issue.record("no entry")
+            return
+        }
+        #expect(entry.objectName == "[2001:db8::7]:12345")
+        await v2.close()
+    }
+
+    @Test("a trusted balancer without a header, or with a broken one, is disconnected")
+    func trustedWithoutHeader() async throws {
+        let server = try await TestServer.start(trustedProxies: [try #require(NetworkBlock("127.0.0.1"))])
+        defer { Task { await server.listener.shutdown() } }
+        let plain = try await RawClient(port: server.port)
+        try await plain.send(Self.askPeer)
+        #expect(await plain.isClosed(within: .seconds(5)))
+        let broken = try await RawClient(port: server.port)
+        try await broken.sendRaw(Array("PROXY TCP4 10.1.2.3 192.0.2.9 99999 389\r\n".utf8))
+        #expect(await broken.isClosed(within: .seconds(5)))
+    }
+
+    @Test("an untrusted client sending a header is disconnected; without one it is itself")
+    func untrusted() async throws {
+        let server = try await TestServer.start(trustedProxies: [try #require(NetworkBlock("10.0.0.0/8"))])
+        defer { Task { await server.listener.shutdown() } }
+        let forger = try await RawClient(port: server.port)
+        try await forger.sendRaw(Array("PROXY TCP4 10.9.9.9 192.0.2.9 1234 389\r\n".utf8))
+        #expect(await forger.isClosed(within: .seconds(5)))
+        let honest = try await RawClient(port: server.port)
+        #expect(try await peer(seenBy: honest)?.hasPrefix("127.0.0.1:") == true)
+        await honest.close()
     }
 }

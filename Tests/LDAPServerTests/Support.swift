@@ -44,6 +44,12 @@ final class TestDirectory: LDAPRequestHandler {
             await responder.finish(.bindResponse(BindResponse(LDAPResult(ok || anonymous ? .success : .invalidCredentials))))
         case .searchRequest(let search):
             record("search \(request.messageID) start")
+            if search.baseObject == "peer" {
+                // Who the listener says the client is (the TCP peer, or the PROXY header's client).
+                await responder.send(.searchResultEntry(SearchResultEntry(objectName: request.session.peer.description, attributes: [])))
+                await responder.finish(.searchResultDone(LDAPResult(.success)))
+                return
+            }
             if search.baseObject == "hold" {
                 do {
                     try await gate.wait()
@@ -115,9 +121,9 @@ struct TestServer {
 
     static func start(
         tls: TestCertificate? = nil, maximumOperations: Int = 64, idleTimeout: Duration = .seconds(900),
-        maximumConnections: Int = 100, extraPlainHosts: [String] = []
+        maximumConnections: Int = 100, extraPlainHosts: [String] = [], trustedProxies: [NetworkBlock] = []
     ) async throws -> TestServer {
-        var listeners = [LDAPServerConfiguration.Listener(host: "127.0.0.1", port: 0, security: .plain)]
+        var listeners = [LDAPServerConfiguration.Listener(host: "127.0.0.1", port: 0, security: .plain, trustedProxies: trustedProxies)]
         listeners += extraPlainHosts.map { .init(host: $0, port: 0, security: .plain) }
         if tls != nil { listeners.append(.init(host: "127.0.0.1", port: 0, security: .ldaps)) }  // kept last
         let configuration = LDAPServerConfiguration(

@@ -58,9 +58,16 @@ extension ConfigurationReading {
                 address = nil
             }
         }
+        var trustedProxies: [NetworkBlock] = []
+        for (index, text) in (table.strings("trusted_proxies") ?? []).enumerated() {
+            if let block = NetworkBlock(text) { trustedProxies.append(block) } else {
+                log.add("\(table.keyPath("trusted_proxies"))[\(index)]", "\"\(text)\" is not an IPv4 or IPv6 address or CIDR block")
+                address = nil
+            }
+        }
         table.finish()
         guard let address, let port else { return nil }
-        return VeneerConfiguration.Listener(address: address, port: port, security: security)
+        return VeneerConfiguration.Listener(address: address, port: port, security: security, trustedProxies: trustedProxies)
     }
 
     func readTLS(_ table: TableReader) -> VeneerConfiguration.TLSFiles? {

@@ -7,7 +7,7 @@ extension VeneerConfiguration {
     /// For `LDAPListener`.
     public var serverConfiguration: LDAPServerConfiguration {
         LDAPServerConfiguration(
-            listeners: listeners.map { .init(host: $0.address, port: $0.port, security: $0.security) },
+            listeners: listeners.map { .init(host: $0.address, port: $0.port, security: $0.security, trustedProxies: $0.trustedProxies) },
             tls: tls.map { .init(certificateChainFile: $0.certificate, privateKeyFile: $0.privateKey) },
             limits: LDAPLimits(maximumPDUSize: limits.maximumPDUBytes),
             maximumOperationsPerConnection: limits.maximumOperationsPerConnection,

@@ -30,6 +30,8 @@ public struct VeneerConfiguration: Sendable {
         /// 0 lets the system choose (tests).
         public var port: Int
         public var security: LDAPServerConfiguration.Security
+        /// Load balancers whose PROXY protocol headers name the real client.
+        public var trustedProxies: [NetworkBlock] = []
     }
 
     /// PEM files for LDAPS and StartTLS; absolute paths.
