@@ -25,8 +25,15 @@ extension ConfigurationReading {
         } else if table.contains("excluded_subtrees") {
             valid = false
         }
+        var loginGroups: [DistinguishedName] = []
+        for (index, text) in (table.strings("login_groups") ?? []).enumerated() {
+            if let dn = try? DistinguishedName(text) { loginGroups.append(dn) } else {
+                log.add("\(table.keyPath("login_groups"))[\(index)]", "\"\(text)\" is not a distinguished name")
+                valid = false
+            }
+        }
         let directory = VeneerConfiguration.Directory(
-            suffix: suffix, excludedSubtrees: excluded,
+            suffix: suffix, excludedSubtrees: excluded, loginGroups: loginGroups,
             hideDisabledAccounts: table.bool("hide_disabled_accounts") ?? false,
             passReferences: table.bool("pass_references") ?? false,
             allowAnonymous: table.bool("allow_anonymous") ?? true)

@@ -55,6 +55,7 @@ public enum PresetLoader {
         let sendDomainScopeControl = root.bool("send_domain_scope_control") ?? false
         let followRangeRetrieval = root.bool("follow_range_retrieval") ?? false
         let activeDirectoryErrors = root.bool("active_directory_errors") ?? false
+        let nestedMembershipRule = root.nonEmptyString("nested_membership_rule")
         let attributes = mappings(root)
 
         if let loginAttributes, loginAttributes.isEmpty {
@@ -66,7 +67,7 @@ public enum PresetLoader {
             disabledFilter: disabledFilter, loginAttributes: loginAttributes,
             principalNameAttribute: principalNameAttribute, attributes: attributes, dnAttributes: dnAttributes,
             sendDomainScopeControl: sendDomainScopeControl, followRangeRetrieval: followRangeRetrieval,
-            activeDirectoryErrors: activeDirectoryErrors)
+            activeDirectoryErrors: activeDirectoryErrors, nestedMembershipRule: nestedMembershipRule)
     }
 
     /// `[attributes]`: client name = upstream source or [sources], in order of preference.

@@ -19,6 +19,7 @@ extension VeneerConfiguration {
     /// For the proxy view (`ProxyDirectory`); nil without an upstream (registry mode).
     public var proxyConfiguration: ProxyConfiguration? {
         guard let upstream else { return nil }
+        let suffixes = SuffixMapper(virtualSuffix: directory.suffix ?? upstream.baseDN, upstreamBase: upstream.baseDN)
         return ProxyConfiguration(
             virtualSuffix: directory.suffix ?? upstream.baseDN,
             upstreamBase: upstream.baseDN,
@@ -29,7 +30,8 @@ extension VeneerConfiguration {
             maximumResults: upstream.maximumResults,
             pageSize: upstream.pageSize,
             allowAnonymous: directory.allowAnonymous,
-            zones: zones)
+            zones: zones,
+            loginGroups: directory.loginGroups.map { suffixes.toUpstream($0) ?? $0 })
     }
 }
 

@@ -99,6 +99,8 @@ public struct VeneerConfiguration: Sendable {
         /// The suffix clients see; nil = the upstream base DN unchanged.
         public var suffix: DistinguishedName?
         public var excludedSubtrees: [DistinguishedName]
+        /// Only (nested) members of these groups may log in (DNs as clients see them).
+        public var loginGroups: [DistinguishedName]
         public var hideDisabledAccounts: Bool
         public var passReferences: Bool
         public var allowAnonymous: Bool

@@ -35,13 +35,17 @@ public struct DirectoryPreset: Sendable, Hashable {
     public var followRangeRetrieval: Bool
     /// Reads AD's `data 52e`-style sub-codes in bind failures.
     public var activeDirectoryErrors: Bool
+    /// A matching rule that tests group membership transitively in one filter (AD's
+    /// LDAP_MATCHING_RULE_IN_CHAIN, 1.2.840.113556.1.4.1941); nil walks groups instead.
+    public var nestedMembershipRule: String?
 
     public init(
         name: String, idAttribute: String, idSyntax: IDSyntax, userFilter: LDAPFilter, disabledFilter: LDAPFilter? = nil,
         loginAttributes: [String], principalNameAttribute: String? = nil, attributes: [AttributeMapping],
         dnAttributes: [String], sendDomainScopeControl: Bool = false, followRangeRetrieval: Bool = false,
-        activeDirectoryErrors: Bool = false
+        activeDirectoryErrors: Bool = false, nestedMembershipRule: String? = nil
     ) {
+        self.nestedMembershipRule = nestedMembershipRule
         self.name = name
         self.idAttribute = idAttribute
         self.idSyntax = idSyntax

@@ -21,12 +21,17 @@ public struct ProxyConfiguration: Sendable {
     public var allowAnonymous: Bool
     /// Where clients connect from and what they may do there.
     public var zones: ZonePolicy
+    /// Only (nested) members of one of these groups may log in; empty: everyone shown.
+    /// Upstream DNs.
+    public var loginGroups: [DistinguishedName]
 
     public init(
         virtualSuffix: DistinguishedName, upstreamBase: DistinguishedName, preset: DirectoryPreset,
         excludedSubtrees: [DistinguishedName] = [], hideDisabledAccounts: Bool = false, passReferences: Bool = false,
-        maximumResults: Int = 5000, pageSize: Int = 1000, allowAnonymous: Bool = true, zones: ZonePolicy = ZonePolicy()
+        maximumResults: Int = 5000, pageSize: Int = 1000, allowAnonymous: Bool = true, zones: ZonePolicy = ZonePolicy(),
+        loginGroups: [DistinguishedName] = []
     ) {
+        self.loginGroups = loginGroups
         self.zones = zones
         self.virtualSuffix = virtualSuffix
         self.upstreamBase = upstreamBase

@@ -57,6 +57,12 @@ extension ProxyDirectory {
             await finish(responder, .invalidCredentials, zone.detailedErrors ? "account deactivated in Veneer" : "invalid credentials")
             return
         }
+        if account.disabledUpstream || !account.inLoginGroup {
+            let reason = account.disabledUpstream ? "account disabled in the upstream directory" : "not a member of a login group"
+            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(upstreamDN)", "reason": "\(reason)"])
+            await finish(responder, .invalidCredentials, zone.detailedErrors ? reason : "invalid credentials")
+            return
+        }
         if let (refusal, until) = bindPolicy.lockedRefusal(account.id, zone: zone) {
             logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(upstreamDN)", "reason": "locked until \(until)"])
             await responder.finish(.bindResponse(BindResponse(refusal)), controls: BindPolicy.policyControls(request, error: .accountLocked))
@@ -115,6 +121,34 @@ extension ProxyDirectory {
         var id: EntryID?
         /// Direct groups (upstream DNs), for access rules naming groups.
         var groups: [DistinguishedName]
+        /// Disabled upstream (the preset's disabled filter holds for it).
+        var disabledUpstream = false
+        /// A (nested) member of a login group, or no login groups are configured.
+        var inLoginGroup = true
+    }
+
+    /// With a nested-membership rule (AD), the login-group test as one filter.
+    var inChainLoginFilter: LDAPFilter? {
+        guard let rule = configuration.preset.nestedMembershipRule, !configuration.loginGroups.isEmpty else { return nil }
+        let items = configuration.loginGroups.map {
+            LDAPFilter.extensibleMatch(MatchingRuleAssertion(matchingRule: rule, type: "memberOf", matchValue: Array($0.description.utf8)))
+        }
+        return items.count == 1 ? items[0] : .or(items)
+    }
+
+    /// Whether the account may log in by group: AD asks the directory (in-chain rule), other
+    /// upstreams walk the groups.
+    func isInLoginGroup(_ dn: DistinguishedName) async throws -> Bool {
+        guard !configuration.loginGroups.isEmpty else { return true }
+        if let inChain = inChainLoginFilter {
+            let search = SearchRequest(baseObject: dn.description, scope: .baseObject, filter: inChain, attributes: ["1.1"])
+            var member = false
+            for try await event in upstream.search(search, paging: false) {
+                if case .entry = event { member = true }
+            }
+            return member
+        }
+        return try await loginGroupMembers.contains(dn, groups: configuration.loginGroups, upstream: upstream)
     }
 
     /// Finds the one person a login name denotes: a DN under the suffix, `user@domain`,
@@ -136,9 +170,12 @@ extension ProxyDirectory {
             let alternatives = preset.loginAttributes.map { LDAPFilter.equality($0, login) }
             filter = .and([configuration.visibleUsers, alternatives.count == 1 ? alternatives[0] : .or(alternatives)])
         }
+        // The disabled filter is evaluated here on the entry, so a disabled account is refused
+        // before its password reaches the upstream.
+        let disabledAttributes = preset.disabledFilter?.attributeNames ?? []
         let search = SearchRequest(
             baseObject: base.description, scope: scope, sizeLimit: 2, filter: filter,
-            attributes: [preset.idAttribute] + mapper.sources(of: "memberOf"))
+            attributes: [preset.idAttribute] + mapper.sources(of: "memberOf") + disabledAttributes)
         var found: [ResolvedAccount] = []
         for try await event in upstream.search(search, paging: false) {
             switch event {
@@ -147,7 +184,9 @@ extension ProxyDirectory {
                 let memberOf = Set(mapper.sources(of: "memberOf").map { $0.lowercased() })
                 let groups = entry.attributes.filter { memberOf.contains($0.type.lowercased()) }.flatMap(\.values)
                     .compactMap { try? DistinguishedName(String(decoding: $0, as: UTF8.self)) }
-                found.append(ResolvedAccount(dn: dn, id: preset.entryID(in: entry.attributes), groups: groups))
+                var account = ResolvedAccount(dn: dn, id: preset.entryID(in: entry.attributes), groups: groups)
+                account.disabledUpstream = preset.disabledFilter?.matches(entry) ?? false
+                found.append(account)
             case .reference:
                 continue
             case .done(let result, _):
@@ -159,7 +198,10 @@ extension ProxyDirectory {
         }
         switch found.count {
         case 0: return .notFound
-        case 1: return .found(found[0])
+        case 1:
+            var account = found[0]
+            account.inLoginGroup = try await isInLoginGroup(account.dn)
+            return .found(account)
         default: return .ambiguous
         }
     }

@@ -16,6 +16,7 @@ public final class ProxyDirectory: LDAPRequestHandler {
     /// Local attributes merged into every entry; nil serves the upstream alone.
     let overlay: LocalOverlay?
     let bindPolicy: BindPolicy
+    let loginGroupMembers = LoginGroupMembers()
 
     public init(configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, overlay: LocalOverlay? = nil, logger: Logger) {
         self.configuration = configuration
