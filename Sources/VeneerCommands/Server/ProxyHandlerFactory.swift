@@ -26,7 +26,11 @@ extension VeneerServer {
                         vendorVersion: LDAPCoreVersion.string, schema: schema),
                     logger: logger)
                 if configuration.registry.seedDemoUsers { try registry.seedDemoUsers() }
-                return ServingHandler(handler: registry)
+                let audit = Task { await registry.bindAudit.run() }
+                return ServingHandler(handler: registry, shutdown: {
+                    audit.cancel()
+                    _ = await audit.value
+                })
             }
             let settings = try await upstreamConfiguration.settings()
             let upstream = LDAPUpstream(configuration: settings.clientConfiguration, eventLoopGroup: group, logger: logger)
@@ -35,8 +39,11 @@ extension VeneerServer {
                 vendorVersion: LDAPCoreVersion.string, schema: schema)
             let directory = ProxyDirectory(configuration: proxy, upstream: upstream, rootDSE: rootDSE, overlay: overlay, logger: logger)
             let sweep = Task { await directory.runUpstreamSweep() }
+            let audit = Task { await directory.bindAudit.run() }
             return ServingHandler(handler: directory, shutdown: {
                 sweep.cancel()
+                audit.cancel()
+                _ = await audit.value
                 await upstream.shutdown()
             })
         }

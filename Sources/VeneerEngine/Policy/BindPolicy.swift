@@ -11,8 +11,25 @@ struct BindPolicy: Sendable {
     let zones: ZonePolicy
     let store: VeneerStore?
     let logger: Logger
+    let audit: BindAudit
     /// Injectable for tests; the wall clock otherwise.
     var now: @Sendable () -> Date = { Date() }
+
+    init(zones: ZonePolicy, store: VeneerStore?, logger: Logger) {
+        self.zones = zones
+        self.store = store
+        self.logger = logger
+        self.audit = BindAudit(store: store, logger: logger)
+    }
+
+    /// Logs the outcome and records it in the audit log and counters.
+    func outcome(_ request: LDAPRequest, zone: Zone, user: String, method: Zone.Method, result: LDAPResultCode, reason: String) {
+        let code = result == .success ? "success" : "\(result)"
+        logger.info(
+            result == .success ? "bind" : "bind refused",
+            metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "user": "\(user)", "result": "\(code)", "reason": "\(reason)"])
+        audit.record(user: user, zone: zone.name, address: request.session.peer.description, method: method.rawValue, result: code, reason: reason)
+    }
 
     func zone(of session: LDAPSession) -> Zone {
         zones.zone(for: session.peer.host)

@@ -21,7 +21,7 @@ extension ProxyDirectory {
         let zone = bindPolicy.zone(of: request.session)
         let isAnonymous = bind.name.isEmpty && password.isEmpty
         if let refusal = bindPolicy.admission(zone, session: request.session, isAnonymous: isAnonymous, method: .upstreamPassword) {
-            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "reason": "\(refusal.diagnosticMessage)"])
+            bindPolicy.outcome(request, zone: zone, user: bind.name, method: .upstreamPassword, result: refusal.resultCode, reason: refusal.diagnosticMessage)
             await responder.finish(.bindResponse(BindResponse(refusal)))
             return
         }
@@ -43,7 +43,7 @@ extension ProxyDirectory {
                 account = found
                 upstreamDN = found.dn
             case .notFound, .ambiguous:
-                logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "reason": "no single matching user"])
+                bindPolicy.outcome(request, zone: zone, user: bind.name, method: .upstreamPassword, result: .invalidCredentials, reason: "no single matching user")
                 await finish(responder, .invalidCredentials, "invalid credentials")
                 return
             }
@@ -53,18 +53,18 @@ extension ProxyDirectory {
         }
         if let overlay, let id = account.id, !overlay.view.local(id).active {
             // Deactivated locally: refused before the upstream is asked, whatever it would say.
-            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "dn": "\(upstreamDN)", "reason": "deactivated locally"])
+            bindPolicy.outcome(request, zone: zone, user: upstreamDN.description, method: .upstreamPassword, result: .invalidCredentials, reason: "deactivated locally")
             await finish(responder, .invalidCredentials, zone.detailedErrors ? "account deactivated in Veneer" : "invalid credentials")
             return
         }
         if account.disabledUpstream || !account.inLoginGroup {
             let reason = account.disabledUpstream ? "account disabled in the upstream directory" : "not a member of a login group"
-            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(upstreamDN)", "reason": "\(reason)"])
+            bindPolicy.outcome(request, zone: zone, user: upstreamDN.description, method: .upstreamPassword, result: .invalidCredentials, reason: reason)
             await finish(responder, .invalidCredentials, zone.detailedErrors ? reason : "invalid credentials")
             return
         }
         if let (refusal, until) = bindPolicy.lockedRefusal(account.id, zone: zone) {
-            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(upstreamDN)", "reason": "locked until \(until)"])
+            bindPolicy.outcome(request, zone: zone, user: upstreamDN.description, method: .upstreamPassword, result: .invalidCredentials, reason: "locked by Veneer until \(until)")
             await responder.finish(.bindResponse(BindResponse(refusal)), controls: BindPolicy.policyControls(request, error: .accountLocked))
             return
         }
@@ -86,7 +86,9 @@ extension ProxyDirectory {
                 policyError = reason?.policyError
                 result = clientResult(forFailed: result, detailed: zone.detailedErrors)
             }
-            logger.info("bind", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(upstreamDN)", "result": "\(result.resultCode)"])
+            bindPolicy.outcome(
+                request, zone: zone, user: upstreamDN.description, method: .upstreamPassword, result: result.resultCode,
+                reason: result.resultCode == .success ? "" : "upstream: \(response.result.resultCode) \(response.result.diagnosticMessage)")
             await responder.finish(.bindResponse(BindResponse(result)), controls: BindPolicy.policyControls(request, error: policyError))
         } catch {
             await responder.finish(.bindResponse(BindResponse(Self.result(for: error))))

@@ -17,6 +17,8 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let overlay: LocalOverlay?
     let bindPolicy: BindPolicy
     let loginGroupMembers = LoginGroupMembers()
+    /// Bind outcomes: audit rows (written in batches by `bindAudit.run()`) and counters.
+    public var bindAudit: BindAudit { bindPolicy.audit }
 
     public init(configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, overlay: LocalOverlay? = nil, logger: Logger) {
         self.configuration = configuration

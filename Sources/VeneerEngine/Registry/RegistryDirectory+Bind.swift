@@ -18,28 +18,28 @@ extension RegistryDirectory {
         let zone = bindPolicy.zone(of: request.session)
         let isAnonymous = bind.name.isEmpty && password.isEmpty
         if let refusal = bindPolicy.admission(zone, session: request.session, isAnonymous: isAnonymous, method: .localPassword) {
-            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "reason": "\(refusal.diagnosticMessage)"])
+            bindPolicy.outcome(request, zone: zone, user: bind.name, method: .localPassword, result: refusal.resultCode, reason: refusal.diagnosticMessage)
             return await responder.finish(.bindResponse(BindResponse(refusal)))
         }
         if isAnonymous { return await finish(.success, "") }
         if password.isEmpty { return await finish(.unwillingToPerform, "unauthenticated bind (a name without a password) is not allowed") }
         let candidates = self.candidates(for: bind.name)
         guard candidates.count == 1, let account = candidates.first, account.entry.hasPassword else {
-            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "candidates": "\(candidates.count)"])
+            bindPolicy.outcome(request, zone: zone, user: bind.name, method: .localPassword, result: .invalidCredentials, reason: "no single matching user with a password (\(candidates.count) found)")
             return await finish(.invalidCredentials, "invalid credentials")
         }
         let id = account.entry.id
         guard overlay.view.local(id).active else {
-            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(account.dn)", "reason": "deactivated"])
+            bindPolicy.outcome(request, zone: zone, user: account.entry.dn, method: .localPassword, result: .invalidCredentials, reason: "deactivated")
             return await finish(.invalidCredentials, zone.detailedErrors ? "account deactivated in Veneer" : "invalid credentials")
         }
         if let (refusal, until) = bindPolicy.lockedRefusal(id, zone: zone) {
-            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(account.dn)", "reason": "locked until \(until)"])
+            bindPolicy.outcome(request, zone: zone, user: account.entry.dn, method: .localPassword, result: .invalidCredentials, reason: "locked by Veneer until \(until)")
             return await responder.finish(.bindResponse(BindResponse(refusal)), controls: BindPolicy.policyControls(request, error: .accountLocked))
         }
         guard let text = String(validating: password, as: UTF8.self), await overlay.store.verifyRegistryPassword(id, password: text) else {
             bindPolicy.recordFailure(id, zone: zone, password: password)
-            logger.info("bind refused", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(account.dn)", "reason": "wrong password"])
+            bindPolicy.outcome(request, zone: zone, user: account.entry.dn, method: .localPassword, result: .invalidCredentials, reason: "wrong password")
             return await responder.finish(
                 .bindResponse(BindResponse(LDAPResult(.invalidCredentials, diagnosticMessage: "invalid credentials"))),
                 controls: BindPolicy.policyControls(request, error: nil))
@@ -47,7 +47,7 @@ extension RegistryDirectory {
         bindPolicy.recordSuccess(id)
         let identity = BoundIdentity(dn: account.dn, groups: groups(of: account.dn))
         request.session.setAuthorization(.user(dn: account.entry.dn), context: identity)
-        logger.info("bind", metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "dn": "\(account.dn)", "result": "success"])
+        bindPolicy.outcome(request, zone: zone, user: account.entry.dn, method: .localPassword, result: .success, reason: "")
         await responder.finish(.bindResponse(BindResponse(LDAPResult(.success))), controls: BindPolicy.policyControls(request, error: nil))
     }
 

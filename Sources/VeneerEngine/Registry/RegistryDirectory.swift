@@ -14,6 +14,8 @@ public final class RegistryDirectory: LDAPRequestHandler {
     let rootDSE: RootDSE
     let logger: Logger
     let bindPolicy: BindPolicy
+    /// Bind outcomes: audit rows (written in batches by `bindAudit.run()`) and counters.
+    public var bindAudit: BindAudit { bindPolicy.audit }
 
     public init(
         suffix: DistinguishedName, overlay: LocalOverlay, allowAnonymous: Bool, zones: ZonePolicy = ZonePolicy(), rootDSE: RootDSE, logger: Logger
