@@ -152,7 +152,7 @@ struct ConfigurationErrorTests {
             name: "an access rule naming an attribute that is not an overlay attribute",
             toml: valid + "\n[[access]]\nwho = \"self\"\nwrite = [\"veneerAlis\"]\n",
             expected: [
-                "veneer.toml: access[0].write[0]: \"veneerAlis\" is not an overlay attribute (veneerAlias, veneerExtension, veneerActive, veneerRole, SIPIdentityUserName, SIPIdentitySIPURI, SIPIdentityPassword, fsA1Hash, AstAccountRealmedPassword, veneerDigestSHA256); did you mean \"veneerAlias\"?"
+                "veneer.toml: access[0].write[0]: \"veneerAlis\" is not an overlay attribute (veneerAlias, veneerExtension, veneerActive, veneerRole, SIPIdentityUserName, SIPIdentitySIPURI, SIPIdentityPassword, fsA1Hash, AstAccountRealmedPassword, veneerDigestSHA256, pwdAccountLockedTime, pwdFailureTime); did you mean \"veneerAlias\"?"
             ]),
         Case(
             name: "an access rule with an unknown subject",

@@ -12,7 +12,7 @@ public struct AccessPolicy: Sendable, Hashable {
     }
 
     func canRead(_ attribute: OverlayAttribute, by identity: BoundIdentity, on target: EntryReference?) -> Bool {
-        if !attribute.isSecret { return true }
+        if !attribute.needsReadGrant { return true }
         return rules.contains { $0.read.contains(attribute) && $0.applies(to: identity, target: target) }
     }
 

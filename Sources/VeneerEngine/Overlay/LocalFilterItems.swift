@@ -38,7 +38,8 @@ struct LocalFilterItems {
             })
         }
         guard let overlay = OverlayAttribute(named: attribute) else { return .notLocal }
-        if overlay.isSecret || !configuration.access.canRead(overlay, by: identity, on: nil) { return .undefined }
+        // Secrets and lockout state never take part in filters (their values cannot be probed).
+        if overlay.needsReadGrant || !configuration.access.canRead(overlay, by: identity, on: nil) { return .undefined }
         switch overlay {
         case .role:
             return roleOutcome(item)

@@ -66,6 +66,11 @@ public final class LocalOverlay: Sendable {
             view: view, configuration: configuration, identity: identity, idAttribute: preset.idAttribute, idSyntax: preset.idSyntax)
     }
 
+    /// An entry's client attributes with the overlay merged in (see `OverlayMerger`).
+    func merge(_ attributes: [PartialAttribute], id: EntryID?, view: OverlayView, identity: BoundIdentity, target: EntryReference) -> [PartialAttribute] {
+        merger.merge(attributes, local: view.local(id), lockout: id.flatMap(store.lockoutState), identity: identity, target: target)
+    }
+
     /// Client attribute names whose values the merge derives from other attributes.
     func derivedSources(for selection: AttributeSelection) -> [String] {
         selection.wants(OverlayAttribute.role.key) && !configuration.roles.adminGroups.isEmpty ? ["memberOf"] : []

@@ -22,6 +22,10 @@ public enum OverlayAttribute: String, CaseIterable, Sendable, Hashable {
     case asteriskRealmedPassword = "AstAccountRealmedPassword"
     /// RFC 8760 HA1 with SHA-256, for registrars that support it.
     case digestSHA256 = "veneerDigestSHA256"
+    /// When Veneer locked the account (draft-behera-ldap-password-policy), operational.
+    case accountLockedTime = "pwdAccountLockedTime"
+    /// Times of the recent failed binds (the first and the last of the current count).
+    case failureTime = "pwdFailureTime"
 
     private static let byKey: [String: OverlayAttribute] = Dictionary(
         uniqueKeysWithValues: allCases.map { ($0.rawValue.lowercased(), $0) })
@@ -40,6 +44,14 @@ public enum OverlayAttribute: String, CaseIterable, Sendable, Hashable {
         }
     }
 
+    /// Readable only when granted (like secrets), but not secret: lockout state for admins.
+    public var needsReadGrant: Bool {
+        isSecret || self == .accountLockedTime || self == .failureTime
+    }
+
+    /// Returned only when named or with `+` (RFC 3673).
+    public var isOperational: Bool { self == .accountLockedTime || self == .failureTime }
+
     /// Written through LDAP Modify (by identities granted write on them).
     public var isWritableByModify: Bool {
         switch self {
@@ -57,6 +69,7 @@ public enum OverlayAttribute: String, CaseIterable, Sendable, Hashable {
         case .role: .caseIgnore
         case .sipUserName, .sipURI: .caseExact
         case .sipPassword, .freeSWITCHHash, .asteriskRealmedPassword, .digestSHA256: .octetString
+        case .accountLockedTime, .failureTime: .generalizedTime
         }
     }
 

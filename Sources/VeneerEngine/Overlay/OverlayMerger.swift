@@ -1,3 +1,4 @@
+import Foundation
 import LDAPCore
 import VeneerStore
 
@@ -11,7 +12,8 @@ struct OverlayMerger: Sendable {
     /// entry's own); the result has every overlay attribute the identity may read, for the
     /// caller to project onto the client's selection.
     func merge(
-        _ attributes: [PartialAttribute], local: OverlayView.Local, identity: BoundIdentity, target: EntryReference
+        _ attributes: [PartialAttribute], local: OverlayView.Local, lockout: LockoutState? = nil, identity: BoundIdentity,
+        target: EntryReference
     ) -> [PartialAttribute] {
         var result = attributes
         func add(_ type: String, _ values: [[UInt8]]) {
@@ -45,6 +47,16 @@ struct OverlayMerger: Sendable {
             }
             if policy.exposed.contains(.asteriskRealmedPassword) { classes.append(OverlayObjectClass.asteriskSIPUser) }
         }
+        if let lockout {
+            if lockout.lockedUntil != nil, readable(.accountLockedTime) {
+                // The failure that locked it is the last one counted.
+                add(OverlayAttribute.accountLockedTime.rawValue, [Array(GeneralizedTimeText.string(lockout.lastFailure).utf8)])
+            }
+            if readable(.failureTime) {
+                let times = lockout.failureCount > 1 ? [lockout.firstFailure, lockout.lastFailure] : [lockout.lastFailure]
+                add(OverlayAttribute.failureTime.rawValue, times.map { Array(GeneralizedTimeText.string($0).utf8) })
+            }
+        }
         add("objectClass", classes.map { Array($0.utf8) })
         return result
     }
@@ -71,7 +83,7 @@ extension AttributeSelection {
     }
 
     /// Operational attributes the views serve (returned with `+` or by name only).
-    static let operationalKeys: Set<String> = ["entryuuid"]
+    static let operationalKeys: Set<String> = ["entryuuid", "pwdaccountlockedtime", "pwdfailuretime"]
 
     /// This selection plus the named attributes (for filter re-checks and derived values).
     func adding(_ names: [String]) -> AttributeSelection {
@@ -79,5 +91,20 @@ extension AttributeSelection {
         copy.named.formUnion(names.map { AttributeName($0).key })
         if copy.none && !names.isEmpty { copy.none = false }
         return copy
+    }
+}
+
+/// GeneralizedTime (RFC 4517 §3.3.13) in UTC with milliseconds, as OpenLDAP's ppolicy writes it.
+enum GeneralizedTimeText {
+    static func string(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let fraction = milliseconds - seconds * 1000
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        return String(
+            format: "%04d%02d%02d%02d%02d%02d.%03dZ", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1, parts.hour ?? 0,
+            parts.minute ?? 0, parts.second ?? 0, Int(fraction))
     }
 }

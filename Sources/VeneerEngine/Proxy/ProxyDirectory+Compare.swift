@@ -33,8 +33,8 @@ extension ProxyDirectory {
             var attributes = mapper.clientAttributes(
                 of: entry.attributes, selection: selection.adding(wanted), typesOnly: false, mapDN: suffix.toVirtual)
             if let overlay {
-                let merged = overlay.merger.merge(
-                    attributes, local: overlay.view.local(mapper.preset.entryID(in: entry.attributes)), identity: request.identity,
+                let merged = overlay.merge(
+                    attributes, id: mapper.preset.entryID(in: entry.attributes), view: overlay.view, identity: request.identity,
                     target: EntryReference(dn: dn))
                 attributes = selection.project(merged, typesOnly: false)
             }

@@ -64,8 +64,8 @@ extension ProxyDirectory {
                     var attributes: [PartialAttribute]
                     if let overlay, let view {
                         let full = mapper.clientAttributes(of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: suffix.toVirtual)
-                        let merged = overlay.merger.merge(
-                            full, local: view.local(mapper.preset.entryID(in: upstreamAttributes)), identity: identity,
+                        let merged = overlay.merge(
+                            full, id: mapper.preset.entryID(in: upstreamAttributes), view: view, identity: identity,
                             target: EntryReference(dn: virtualDN ?? upstreamDN))
                         if recheck && !search.filter.matches(SearchResultEntry(objectName: name, attributes: merged), rules: .withOverlay) {
                             continue

@@ -90,7 +90,7 @@ public final class RegistryDirectory: LDAPRequestHandler {
         if let memberOf = groups[located.dn], !memberOf.isEmpty {
             attributes.append(PartialAttribute(type: "memberOf", values: memberOf.map { Array($0.description.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }))
         }
-        return overlay.merger.merge(attributes, local: view.local(located.entry.id), identity: identity, target: EntryReference(dn: located.dn))
+        return overlay.merge(attributes, id: located.entry.id, view: view, identity: identity, target: EntryReference(dn: located.dn))
     }
 
     /// Member DN → the groups (entries with `member`/`uniqueMember` values) that list it.
