@@ -33,7 +33,7 @@ extension ConfigurationReading {
             }
         }
         let directory = VeneerConfiguration.Directory(
-            suffix: suffix, excludedSubtrees: excluded, loginGroups: loginGroups,
+            suffix: suffix, excludedSubtrees: excluded, loginGroups: loginGroups, loginDomains: table.strings("login_domains") ?? [],
             hideDisabledAccounts: table.bool("hide_disabled_accounts") ?? false,
             passReferences: table.bool("pass_references") ?? false,
             allowAnonymous: table.bool("allow_anonymous") ?? true)

@@ -51,6 +51,7 @@ extension ConfigurationReading {
             zone.requireTLS = table.bool("require_tls") ?? false
             zone.allowAnonymous = table.bool("allow_anonymous") ?? true
             zone.detailedErrors = table.bool("detailed_errors") ?? false
+            zone.loginByAlias = table.bool("login_by_alias") ?? false
             if isExternal && zone.detailedErrors {
                 table.problem("detailed_errors", "the external zone never shows why a bind failed (names could be enumerated)")
                 valid = false

@@ -31,7 +31,8 @@ extension VeneerConfiguration {
             pageSize: upstream.pageSize,
             allowAnonymous: directory.allowAnonymous,
             zones: zones,
-            loginGroups: directory.loginGroups.map { suffixes.toUpstream($0) ?? $0 })
+            loginGroups: directory.loginGroups.map { suffixes.toUpstream($0) ?? $0 },
+            loginDomains: directory.loginDomains)
     }
 }
 

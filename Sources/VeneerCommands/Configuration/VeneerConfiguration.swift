@@ -101,6 +101,8 @@ public struct VeneerConfiguration: Sendable {
         public var excludedSubtrees: [DistinguishedName]
         /// Only (nested) members of these groups may log in (DNs as clients see them).
         public var loginGroups: [DistinguishedName]
+        /// Domains qualified login names may use; empty accepts any.
+        public var loginDomains: [String]
         public var hideDisabledAccounts: Bool
         public var passReferences: Bool
         public var allowAnonymous: Bool

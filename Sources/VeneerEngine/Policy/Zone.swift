@@ -23,11 +23,15 @@ public struct Zone: Sendable, Hashable {
     /// Tell clients why a bind failed (locked, disabled, expired) instead of only
     /// "invalid credentials". Never for the external zone.
     public var detailedErrors: Bool
+    /// Aliases (veneerAlias) work as login names from this zone.
+    public var loginByAlias: Bool
 
     public init(
         name: String, networks: [NetworkBlock] = [], enabled: Bool = true, methods: Set<Method> = [.upstreamPassword, .localPassword],
-        requireTLS: Bool = false, allowAnonymous: Bool = true, lockout: LockoutPolicy? = LockoutPolicy(), detailedErrors: Bool = false
+        requireTLS: Bool = false, allowAnonymous: Bool = true, lockout: LockoutPolicy? = LockoutPolicy(), detailedErrors: Bool = false,
+        loginByAlias: Bool = false
     ) {
+        self.loginByAlias = loginByAlias
         self.name = name
         self.networks = networks
         self.enabled = enabled

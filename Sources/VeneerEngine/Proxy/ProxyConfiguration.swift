@@ -24,13 +24,17 @@ public struct ProxyConfiguration: Sendable {
     /// Only (nested) members of one of these groups may log in; empty: everyone shown.
     /// Upstream DNs.
     public var loginGroups: [DistinguishedName]
+    /// Domains a qualified login name may use (`EXAMPLE`, `corp.example.com`, UPN suffixes);
+    /// empty accepts any.
+    public var loginDomains: [String]
 
     public init(
         virtualSuffix: DistinguishedName, upstreamBase: DistinguishedName, preset: DirectoryPreset,
         excludedSubtrees: [DistinguishedName] = [], hideDisabledAccounts: Bool = false, passReferences: Bool = false,
         maximumResults: Int = 5000, pageSize: Int = 1000, allowAnonymous: Bool = true, zones: ZonePolicy = ZonePolicy(),
-        loginGroups: [DistinguishedName] = []
+        loginGroups: [DistinguishedName] = [], loginDomains: [String] = []
     ) {
+        self.loginDomains = loginDomains
         self.loginGroups = loginGroups
         self.zones = zones
         self.virtualSuffix = virtualSuffix

@@ -38,7 +38,7 @@ extension ProxyDirectory {
         let upstreamDN: DistinguishedName
         let account: ResolvedAccount
         do {
-            switch try await resolveLogin(bind.name) {
+            switch try await resolveLogin(bind.name, zone: zone) {
             case .found(let found):
                 account = found
                 upstreamDN = found.dn
@@ -129,6 +129,11 @@ extension ProxyDirectory {
         var inLoginGroup = true
     }
 
+    static func unique(_ names: [String]) -> [String] {
+        var seen = Set<String>()
+        return names.filter { seen.insert($0.lowercased()).inserted }
+    }
+
     /// With a nested-membership rule (AD), the login-group test as one filter.
     var inChainLoginFilter: LDAPFilter? {
         guard let rule = configuration.preset.nestedMembershipRule, !configuration.loginGroups.isEmpty else { return nil }
@@ -155,21 +160,33 @@ extension ProxyDirectory {
 
     /// Finds the one person a login name denotes: a DN under the suffix, `user@domain`,
     /// `DOMAIN\user`, or a bare login name. Never guesses between several matches.
-    func resolveLogin(_ name: String) async throws -> LoginResolution {
+    func resolveLogin(_ name: String, zone: Zone) async throws -> LoginResolution {
         let preset = configuration.preset
-        let filter: LDAPFilter
+        var filter: LDAPFilter
         var base = configuration.upstreamBase
         var scope = SearchRequest.Scope.wholeSubtree
-        if let dn = try? DistinguishedName(name), !dn.isRoot {
+        if let dn = try? DistinguishedName(name), !dn.isRoot, name.contains("=") {
             guard let upstreamDN = suffix.toUpstream(dn) else { return .notFound }
             base = upstreamDN
             scope = .baseObject
             filter = configuration.visibleUsers
-        } else if name.contains("@"), let attribute = preset.principalNameAttribute {
-            filter = .and([configuration.visibleUsers, .equality(attribute, name)])
         } else {
-            let login = name.split(separator: "\\", maxSplits: 1).last.map(String.init) ?? name
-            let alternatives = preset.loginAttributes.map { LDAPFilter.equality($0, login) }
+            guard let form = LoginName(name), form.isAllowed(domains: configuration.loginDomains) else { return .notFound }
+            var alternatives: [LDAPFilter]
+            switch form {
+            case .principal(let principal):
+                // user@domain: the UPN, or an e-mail address (AD keeps both; they may differ).
+                let attributes = [preset.principalNameAttribute].compactMap { $0 } + mapper.sources(of: "mail")
+                alternatives = Self.unique(attributes).map { LDAPFilter.equality($0, principal) }
+            case .account(let account, _):
+                alternatives = preset.loginAttributes.map { LDAPFilter.equality($0, account) }
+            }
+            // An alias names its owner when the zone allows logging in by alias; if it also
+            // matches someone's login name, the two results make it ambiguous: refused.
+            if zone.loginByAlias, let overlay, let owner = overlay.view.aliasOwners[name.lowercased()] {
+                alternatives.append(overlay.filterItems(for: .anonymous, preset: preset).idFilter([owner]))
+            }
+            guard !alternatives.isEmpty else { return .notFound }
             filter = .and([configuration.visibleUsers, alternatives.count == 1 ? alternatives[0] : .or(alternatives)])
         }
         // The disabled filter is evaluated here on the entry, so a disabled account is refused

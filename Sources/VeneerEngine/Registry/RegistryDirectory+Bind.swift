@@ -23,7 +23,7 @@ extension RegistryDirectory {
         }
         if isAnonymous { return await finish(.success, "") }
         if password.isEmpty { return await finish(.unwillingToPerform, "unauthenticated bind (a name without a password) is not allowed") }
-        let candidates = self.candidates(for: bind.name)
+        let candidates = self.candidates(for: bind.name, zone: zone)
         guard candidates.count == 1, let account = candidates.first, account.entry.hasPassword else {
             bindPolicy.outcome(request, zone: zone, user: bind.name, method: .localPassword, result: .invalidCredentials, reason: "no single matching user with a password (\(candidates.count) found)")
             return await finish(.invalidCredentials, "invalid credentials")
@@ -51,16 +51,21 @@ extension RegistryDirectory {
         await responder.finish(.bindResponse(BindResponse(LDAPResult(.success))), controls: BindPolicy.policyControls(request, error: nil))
     }
 
-    /// The entries a login name denotes.
-    func candidates(for name: String) -> [Located] {
+    /// The entries a login name denotes: a DN, a `uid` or `mail` value, or (where the zone
+    /// allows) an alias.
+    func candidates(for name: String, zone: Zone) -> [Located] {
+        let all = entries()
         if let dn = try? DistinguishedName(name), !dn.isRoot, name.contains("=") {
-            return entries().filter { $0.dn == dn }
+            return all.filter { $0.dn == dn }
         }
-        let wanted = Array(name.lowercased().utf8)
-        return entries().filter { located in
-            located.entry.attributes.contains { attribute in
-                ["uid", "mail"].contains(attribute.type.lowercased()) && attribute.values.contains { Array(String(decoding: $0, as: UTF8.self).lowercased().utf8) == wanted }
-            }
+        let wanted = name.lowercased()
+        let aliasOwner = zone.loginByAlias ? overlay.view.aliasOwners[wanted] : nil
+        return all.filter { located in
+            located.entry.id == aliasOwner
+                || located.entry.attributes.contains { attribute in
+                    ["uid", "mail"].contains(attribute.type.lowercased())
+                        && attribute.values.contains { String(decoding: $0, as: UTF8.self).lowercased() == wanted }
+                }
         }
     }
 }
