@@ -15,6 +15,8 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let logger: Logger
     /// Local attributes merged into every entry; nil serves the upstream alone.
     let overlay: LocalOverlay?
+    /// Superclasses of the served schema's object classes, for re-checking merged entries.
+    let objectClasses: ObjectClassHierarchy
 
     public init(configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, overlay: LocalOverlay? = nil, logger: Logger) {
         self.configuration = configuration
@@ -29,6 +31,7 @@ public final class ProxyDirectory: LDAPRequestHandler {
         self.suffix = SuffixMapper(virtualSuffix: configuration.virtualSuffix, upstreamBase: configuration.upstreamBase)
         self.rewriter = FilterRewriter(mapper: mapper, suffix: suffix)
         self.rootDSE = rootDSE
+        self.objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
         self.logger = logger
     }
 

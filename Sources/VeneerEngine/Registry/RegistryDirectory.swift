@@ -12,6 +12,8 @@ public final class RegistryDirectory: LDAPRequestHandler {
     let overlay: LocalOverlay
     let allowAnonymous: Bool
     let rootDSE: RootDSE
+    /// Superclasses of the served schema's object classes, for evaluating filters.
+    let objectClasses: ObjectClassHierarchy
     let logger: Logger
 
     public init(suffix: DistinguishedName, overlay: LocalOverlay, allowAnonymous: Bool, rootDSE: RootDSE, logger: Logger) {
@@ -19,6 +21,7 @@ public final class RegistryDirectory: LDAPRequestHandler {
         self.overlay = overlay
         self.allowAnonymous = allowAnonymous
         self.rootDSE = rootDSE
+        self.objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
         self.logger = logger
     }
 
