@@ -7,6 +7,7 @@ import NIOPosix
 import Testing
 import VeneerCommands
 import VeneerEngine
+import VeneerStore
 import VeneerTestSupport
 
 /// Veneer with the Active Directory preset in front of a real Samba AD domain controller
@@ -21,10 +22,15 @@ struct ProxyActiveDirectoryTests {
         let upstream: LDAPUpstream
         let listener: LDAPListener
         let url: String
+        var overlay: LocalOverlay? = nil
+        var storeDirectory: String? = nil
+        var aliasRefresh: Task<Void, Never>? = nil
 
         func stop() async {
+            aliasRefresh?.cancel()
             await listener.shutdown()
             await upstream.shutdown()
+            if let storeDirectory { TestProcess.removeDirectory(storeDirectory) }
         }
 
         func virtual(_ dn: String) -> String {
@@ -34,7 +40,9 @@ struct ProxyActiveDirectoryTests {
         }
     }
 
-    static func start(configure: (inout ProxyConfiguration) -> Void = { _ in }) async throws -> Running {
+    /// With `overlay`, a store in a temporary directory (with a secret key) and the alias
+    /// refresh running, as `veneer serve` wires them.
+    static func start(overlay overlayConfiguration: OverlayConfiguration? = nil, configure: (inout ProxyConfiguration) -> Void = { _ in }) async throws -> Running {
         let dc = try await SambaFixture.shared()
         var logger = Logger(label: "veneer.test.ad")
         logger.logLevel = .error
@@ -50,15 +58,30 @@ struct ProxyActiveDirectoryTests {
             preset: try PresetLoader.load(file: VeneerHarness.presetsDirectory + "/active-directory.toml"),
             excludedSubtrees: [try DistinguishedName(dc.excludedOU)], pageSize: 25)
         configure(&proxy)
+        var overlay: LocalOverlay?
+        var storeDirectory: String?
+        if let overlayConfiguration {
+            let directory = try TestProcess.makeTemporaryDirectory(prefix: "veneer-store-ad")
+            storeDirectory = directory
+            let store = try VeneerStore(
+                path: directory + "/veneer.sqlite", secretKey: try SecretKey(bytes: (0..<32).map { _ in UInt8.random(in: 0...255) }),
+                passwordIterations: 10_000, logger: logger)
+            overlay = LocalOverlay(store: store, configuration: overlayConfiguration, logger: logger)
+        }
         let directory = ProxyDirectory(
             configuration: proxy, upstream: upstream,
-            rootDSE: RootDSE(namingContexts: [virtualSuffix], startTLSAvailable: false, vendorVersion: "test", schema: SubschemaDefinitions()),
-            logger: logger)
+            rootDSE: RootDSE(
+                namingContexts: [virtualSuffix], startTLSAvailable: false, vendorVersion: "test",
+                schema: overlay == nil ? SubschemaDefinitions() : try VeneerHarness.allSchemas()),
+            overlay: overlay, logger: logger)
         let listener = try LDAPListener(
             configuration: LDAPServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, security: .plain)], shutdownGracePeriod: .milliseconds(200)),
             handler: directory, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let port = try await listener.start()[0].port
-        return Running(dc: dc, upstream: upstream, listener: listener, url: "ldap://127.0.0.1:\(port)")
+        let aliasRefresh = overlay == nil ? nil : Task { await directory.runAliasRefresh() }
+        return Running(
+            dc: dc, upstream: upstream, listener: listener, url: "ldap://127.0.0.1:\(port)", overlay: overlay,
+            storeDirectory: storeDirectory, aliasRefresh: aliasRefresh)
     }
 
     @Test("a user found by uid carries mapped, merged and converted attributes")

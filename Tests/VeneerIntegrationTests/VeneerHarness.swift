@@ -6,6 +6,7 @@ import Logging
 import NIOPosix
 import VeneerCommands
 import VeneerEngine
+import VeneerStore
 import VeneerTestSupport
 
 /// Veneer as `veneer serve` assembles it — listener, proxy view, upstream pool — in front of a
@@ -17,13 +18,50 @@ struct VeneerHarness {
     let upstream: LDAPUpstream
     let listener: LDAPListener
     let port: Int
+    /// The local store and overlay, when started with one.
+    let overlay: LocalOverlay?
+    /// The temporary directory holding the store (removed by `stop`).
+    let storeDirectory: String?
     var url: String { "ldap://127.0.0.1:\(port)" }
+
+    /// The overlay a harness gets: a store with a secret key in a temp directory, and the
+    /// configuration `conf/veneer.toml` documents (digest realm, aliases shown as telephone
+    /// numbers, an extension range, access rules), adjustable per test.
+    struct OverlaySetup {
+        var configuration: OverlayConfiguration
+        /// PBKDF2 rounds for registry passwords (kept low: tests don't need the slowness).
+        var passwordIterations = 10_000
+
+        /// The SIP realm of the default setup.
+        static let realm = "veneer.test"
+
+        /// `registrarDN` (a virtual DN) reads digest secrets; members of `adminGroupDN` write
+        /// every writable overlay attribute and others' SIP passwords and get the admin role;
+        /// every user may set their own aliases.
+        static func standard(registrarDN: String, adminGroupDN: String) throws -> OverlaySetup {
+            let registrar = try DistinguishedName(registrarDN)
+            let admins = try DistinguishedName(adminGroupDN)
+            let configuration = OverlayConfiguration(
+                presentAliasesAs: ["telephoneNumber"],
+                extensions: .sequential(1000...1999),
+                digest: DigestPolicy(realm: realm, userNameAttribute: "uid", exposed: [.sipPassword, .digestSHA256]),
+                roles: RolePolicy(adminGroups: [admins]),
+                access: AccessPolicy(rules: [
+                    AccessRule(who: [.dn(registrar)], read: [.sipPassword, .digestSHA256]),
+                    AccessRule(who: [.group(admins)], write: [.alias, .extensionNumber, .active, .sipPassword]),
+                    AccessRule(who: [.selfEntry], write: [.alias]),
+                ]))
+            return OverlaySetup(configuration: configuration)
+        }
+    }
 
     static func start(
         slapd options: SlapdFixture.Options = .init(),
+        overlay overlaySetup: OverlaySetup? = nil,
         configure: (inout ProxyConfiguration) -> Void = { _ in }
     ) async throws -> VeneerHarness {
         let slapd = try await SlapdFixture.start(options)
+        var storeDirectory: String?
         do {
             var logger = Logger(label: "veneer.test")
             logger.logLevel = .error
@@ -40,18 +78,29 @@ struct VeneerHarness {
                 virtualSuffix: try DistinguishedName(virtualSuffix), upstreamBase: try DistinguishedName(slapd.baseDN),
                 preset: try PresetLoader.load(file: presetsDirectory + "/openldap.toml"), pageSize: 10)
             configure(&proxy)
-            let schema = try SubschemaDefinitions.parse(openLDAPSchema: String(contentsOfFile: repositoryRoot + "/schemas/standard.schema", encoding: .utf8))
+            var overlay: LocalOverlay?
+            if let overlaySetup {
+                let directory = try TestProcess.makeTemporaryDirectory(prefix: "veneer-store")
+                storeDirectory = directory
+                let store = try VeneerStore(
+                    path: directory + "/veneer.sqlite", secretKey: try SecretKey(bytes: (0..<32).map { _ in UInt8.random(in: 0...255) }),
+                    passwordIterations: overlaySetup.passwordIterations, logger: logger)
+                overlay = LocalOverlay(store: store, configuration: overlaySetup.configuration, logger: logger)
+            }
             let directory = ProxyDirectory(
                 configuration: proxy, upstream: upstream,
-                rootDSE: RootDSE(namingContexts: [virtualSuffix], startTLSAvailable: false, vendorVersion: "test", schema: schema),
-                logger: logger)
+                rootDSE: RootDSE(namingContexts: [virtualSuffix], startTLSAvailable: false, vendorVersion: "test", schema: try allSchemas()),
+                overlay: overlay, logger: logger)
             let listener = try LDAPListener(
                 configuration: LDAPServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, security: .plain)], shutdownGracePeriod: .milliseconds(200)),
                 handler: directory, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
             let addresses = try await listener.start()
-            return VeneerHarness(slapd: slapd, upstream: upstream, listener: listener, port: addresses[0].port)
+            return VeneerHarness(
+                slapd: slapd, upstream: upstream, listener: listener, port: addresses[0].port, overlay: overlay,
+                storeDirectory: storeDirectory)
         } catch {
             await slapd.stop()
+            if let storeDirectory { TestProcess.removeDirectory(storeDirectory) }
             throw error
         }
     }
@@ -60,6 +109,40 @@ struct VeneerHarness {
         await listener.shutdown()
         await upstream.shutdown()
         await slapd.stop()
+        if let storeDirectory { TestProcess.removeDirectory(storeDirectory) }
+    }
+
+    /// Every `schemas/*.schema`, as `veneer serve` serves them in cn=Subschema.
+    static func allSchemas() throws -> SubschemaDefinitions {
+        let directory = repositoryRoot + "/schemas"
+        var merged = SubschemaDefinitions()
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory).filter({ $0.hasSuffix(".schema") }).sorted() {
+            let definitions = try SubschemaDefinitions.parse(openLDAPSchema: String(contentsOfFile: directory + "/" + file, encoding: .utf8))
+            merged.attributeTypes += definitions.attributeTypes
+            merged.objectClasses += definitions.objectClasses
+        }
+        return merged
+    }
+
+    /// The upstream entryUUID of every person, by upstream DN (lowercased), read from slapd.
+    func entryIDs() async throws -> [String: EntryID] {
+        let result = try await ldapTool(
+            "ldapsearch", ["-x", "-LLL", "-H", slapd.url, "-D", slapd.adminDN, "-w", slapd.adminPassword, "-b", slapd.baseDN,
+                           "(objectClass=inetOrgPerson)", "entryUUID"])
+        guard result.status == 0 else { throw TestProcessError("ldapsearch for entryUUIDs failed: \(result.output)") }
+        var ids: [String: EntryID] = [:]
+        for (dn, attributes) in parseLDIF(result.output) {
+            if let value = attributes["entryuuid"]?.first, let id = EntryID(value) { ids[dn.lowercased()] = id }
+        }
+        return ids
+    }
+
+    /// The overlay's store (the harness must have been started with an overlay).
+    var store: VeneerStore {
+        get throws {
+            guard let overlay else { throw TestProcessError("this harness was started without an overlay") }
+            return overlay.store
+        }
     }
 
     /// The user's DN as Veneer presents it.

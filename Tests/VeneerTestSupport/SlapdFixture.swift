@@ -32,6 +32,12 @@ public final class SlapdFixture: Sendable {
         /// search never ends by itself: the way to have a search in flight for as long as a
         /// test needs (see `SlapdFixture.persistentSearchControl`).
         public var syncProvider: Bool = false
+        /// Further schema files (absolute paths) included after OpenLDAP's own, e.g. the
+        /// repository's `schemas/veneer.schema` for a directory holding overlay attributes.
+        public var extraSchemaFiles: [String] = []
+        /// `access to …` lines placed before the final `access to * by * read` (slapd uses the
+        /// first matching rule), e.g. to hide digest secrets as Veneer does.
+        public var extraAccessRules: [String] = []
 
         public init() {}
     }
@@ -225,6 +231,7 @@ public final class SlapdFixture: Sendable {
         for schema in ["core", "cosine", "inetorgperson", "nis"] {
             lines.append("include /etc/ldap/schema/\(schema).schema")
         }
+        for file in options.extraSchemaFiles { lines.append("include \(file)") }
         lines += [
             "pidfile \(directory)/slapd.pid",
             "argsfile \(directory)/slapd.args",
@@ -255,6 +262,9 @@ public final class SlapdFixture: Sendable {
             "index uid eq",
             "index entryUUID eq",
             "access to attrs=userPassword by self write by anonymous auth by * none",
+        ]
+        lines += options.extraAccessRules
+        lines += [
             "access to * by * read",
         ]
         if options.syncProvider { lines.append("index entryCSN eq") }

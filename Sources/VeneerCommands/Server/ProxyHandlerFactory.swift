@@ -59,6 +59,10 @@ extension VeneerConfiguration {
             logger.notice("no secret key configured ([store] secret_key_file or secret_key_env): SIP digest secrets cannot be stored")
         case .file(let path, let create):
             if create && !FileManager.default.fileExists(atPath: path) {
+                // The default configuration keeps the key in ../var, which a fresh checkout
+                // lacks (the store would create it, but the key comes first).
+                let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 key = try SecretKey.create(file: path)
                 logger.notice(
                     "created a new secret key for digest secrets (mode 0600); back it up: without it stored SIP secrets cannot be read",

@@ -63,7 +63,8 @@ public final class LocalOverlay: Sendable {
 
     func filterItems(for identity: BoundIdentity, preset: DirectoryPreset) -> LocalFilterItems {
         LocalFilterItems(
-            view: view, configuration: configuration, identity: identity, idAttribute: preset.idAttribute, idSyntax: preset.idSyntax)
+            view: view, configuration: configuration, identity: identity, idAttribute: preset.idAttribute, idSyntax: preset.idSyntax,
+            maximumIDs: configuration.maximumFilterIDs)
     }
 
     /// An entry's client attributes with the overlay merged in (see `OverlayMerger`).

@@ -18,6 +18,10 @@ public struct OverlayConfiguration: Sendable {
     public var digest: DigestPolicy?
     public var roles: RolePolicy
     public var access: AccessPolicy
+    /// The most entry ids a local filter item is sent upstream as (an OR of id assertions);
+    /// beyond it the upstream filter is widened and the merged entries are re-checked. Not
+    /// in veneer.toml: tests lower it to drive the widened path with a handful of entries.
+    public var maximumFilterIDs = 256
 
     public init(
         aliasSourceAttributes: [String] = [], presentAliasesAs: [String] = [], aliasRefreshInterval: Duration = .seconds(300),

@@ -27,11 +27,17 @@ extension ProxyDirectory {
         // With an overlay, local filter items become id assertions; a plan that had to widen
         // the filter re-checks the merged entries, which then need the filter's attributes.
         var clientFilter = rewriter.upstream(search.filter)
-        var recheck = false
+        var recheck: FilterRecheck?
         var extraAttributes: [String] = []
         if let overlay {
-            (clientFilter, recheck) = rewriter.plan(search.filter, local: overlay.filterItems(for: identity, preset: mapper.preset))
-            if recheck { extraAttributes += search.filter.attributeNames }
+            let widened: Bool
+            (clientFilter, widened) = rewriter.plan(search.filter, local: overlay.filterItems(for: identity, preset: mapper.preset))
+            if widened {
+                extraAttributes += search.filter.attributeNames
+                recheck = FilterRecheck(
+                    filter: search.filter, undefinedAttributes: undefinedFilterAttributes(search.filter, overlay: overlay, identity: identity),
+                    objectClasses: objectClasses)
+            }
             extraAttributes += overlay.derivedSources(for: selection)
         }
         let entrySelection = selection.adding(extraAttributes)
@@ -46,7 +52,7 @@ extension ProxyDirectory {
             ? clientFilter : .and([configuration.visibleUsers, clientFilter])
         let limit = search.sizeLimit > 0 ? min(Int(search.sizeLimit), configuration.maximumResults) : configuration.maximumResults
         // A re-checked search may drop entries, so the upstream may not stop at the client's limit.
-        upstreamRequest.sizeLimit = recheck ? Int32(clamping: configuration.maximumResults) : Int32(clamping: limit)
+        upstreamRequest.sizeLimit = recheck != nil ? Int32(clamping: configuration.maximumResults) : Int32(clamping: limit)
         var controls: [LDAPControl] = []
         if configuration.preset.sendDomainScopeControl { controls.append(LDAPControl(DomainScopeControl())) }
         if let clientPaging { controls.append(clientPaging) }
@@ -67,7 +73,7 @@ extension ProxyDirectory {
                         let merged = overlay.merge(
                             full, id: mapper.preset.entryID(in: upstreamAttributes), view: view, identity: identity,
                             target: EntryReference(dn: virtualDN ?? upstreamDN))
-                        if recheck && !search.filter.matches(SearchResultEntry(objectName: name, attributes: merged), rules: .withOverlay) {
+                        if let recheck, !recheck.matches(SearchResultEntry(objectName: name, attributes: merged)) {
                             continue
                         }
                         attributes = selection.project(merged, typesOnly: search.typesOnly)
@@ -100,6 +106,20 @@ extension ProxyDirectory {
             logger.warning("upstream search failed", metadata: ["base": "\(upstreamBase)", "error": "\(error)"])
             await responder.finish(.searchResultDone(Self.result(for: error)))
         }
+    }
+
+    /// The filter's attributes whose items the plan makes Undefined for this requester: digest
+    /// secrets, overlay attributes it may not read, and attributes the view does not serve.
+    func undefinedFilterAttributes(_ filter: LDAPFilter, overlay: LocalOverlay, identity: BoundIdentity) -> Set<String> {
+        let presented = Set(overlay.configuration.presentAliasesAs.map { AttributeName($0).key })
+        return Set(filter.attributeNames.compactMap { name -> String? in
+            let key = AttributeName(name).key
+            if let attribute = OverlayAttribute(named: name) {
+                return attribute.isSecret || !overlay.configuration.access.canRead(attribute, by: identity, on: nil) ? key : nil
+            }
+            if key == "objectclass" || presented.contains(key) { return nil }
+            return mapper.sources(of: name).isEmpty ? key : nil
+        })
     }
 
     static func adding(_ attribute: String, to list: [String]) -> [String] {

@@ -19,6 +19,8 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let loginGroupMembers = LoginGroupMembers()
     /// Bind outcomes: audit rows (written in batches by `bindAudit.run()`) and counters.
     public var bindAudit: BindAudit { bindPolicy.audit }
+    /// Superclasses of the served schema's object classes, for re-checking merged entries.
+    let objectClasses: ObjectClassHierarchy
 
     public init(configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, overlay: LocalOverlay? = nil, logger: Logger) {
         self.configuration = configuration
@@ -33,6 +35,7 @@ public final class ProxyDirectory: LDAPRequestHandler {
         self.suffix = SuffixMapper(virtualSuffix: configuration.virtualSuffix, upstreamBase: configuration.upstreamBase)
         self.rewriter = FilterRewriter(mapper: mapper, suffix: suffix)
         self.rootDSE = rootDSE
+        self.objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
         self.logger = logger
         self.bindPolicy = BindPolicy(zones: configuration.zones, store: overlay?.store, logger: logger)
     }

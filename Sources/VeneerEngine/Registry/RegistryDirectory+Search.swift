@@ -28,14 +28,18 @@ extension RegistryDirectory {
         let selection = AttributeSelection(search.attributes)
         let limit = search.sizeLimit > 0 ? Int(search.sizeLimit) : Int.max
         let groups = Self.memberships(all)
+        // Secrets (and overlay attributes the requester may not read) take no part in filters,
+        // as through the proxy: items on them are Undefined, so their values cannot be probed.
+        let undefined = Set(search.filter.attributeNames.compactMap { name -> String? in
+            guard let attribute = OverlayAttribute(named: name) else { return nil }
+            return attribute.isSecret || !overlay.configuration.access.canRead(attribute, by: identity, on: nil) ? attribute.key : nil
+        })
+        let filter = FilterRecheck(filter: search.filter, undefinedAttributes: undefined, objectClasses: objectClasses)
         var sent = 0
         for located in all where Self.inScope(located.dn, base: base, scope: search.scope) {
             if Task.isCancelled { return }
             let attributes = merged(located, identity: identity, view: view, groups: groups)
-            // Secrets take no part in filters, as through the proxy: their values cannot be probed.
-            let visible = attributes.filter { OverlayAttribute(named: $0.type)?.isSecret != true }
-            guard search.filter.matches(SearchResultEntry(objectName: located.dn.description, attributes: visible), rules: .withOverlay)
-            else { continue }
+            guard filter.matches(SearchResultEntry(objectName: located.dn.description, attributes: attributes)) else { continue }
             if sent >= limit {
                 await responder.finish(.searchResultDone(LDAPResult(.sizeLimitExceeded)))
                 return

@@ -12,6 +12,8 @@ public final class RegistryDirectory: LDAPRequestHandler {
     let overlay: LocalOverlay
     let allowAnonymous: Bool
     let rootDSE: RootDSE
+    /// Superclasses of the served schema's object classes, for evaluating filters.
+    let objectClasses: ObjectClassHierarchy
     let logger: Logger
     let bindPolicy: BindPolicy
     /// Bind outcomes: audit rows (written in batches by `bindAudit.run()`) and counters.
@@ -24,6 +26,7 @@ public final class RegistryDirectory: LDAPRequestHandler {
         self.overlay = overlay
         self.allowAnonymous = allowAnonymous
         self.rootDSE = rootDSE
+        self.objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
         self.logger = logger
         self.bindPolicy = BindPolicy(zones: zones, store: overlay.store, logger: logger)
     }
