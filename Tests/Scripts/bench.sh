@@ -10,7 +10,8 @@
 #
 #   bash Tests/Scripts/bench.sh [--rounds 3] [--duration 5] [--warmup 1] [--users 10000]
 #        [--connections "8 64"] [--workloads "search-uid phonebook bind bind-wrong mix"]
-#        [--idle 10000] [--big] [--skip-build] [--keep]
+#        [--idle 10000] [--big] [--skip-build] [--keep] [--serve]
+# --serve only starts A, B and C and waits (for profiling by hand); stop it with Ctrl-C.
 #
 # Never part of the test command; it reports and never fails on a figure. Results land in
 # var/bench/ (results.jsonl: one line per run; summary.md: the tables).
@@ -18,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
 
-rounds=3 duration=5 warmup=1 users=10000 idle=10000 big=0 build=1 keep=0
+rounds=3 duration=5 warmup=1 users=10000 idle=10000 big=0 build=1 keep=0 serve=0
 connections="8 64"
 workloads="search-uid phonebook bind bind-wrong mix"
 while [ $# -gt 0 ]; do
@@ -33,6 +34,7 @@ while [ $# -gt 0 ]; do
         --big) big=1 ;;
         --skip-build) build=0 ;;
         --keep) keep=1 ;;
+        --serve) serve=1 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -210,6 +212,11 @@ start_upstream small "$users" 4890
 start_backldap 4891 4890
 start_veneer veneer 4892 4890
 declare -A url=([A]=ldap://127.0.0.1:4890 [B]=ldap://127.0.0.1:4891 [C]=ldap://127.0.0.1:4892)
+if [ "$serve" = 1 ]; then
+    echo "A ${url[A]} (pid $pid_small)  B ${url[B]} (pid $pid_backldap)  C ${url[C]} (pid $pid_veneer); filters: $state/small-filters.txt"
+    wait
+    exit 0
+fi
 
 results="$state/results.jsonl"
 : > "$results"
