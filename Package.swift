@@ -57,11 +57,13 @@ let package = Package(
         ),
         // Directory views, mapping, search planning, bind policy. No NIO channel types.
         .target(name: "VeneerEngine", dependencies: ["LDAPCore", "LDAPClient", "LDAPServer", "VeneerStore", logging]),
+        // `veneer bench`: a closed-loop LDAP load generator (searchrate/authrate style).
+        .target(name: "VeneerBench", dependencies: ["LDAPCore", nioCore, nioPosix]),
         // CLI subcommands, configuration loading, service wiring.
         .target(
             name: "VeneerCommands",
             dependencies: [
-                "LDAPCore", "LDAPClient", "LDAPServer", "VeneerEngine", "VeneerStore", "CResolv", nioCore, nioPosix, nioSSL, logging,
+                "LDAPCore", "LDAPClient", "LDAPServer", "VeneerEngine", "VeneerStore", "VeneerBench", "CResolv", nioCore, nioPosix, nioSSL, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "X509", package: "swift-certificates"),

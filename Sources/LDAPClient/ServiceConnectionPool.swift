@@ -130,11 +130,18 @@ final class ServiceConnectionPool: Sendable {
     }
 
     /// The connection to give new work: fewest operations, and not one whose reads are held
-    /// for a slow consumer (new work there would wait behind it) unless all are.
+    /// for a slow consumer (new work there would wait behind it) unless all are. Between
+    /// equally busy ones, one on the caller's own event loop: a request task running there
+    /// (the listener runs them on the client connection's loop) then sends, receives and
+    /// answers without waking another thread.
     private func leastBusy(_ state: State) -> UInt64? {
-        state.entries.values.filter { !$0.retired && $0.connection.isActive }
-            .min { ($0.connection.isHoldingReads ? 1 : 0, $0.leases) < ($1.connection.isHoldingReads ? 1 : 0, $1.leases) }?
-            .connection.id
+        var best: (key: (Int, Int, Int), id: UInt64)?
+        for entry in state.entries.values where !entry.retired && entry.connection.isActive {
+            let connection = entry.connection
+            let key = (connection.isHoldingReads ? 1 : 0, entry.leases, connection.eventLoop.inEventLoop ? 0 : 1)
+            if best == nil || key < best!.key { best = (key, connection.id) }
+        }
+        return best?.id
     }
 
     private func lease(_ id: UInt64, _ state: inout State) -> LDAPConnection? {

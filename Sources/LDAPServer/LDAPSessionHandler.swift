@@ -10,8 +10,14 @@ import NIOSSL
 ///
 /// All state is confined to the channel's event loop; request tasks report back through
 /// `NIOLoopBound`.
-final class LDAPSessionHandler: ChannelInboundHandler {
+///
+/// Inbound back-pressure: while the client has `maximumOperations` requests outstanding (running
+/// or queued behind a Bind) or the channel is unwritable (the client is not reading its
+/// responses), the handler withholds `read()`. New requests then stay in the kernel's socket
+/// buffer and TCP pushes back on the client, instead of piling up here without bound.
+final class LDAPSessionHandler: ChannelDuplexHandler {
     typealias InboundIn = LDAPMessage
+    typealias OutboundIn = LDAPMessage
     typealias OutboundOut = LDAPMessage
 
     static let whoAmIOID = "1.3.6.1.4.1.4203.1.11.3"
@@ -30,6 +36,10 @@ final class LDAPSessionHandler: ChannelInboundHandler {
     private enum Barrier { case none, waiting(LDAPMessage), running(Int32) }
     private var barrier = Barrier.none
     private var closing = false
+    /// A `read()` arrived while reads were withheld; issued once the pressure is off.
+    private var readWithheld = false
+    /// Request tasks run on this connection's event loop (see `EventLoopTaskExecutor`).
+    private var executor: EventLoopTaskExecutor?
 
     init(
         session: LDAPSession, handler: any LDAPRequestHandler, framer: LDAPRequestFramer,
@@ -57,6 +67,31 @@ final class LDAPSessionHandler: ChannelInboundHandler {
         queued.removeAll()
         logger.debug("connection closed")
         context.fireChannelInactive()
+    }
+
+    // MARK: Back-pressure
+
+    private func shouldWithholdReads(_ context: ChannelHandlerContext) -> Bool {
+        !context.channel.isWritable || inFlight.count + queued.count >= maximumOperations
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if shouldWithholdReads(context) {
+            readWithheld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        resumeReadingIfPossible(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func resumeReadingIfPossible(context: ChannelHandlerContext) {
+        guard readWithheld, !closing, !shouldWithholdReads(context) else { return }
+        readWithheld = false
+        context.read()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -117,7 +152,9 @@ final class LDAPSessionHandler: ChannelInboundHandler {
         let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        inFlight[id] = Task {
+        let executor = self.executor ?? EventLoopTaskExecutor(eventLoop)
+        self.executor = executor
+        inFlight[id] = Task(executorPreference: executor) {
             await handler.handle(request, responder: responder)
             eventLoop.execute {
                 loopSelf.value.finished(id, context: loopContext.value)
@@ -137,6 +174,7 @@ final class LDAPSessionHandler: ChannelInboundHandler {
         default:
             break
         }
+        resumeReadingIfPossible(context: context)
     }
 
     private func drainQueue(context: ChannelHandlerContext) {

@@ -1,14 +1,14 @@
 import ArgumentParser
 import LDAPCore
 
-/// The `veneer` command: `serve`, `check`, `cert`, `version`.
+/// The `veneer` command: `serve`, `check`, `cert`, `version`, `bench`.
 public struct VeneerCommand: AsyncParsableCommand {
     public init() {}
     public static let configuration = CommandConfiguration(
         commandName: "veneer",
         abstract: "An LDAP virtual directory for unified-communications deployments.",
         version: LDAPCoreVersion.string,
-        subcommands: [ServeCommand.self, CheckCommand.self, CertCommand.self, VersionCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self, CertCommand.self, VersionCommand.self, BenchCommand.self],
         defaultSubcommand: VersionCommand.self
     )
 }

@@ -74,6 +74,27 @@ struct SessionProtocolTests {
         server.directory.gate.open()
     }
 
+    @Test("at the operation limit the session stops reading: later requests wait in the socket, not busy")
+    func backPressureAtOperationLimit() async throws {
+        let server = try await TestServer.start(maximumOperations: 2)
+        defer { Task { await server.listener.shutdown() } }
+        let client = try await RawClient(port: server.port)
+        defer { Task { await client.close() } }
+        try await client.send(try search(1, base: "hold"), try search(2, base: "hold"))
+        try await Task.sleep(for: .milliseconds(200))
+        // Sent while both operations run: without back-pressure it would be read at once and
+        // refused busy; with it, it stays unread until an operation finishes.
+        try await client.send(try search(3, filter: "(uid=user0)"))
+        await #expect(throws: TestFailure.self) { _ = try await client.next(timeout: .milliseconds(300)) }
+        #expect(server.directory.events == ["search 1 start", "search 2 start"])
+        server.directory.gate.open()
+        var results: [Int32: LDAPResultCode] = [:]
+        while results.count < 3, let message = try await client.next() {
+            if let result = message.protocolOp.result { results[message.messageID] = result.resultCode }
+        }
+        #expect(results == [1: .success, 2: .success, 3: .success])
+    }
+
     @Test("a malformed PDU gets the Notice of Disconnection and a close")
     func noticeOfDisconnection() async throws {
         let server = try await TestServer.start()

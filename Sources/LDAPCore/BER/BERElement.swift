@@ -38,10 +38,10 @@ public struct BERElement: Sendable, Hashable {
     }
 
     /// An INTEGER constrained to `range` (e.g. MessageID is 0...maxInt, RFC 4511 §4.1.1).
-    public func integerValue(in range: ClosedRange<Int64>, what: String) throws(LDAPDecodingError) -> Int32 {
+    public func integerValue(in range: ClosedRange<Int64>, what: @autoclosure () -> String) throws(LDAPDecodingError) -> Int32 {
         let value = try integerValue()
         guard range.contains(value), let narrow = Int32(exactly: value) else {
-            throw LDAPDecodingError(.integerOutOfRange, "\(what) \(value) is outside \(range)", offset: contentOffset)
+            throw LDAPDecodingError(.integerOutOfRange, "\(what()) \(value) is outside \(range)", offset: contentOffset)
         }
         return narrow
     }

@@ -90,11 +90,12 @@ public struct BERReader: Sendable {
 
     /// An AttributeDescription (RFC 4511 §4.1.4): an LDAPString that must not be empty.
     public mutating func readAttributeDescription(_ what: @autoclosure () -> String, tag: BERTag = .octetString) throws(LDAPDecodingError) -> String {
-        let name = what()
-        let element = try read(tag, name)
+        // `what` is only evaluated on failure: callers interpolate it, and building that
+        // string for every attribute of every entry showed up in allocation profiles.
+        let element = try read(tag, what())
         let value = try element.stringValue()
         guard !value.isEmpty else {
-            throw LDAPDecodingError(.invalidValue, "empty attribute description in \(name)", offset: element.offset)
+            throw LDAPDecodingError(.invalidValue, "empty attribute description in \(what())", offset: element.offset)
         }
         return value
     }
@@ -110,13 +111,11 @@ public struct BERReader: Sendable {
     public mutating func readInteger(
         _ what: @autoclosure () -> String, in range: ClosedRange<Int64>, tag: BERTag = .integer
     ) throws(LDAPDecodingError) -> Int32 {
-        let name = what()
-        return try read(tag, name).integerValue(in: range, what: name)
+        try read(tag, what()).integerValue(in: range, what: what())
     }
 
     public mutating func readEnumerated(_ what: @autoclosure () -> String, tag: BERTag = .enumerated) throws(LDAPDecodingError) -> Int32 {
-        let name = what()
-        return try read(tag, name).integerValue(in: Int64(Int32.min)...Int64(Int32.max), what: name)
+        try read(tag, what()).integerValue(in: Int64(Int32.min)...Int64(Int32.max), what: what())
     }
 
     /// Asserts that a SEQUENCE has no components left. Extension points (`...` in RFC 4511's

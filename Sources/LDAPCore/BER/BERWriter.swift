@@ -59,6 +59,27 @@ public struct BERWriter: Sendable {
         }
     }
 
+    /// A definite length in its minimal form (X.690 §8.1.3).
+    public mutating func writeLength(_ length: Int) {
+        if length < 0x80 {
+            buffer.writeInteger(UInt8(length))
+            return
+        }
+        let octets = (Int.bitWidth - length.leadingZeroBitCount + 7) / 8
+        buffer.writeInteger(UInt8(0x80 | octets))
+        for index in 0..<octets {
+            buffer.writeInteger(UInt8(truncatingIfNeeded: length >> ((octets - 1 - index) * 8)))
+        }
+    }
+
+    /// A primitive element whose length is known up front: header, then the bytes, without
+    /// reserving and patching the length (the common case: every value of every entry).
+    public mutating func writePrimitive(_ tag: BERTag, bytes: [UInt8]) {
+        writeTag(tag)
+        writeLength(bytes.count)
+        buffer.writeBytes(bytes)
+    }
+
     public mutating func writeSequence(_ body: (inout BERWriter) -> Void) {
         writeConstructed(.sequence, body)
     }
@@ -104,7 +125,13 @@ public struct BERWriter: Sendable {
         writePrimitive(tag, bytes: bytes)
     }
 
+    public mutating func writeOctetString(_ bytes: [UInt8], tag: BERTag = .octetString) {
+        writePrimitive(tag, bytes: bytes)
+    }
+
     public mutating func writeString(_ string: String, tag: BERTag = .octetString) {
-        writePrimitive(tag, bytes: string.utf8)
+        writeTag(tag)
+        writeLength(string.utf8.count)
+        buffer.writeString(string)
     }
 }

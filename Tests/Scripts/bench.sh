@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# Veneer's reference benchmark (issue 6). Starts, on this machine:
+#   A  a real upstream slapd (back-mdb) with generated users           ldap://127.0.0.1:4890
+#   B  a slapd back-ldap proxy in front of A (how people proxy today)  ldap://127.0.0.1:4891
+#   C  Veneer (release build, openldap preset) in front of A           ldap://127.0.0.1:4892
+# and runs `veneer bench` against A, B and C interleaved (A B C, several rounds, medians) for
+# each workload at 8 and 64 connections, then prints ops/s, p99 and the ratios B/A and C/A.
+# Also: RSS with 10,000 idle client connections, added p99 at 8 connections and (with --big)
+# the search cost with 100,000 users (second upstream on 4893, Veneer on 4894).
+#
+#   bash Tests/Scripts/bench.sh [--rounds 3] [--duration 5] [--warmup 1] [--users 10000]
+#        [--connections "8 64"] [--workloads "search-uid phonebook bind bind-wrong mix"]
+#        [--idle 10000] [--big] [--skip-build] [--keep] [--serve]
+# --serve only starts A, B and C and waits (for profiling by hand); stop it with Ctrl-C.
+#
+# Never part of the test command; it reports and never fails on a figure. Results land in
+# var/bench/ (results.jsonl: one line per run; summary.md: the tables).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$PWD"
+
+rounds=3 duration=5 warmup=1 users=10000 idle=10000 big=0 build=1 keep=0 serve=0
+connections="8 64"
+workloads="search-uid phonebook bind bind-wrong mix"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds) rounds=$2; shift ;;
+        --duration) duration=$2; shift ;;
+        --warmup) warmup=$2; shift ;;
+        --users) users=$2; shift ;;
+        --connections) connections=$2; shift ;;
+        --workloads) workloads=$2; shift ;;
+        --idle) idle=$2; shift ;;
+        --big) big=1 ;;
+        --skip-build) build=0 ;;
+        --keep) keep=1 ;;
+        --serve) serve=1 ;;
+        *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+if ! command -v slapd >/dev/null && [ ! -x /usr/sbin/slapd ]; then
+    echo "bench.sh: installing slapd and ldap-utils" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq slapd ldap-utils >/dev/null
+fi
+slapd=/usr/sbin/slapd
+[ -x "$slapd" ] || slapd=$(command -v slapd)
+
+# 10,000 idle clients plus Veneer's own sockets: both this shell's children need the room.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+if [ "$build" = 1 ]; then
+    swift build -c release --product veneer
+fi
+veneer="$(swift build -c release --show-bin-path)/veneer"
+[ -x "$veneer" ] || { echo "bench.sh: no release binary at $veneer" >&2; exit 1; }
+
+state="$root/var/bench"
+rm -rf "$state"
+mkdir -p "$state"
+base="dc=example,dc=com"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [ "$keep" = 0 ]; then rm -rf "$state"/db-* ; fi
+}
+trap cleanup EXIT
+
+# Users: uid=userNNNNN, password password-NNNNN ({SSHA}), cn "<given> A<token>on" where the
+# 4-consonant token is shared by exactly 50 users (so (cn=*token*) finds 50 entries whatever
+# the directory size), telephoneNumber "+1 555 NNNNNN".
+generate() {  # count ldif filters
+    /usr/bin/python3 - "$1" "$2" "$3" "$base" <<'PY'
+import base64, hashlib, os, sys
+count, ldif, filters, base = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+consonants = "bcdfghjklmnpqrstvwxz"
+groups = max(1, count // 50)
+def token(g):
+    letters = []
+    for _ in range(4):
+        letters.append(consonants[g % 20]); g //= 20
+    return "".join(reversed(letters))
+given = ["Anna", "Ben", "Carla", "David", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jonas"]
+def ssha(password):
+    salt = os.urandom(4)
+    return "{SSHA}" + base64.b64encode(hashlib.sha1(password.encode() + salt).digest() + salt).decode()
+with open(ldif, "w") as out:
+    out.write(f"dn: {base}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n")
+    for ou in ("people", "services"):
+        out.write(f"dn: ou={ou},{base}\nobjectClass: organizationalUnit\nou: {ou}\n\n")
+    out.write(f"dn: cn=veneer-service,ou=services,{base}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: veneer-service\nuserPassword: service-secret\n\n")
+    for i in range(count):
+        n = "%05d" % i
+        surname = "A" + token(i % groups) + "on"
+        first = given[i % len(given)]
+        out.write(
+            f"dn: uid=user{n},ou=people,{base}\nobjectClass: inetOrgPerson\nuid: user{n}\n"
+            f"cn: {first} {surname}\nsn: {surname}\ngivenName: {first}\nmail: user{n}@example.com\n"
+            f"telephoneNumber: +1 555 {i:06d}\nmobile: +1 555 9{i:06d}\ntitle: Engineer\n"
+            f"userPassword: {ssha('password-' + n)}\n\n")
+with open(filters, "w") as out:
+    for g in range(min(groups, 200)):
+        j = (g * 37 + 11) % count
+        out.write(f"(|(cn=*{token(g)}*)(telephoneNumber=*{j:06d}*))\n")
+PY
+}
+
+upstream_conf() {  # dir port
+    cat <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile $1/slapd.pid
+argsfile $1/slapd.args
+database mdb
+maxsize 1073741824
+suffix "$base"
+rootdn "cn=admin,$base"
+rootpw bench-admin-secret
+directory $1
+index objectClass eq
+index uid eq
+index cn sub
+index telephoneNumber sub
+index entryUUID eq
+access to attrs=userPassword by self write by anonymous auth by * none
+access to * by * read
+CONF
+}
+
+wait_for() {  # port
+    for _ in $(seq 1 100); do
+        if ldapsearch -x -H "ldap://127.0.0.1:$1" -b "" -s base -LLL 1.1 >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    echo "bench.sh: nothing answers on port $1" >&2
+    exit 1
+}
+
+start_upstream() {  # name count port
+    local dir="$state/db-$1"
+    mkdir -p "$dir"
+    generate "$2" "$state/$1.ldif" "$state/$1-filters.txt"
+    upstream_conf "$dir" "$3" > "$state/$1-slapd.conf"
+    slapadd -q -f "$state/$1-slapd.conf" -l "$state/$1.ldif"
+    "$slapd" -d 0 -h "ldap://127.0.0.1:$3/" -f "$state/$1-slapd.conf" >"$state/$1-slapd.log" 2>&1 &
+    pids+=($!)
+    eval "pid_$1=$!"
+    wait_for "$3"
+}
+
+start_backldap() {  # port upstream-port
+    cat > "$state/backldap-slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+modulepath /usr/lib/ldap
+moduleload back_ldap
+pidfile $state/backldap-slapd.pid
+argsfile $state/backldap-slapd.args
+database ldap
+suffix "$base"
+uri "ldap://127.0.0.1:$2/"
+CONF
+    "$slapd" -d 0 -h "ldap://127.0.0.1:$1/" -f "$state/backldap-slapd.conf" >"$state/backldap-slapd.log" 2>&1 &
+    pids+=($!)
+    pid_backldap=$!
+    wait_for "$1"
+}
+
+start_veneer() {  # name port upstream-port
+    printf 'service-secret\n' > "$state/service-password"
+    chmod 600 "$state/service-password"
+    cp -r "$root/conf/presets" "$state/"
+    cat > "$state/$1.toml" <<CONF
+[[listener]]
+address = "127.0.0.1"
+port = $2
+security = "plain"
+
+[limits]
+max_connections = 20000
+
+[upstream]
+preset = "openldap"
+servers = ["ldap://127.0.0.1:$3"]
+start_tls = false
+bind_dn = "cn=veneer-service,ou=services,$base"
+bind_password_file = "service-password"
+base_dn = "$base"
+
+[logging]
+# info logs one line per bind; the benchmark measures the proxy, not stderr.
+level = "warning"
+CONF
+    "$veneer" serve --config "$state/$1.toml" >"$state/$1.log" 2>&1 &
+    pids+=($!)
+    eval "pid_$1=$!"
+    wait_for "$2"
+}
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -m | awk '/Mem:/ {print $2}') MiB"
+echo "== starting A (slapd mdb, $users users), B (slapd back-ldap), C (Veneer)"
+start_upstream small "$users" 4890
+start_backldap 4891 4890
+start_veneer veneer 4892 4890
+declare -A url=([A]=ldap://127.0.0.1:4890 [B]=ldap://127.0.0.1:4891 [C]=ldap://127.0.0.1:4892)
+if [ "$serve" = 1 ]; then
+    echo "A ${url[A]} (pid $pid_small)  B ${url[B]} (pid $pid_backldap)  C ${url[C]} (pid $pid_veneer); filters: $state/small-filters.txt"
+    wait
+    exit 0
+fi
+
+results="$state/results.jsonl"
+: > "$results"
+bench() {  # label url workload connections users filters extra...
+    local label=$1 target=$2 workload=$3 conns=$4 count=$5 filters=$6
+    shift 6
+    local line
+    line=$("$veneer" bench --url "$target" --base "$base" --workload "$workload" -c "$conns" \
+        --users "$count" --warmup "$warmup" --duration "$duration" --filter-file "$filters" --json "$@") || line='{"ops_per_s":0,"p99_us":0,"errors":-1}'
+    printf '{"target":"%s","size":%s,%s\n' "$label" "$count" "${line#\{}" >> "$results"
+    printf '  %-2s %-10s c=%-3s %s\n' "$label" "$workload" "$conns" \
+        "$(/usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("%8.0f ops/s  p99 %7.0f us  errors %s  entries/search %.1f %s" % (r["ops_per_s"], r["p99_us"], r["errors"], r.get("entries_per_search",0), ("" if not r.get("first_error") else "  first error: "+r["first_error"])))' "$line")"
+}
+
+for conns in $connections; do
+    for workload in $workloads; do
+        echo "== $workload, $conns connections"
+        for round in $(seq 1 "$rounds"); do
+            for label in A B C; do
+                bench "$label" "${url[$label]}" "$workload" "$conns" "$users" "$state/small-filters.txt"
+            done
+        done
+    done
+done
+
+# Idle connections: RSS of each server while the load generator holds them open.
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+if [ "$idle" -gt 0 ]; then
+    echo "== $idle idle connections"
+    for label in A B C; do
+        case $label in
+            A) pid=$pid_small ;;
+            B) pid=$pid_backldap ;;
+            C) pid=$pid_veneer ;;
+        esac
+        before=$(rss "$pid")
+        "$veneer" bench --url "${url[$label]}" --base "$base" --workload idle -c "$idle" --users "$users" \
+            --warmup 2 --duration 6 --json > "$state/idle-$label.json" &
+        bench_pid=$!
+        sleep 6
+        during=$(rss "$pid")
+        wait "$bench_pid" || true
+        printf '{"target":"%s","idle_connections":%s,"rss_before_kib":%s,"rss_idle_kib":%s,"bench":%s}\n' \
+            "$label" "$idle" "$before" "$during" "$(cat "$state/idle-$label.json")" >> "$state/idle.jsonl"
+        printf '  %s RSS %6d KiB before, %6d KiB with %s idle connections\n' "$label" "$before" "$during" "$idle"
+    done
+fi
+
+if [ "$big" = 1 ]; then
+    echo "== size independence: 100000 users (A' slapd on 4893, C' Veneer on 4894)"
+    start_upstream big 100000 4893
+    start_veneer veneer_big 4894 4893
+    for workload in search-uid phonebook; do
+        for round in $(seq 1 "$rounds"); do
+            bench A "${url[A]}" "$workload" 8 "$users" "$state/small-filters.txt"
+            bench A ldap://127.0.0.1:4893 "$workload" 8 100000 "$state/big-filters.txt"
+            bench C "${url[C]}" "$workload" 8 "$users" "$state/small-filters.txt"
+            bench C ldap://127.0.0.1:4894 "$workload" 8 100000 "$state/big-filters.txt"
+        done
+    done
+fi
+
+/usr/bin/python3 - "$results" "$state/idle.jsonl" "$state/summary.md" <<'PY'
+import json, os, statistics, sys
+results, idle_file, summary = sys.argv[1:4]
+runs = [json.loads(l) for l in open(results) if l.strip()]
+def med(values): return statistics.median(values) if values else float("nan")
+groups = {}
+for r in runs:
+    groups.setdefault((r["workload"], r["connections"], r["size"], r["target"]), []).append(r)
+out = []
+sizes = sorted({r["size"] for r in runs})
+small = sizes[0] if sizes else 0
+out.append("| workload | conns | A ops/s | B ops/s | C ops/s | B/A | C/A | A p99 ms | B p99 ms | C p99 ms | C−A p99 ms | errors A/B/C |")
+out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+keys = sorted({(w, c) for (w, c, s, t) in groups if s == small}, key=lambda k: (k[1], ["search-uid","phonebook","bind","bind-wrong","mix"].index(k[0]) if k[0] in ["search-uid","phonebook","bind","bind-wrong","mix"] else 9))
+for w, c in keys:
+    row = {}
+    for t in "ABC":
+        rs = groups.get((w, c, small, t), [])
+        row[t] = (med([r["ops_per_s"] for r in rs]), med([r["p99_us"] / 1000 for r in rs]), sum(max(0, r["errors"]) for r in rs))
+    a = row["A"][0]
+    out.append(f"| {w} | {c} | {row['A'][0]:.0f} | {row['B'][0]:.0f} | {row['C'][0]:.0f} | {row['B'][0]/a if a else 0:.2f} | {row['C'][0]/a if a else 0:.2f} | {row['A'][1]:.2f} | {row['B'][1]:.2f} | {row['C'][1]:.2f} | {row['C'][1]-row['A'][1]:+.2f} | {row['A'][2]}/{row['B'][2]}/{row['C'][2]} |")
+if len(sizes) > 1:
+    big = sizes[-1]
+    out.append("")
+    out.append(f"| size check (8 conns) | A {small} | A {big} | A {big}/{small} | C {small} | C {big} | C {big}/{small} | C p99 ms {small} / {big} |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for w in ("search-uid", "phonebook"):
+        v = {}
+        for t in "AC":
+            for s in (small, big):
+                rs = groups.get((w, 8, s, t), [])
+                v[t, s] = (med([r["ops_per_s"] for r in rs]), med([r["p99_us"] / 1000 for r in rs]))
+        out.append(f"| {w} | {v['A',small][0]:.0f} | {v['A',big][0]:.0f} | {v['A',big][0]/v['A',small][0] if v['A',small][0] else 0:.2f} | {v['C',small][0]:.0f} | {v['C',big][0]:.0f} | {v['C',big][0]/v['C',small][0] if v['C',small][0] else 0:.2f} | {v['C',small][1]:.2f} / {v['C',big][1]:.2f} |")
+if os.path.exists(idle_file):
+    out.append("")
+    out.append("| idle connections | target | RSS before MiB | RSS with them open MiB | opened |")
+    out.append("|---|---|---|---|---|")
+    for line in open(idle_file):
+        r = json.loads(line)
+        out.append(f"| {r['idle_connections']} | {r['target']} | {r['rss_before_kib']/1024:.1f} | {r['rss_idle_kib']/1024:.1f} | {r['bench'].get('connections_opened')} |")
+text = "\n".join(out)
+print(text)
+open(summary, "w").write(text + "\n")
+PY
