@@ -24,10 +24,10 @@ struct ProxyActiveDirectoryTests {
         let url: String
         var overlay: LocalOverlay? = nil
         var storeDirectory: String? = nil
-        var aliasRefresh: Task<Void, Never>? = nil
+        var sweep: Task<Void, Never>? = nil
 
         func stop() async {
-            aliasRefresh?.cancel()
+            sweep?.cancel()
             await listener.shutdown()
             await upstream.shutdown()
             if let storeDirectory { TestProcess.removeDirectory(storeDirectory) }
@@ -78,10 +78,10 @@ struct ProxyActiveDirectoryTests {
             configuration: LDAPServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, security: .plain)], shutdownGracePeriod: .milliseconds(200)),
             handler: directory, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let port = try await listener.start()[0].port
-        let aliasRefresh = overlay == nil ? nil : Task { await directory.runAliasRefresh() }
+        let sweep = overlay == nil ? nil : Task { await directory.runUpstreamSweep() }
         return Running(
             dc: dc, upstream: upstream, listener: listener, url: "ldap://127.0.0.1:\(port)", overlay: overlay,
-            storeDirectory: storeDirectory, aliasRefresh: aliasRefresh)
+            storeDirectory: storeDirectory, sweep: sweep)
     }
 
     @Test("a user found by uid carries mapped, merged and converted attributes")
