@@ -8,8 +8,9 @@ cd "$(dirname "$0")/../.."
 # OpenLDAP: libldap/liblber are the reference implementation the codec is tested against;
 # slapd and ldap-utils are the real server and clients the integration tests use.
 packages=(libldap2-dev slapd ldap-utils)
-# SQLite for the local store (GRDB links the system library).
-packages+=(libsqlite3-dev)
+# SQLite for the local store (GRDB links the system library); the sqlite3 CLI checks
+# database integrity after kill -9 in the durability test.
+packages+=(libsqlite3-dev sqlite3)
 # Samba as a real Active Directory DC (Tests/Scripts/samba-dc.sh): samba-vfs-modules because
 # provisioning sets the sysvol ACLs through acl_xattr; openssl makes the DC's certificates.
 packages+=(samba samba-dsdb-modules samba-vfs-modules samba-ad-provision ldb-tools openssl)

@@ -37,12 +37,14 @@ struct BindPolicy: Sendable {
 
     /// Refusals decided by the zone alone, before any lookup.
     func admission(_ zone: Zone, session: LDAPSession, isAnonymous: Bool, method: Zone.Method) -> LDAPResult? {
-        guard zone.enabled else {
-            return LDAPResult(.unavailable, diagnosticMessage: "authentication is disabled for zone \(zone.name)")
-        }
+        // An anonymous bind authenticates no one: a disabled zone still allows it where the
+        // zone allows anonymous access (phonebook lookups keep working).
         if isAnonymous {
             return zone.allowAnonymous
                 ? nil : LDAPResult(.inappropriateAuthentication, diagnosticMessage: "anonymous binds are not allowed from zone \(zone.name)")
+        }
+        guard zone.enabled else {
+            return LDAPResult(.unavailable, diagnosticMessage: "authentication is disabled for zone \(zone.name)")
         }
         if zone.requireTLS && !session.isTLS {
             return LDAPResult(.confidentialityRequired, diagnosticMessage: "binds from zone \(zone.name) must use TLS (StartTLS or LDAPS)")

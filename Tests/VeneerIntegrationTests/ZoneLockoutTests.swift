@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+import VeneerTestSupport
+
+/// Zones and Veneer's own lockout with the built binary in front of a real slapd, driven by
+/// OpenLDAP's tools from different loopback source addresses (libldap's
+/// LDAPSOCKET_BIND_ADDRESSES), counting the binds slapd itself saw.
+@Suite("Zones and lockout, end to end", .serialized)
+struct ZoneLockoutTests {
+    typealias Installation = ServedBinaryTests.Installation
+    typealias Served = ServedBinaryTests.Served
+
+    static func configuration(_ slapd: SlapdFixture, passwordFile: String) -> String {
+        """
+        [[listener]]
+        address = "127.0.0.1"
+        port = 0
+
+        [store]
+        path = "../var/veneer.sqlite"
+
+        [upstream]
+        preset = "\(VeneerHarness.presetsDirectory)/openldap.toml"
+        servers = ["ldap://127.0.0.1:\(slapd.port)"]
+        start_tls = false
+        bind_dn = "\(slapd.serviceDN)"
+        bind_password_file = "\(passwordFile)"
+        base_dn = "\(slapd.baseDN)"
+
+        [[access]]
+        who = "group:\(slapd.groupDN(1))"
+        read = ["pwdAccountLockedTime", "pwdFailureTime"]
+
+        [[zone]]
+        name = "office"
+        networks = ["127.0.0.1"]
+        detailed_errors = true
+        lockout_threshold = 3
+
+        [[zone]]
+        name = "lab"
+        networks = ["127.0.0.2/32"]
+        enabled = false
+
+        [[zone]]
+        name = "secure"
+        networks = ["127.0.0.3"]
+        require_tls = true
+
+        [[zone]]
+        name = "external"
+        lockout_threshold = 3
+
+        [logging]
+        level = "info"
+        """
+    }
+
+    /// An OpenLDAP tool connecting from `source`.
+    func tool(_ name: String, from source: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await ldapTool(name, arguments, environment: ["LDAPSOCKET_BIND_ADDRESSES": source])
+    }
+
+    func withServed(_ body: (SlapdFixture, Served, Installation) async throws -> Void) async throws {
+        var options = SlapdFixture.Options()
+        options.tls = false
+        try await SlapdFixture.with(options) { slapd in
+            let passwordDirectory = try TestProcess.makeTemporaryDirectory(prefix: "veneer-pw")
+            defer { TestProcess.removeDirectory(passwordDirectory) }
+            let passwordFile = passwordDirectory + "/password"
+            try slapd.servicePassword.write(toFile: passwordFile, atomically: true, encoding: .utf8)
+            chmod(passwordFile, 0o600)
+            let installation = try Installation(configuration: Self.configuration(slapd, passwordFile: passwordFile))
+            defer { installation.remove() }
+            let served = try await Served.start(installation, log: "serve.log")
+            do {
+                try await body(slapd, served, installation)
+            } catch {
+                await served.child.terminate()
+                throw error
+            }
+            await served.child.terminate()
+        }
+    }
+
+    @Test("the source address picks the zone: disabled, TLS-only and trusted zones answer as configured")
+    func zones() async throws {
+        try await withServed { slapd, served, _ in
+            let user = (dn: slapd.userDN(5), password: slapd.userPassword(5))
+            let office = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", user.dn, "-w", user.password])
+            #expect(office.status == 0, "\(office.output)")
+            let lab = try await tool("ldapwhoami", from: "127.0.0.2", ["-x", "-H", served.url, "-D", user.dn, "-w", user.password])
+            #expect(lab.status == 52 && lab.output.contains("authentication is disabled for zone lab"), "\(lab.output)")
+            let secure = try await tool("ldapwhoami", from: "127.0.0.3", ["-x", "-H", served.url, "-D", user.dn, "-w", user.password])
+            #expect(secure.status == 13 && secure.output.contains("must use TLS"), "\(secure.output)")
+            // The disabled zone still serves anonymous lookups (ldapsearch binds anonymously).
+            let search = try await tool("ldapsearch", from: "127.0.0.2", ["-x", "-LLL", "-H", served.url, "-b", slapd.baseDN, "(uid=user0005)", "1.1"])
+            #expect(search.status == 0 && search.output.contains("uid=user0005"), "\(search.output)")
+        }
+    }
+
+    @Test("a locked account is refused before slapd is asked, stays locked across a restart, and admins see why")
+    func lockout() async throws {
+        try await withServed { slapd, served, installation in
+            let victim = (dn: slapd.userDN(7), password: slapd.userPassword(7))
+            func upstreamBinds() -> Int {
+                slapd.logLines(containing: "BIND dn=\"").filter { $0.lowercased().contains(victim.dn.lowercased()) }.count
+            }
+            // The same wrong password again counts once; three different ones lock.
+            for password in ["wrong-1", "wrong-1", "wrong-1", "wrong-2"] {
+                let result = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", victim.dn, "-w", password])
+                #expect(result.status == 49, "\(result.output)")
+            }
+            let beforeLock = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", victim.dn, "-w", victim.password])
+            #expect(beforeLock.status == 0, "two distinct wrong passwords do not lock: \(beforeLock.output)")
+            for password in ["wrong-3", "wrong-4", "wrong-5"] {
+                _ = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", victim.dn, "-w", password])
+            }
+            let bindsAtLock = upstreamBinds()
+            #expect(bindsAtLock >= 5, "slapd saw the unlocked attempts")
+
+            // Locked: the right password is refused, with the reason in the trusted zone and the
+            // password-policy control, and slapd sees nothing.
+            let locked = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", victim.dn, "-w", victim.password, "-e", "ppolicy"])
+            #expect(locked.status == 49, "\(locked.output)")
+            #expect(locked.output.contains("account locked by Veneer"), "\(locked.output)")
+            #expect(locked.output.contains("Account locked"), "the ppolicy response control: \(locked.output)")
+            let external = try await tool("ldapwhoami", from: "127.0.0.4", ["-x", "-H", served.url, "-D", victim.dn, "-w", victim.password])
+            #expect(external.status == 49 && external.output.contains("additional info: invalid credentials"), "\(external.output)")
+            for _ in 0..<5 {
+                _ = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", victim.dn, "-w", victim.password])
+            }
+            #expect(upstreamBinds() == bindsAtLock, "a locked account must cost the upstream no bind")
+
+            // Admins (group01, granted read) see the lockout state; others do not.
+            let admin = (dn: slapd.userDN(1), password: slapd.userPassword(1))
+            let asAdmin = try await tool("ldapsearch", from: "127.0.0.1", ["-x", "-LLL", "-H", served.url, "-D", admin.dn, "-w", admin.password, "-b", victim.dn, "-s", "base", "(objectClass=*)", "pwdAccountLockedTime", "pwdFailureTime"])
+            let state = parseLDIF(asAdmin.output).first?.value ?? [:]
+            #expect(state["pwdaccountlockedtime"]?.count == 1 && state["pwdfailuretime"]?.isEmpty == false, "\(asAdmin.output)")
+            let asOther = try await tool("ldapsearch", from: "127.0.0.1", ["-x", "-LLL", "-H", served.url, "-D", slapd.userDN(9), "-w", slapd.userPassword(9), "-b", victim.dn, "-s", "base", "(objectClass=*)", "+"])
+            #expect(!asOther.output.lowercased().contains("pwdaccountlockedtime"), "\(asOther.output)")
+
+            // The lockout is durable: a restarted Veneer still refuses.
+            await served.child.terminate()
+            let again = try await Served.start(installation, log: "again.log")
+            let afterRestart = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", again.url, "-D", victim.dn, "-w", victim.password])
+            #expect(afterRestart.status == 49 && afterRestart.output.contains("account locked by Veneer"), "\(afterRestart.output)")
+            #expect(upstreamBinds() == bindsAtLock)
+            // Other users are not affected.
+            let other = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", again.url, "-D", slapd.userDN(8), "-w", slapd.userPassword(8)])
+            #expect(other.status == 0, "\(other.output)")
+            await again.child.terminate()
+            // Bind outcomes reached the audit log, without any password.
+            let audit = try await TestProcess.run("/usr/bin/sqlite3", [installation.database, "SELECT detail FROM audit_log WHERE action = 'bind';"])
+            #expect(audit.output.contains("zone=office method=upstream result=invalidCredentials"), "\(audit.output)")
+            #expect(audit.output.contains("locked by Veneer"), "\(audit.output)")
+            let everything = try await TestProcess.run("/usr/bin/sqlite3", [installation.database, ".dump"])
+            #expect(!everything.output.contains(victim.password) && !everything.output.contains("wrong-1"), "no password in the store")
+        }
+    }
+}
