@@ -88,7 +88,7 @@ enum OverlayModification {
 
     /// Applies the changes; refuses aliases another entry holds upstream (they would
     /// collide and vanish from both).
-    static func apply(_ changes: [OverlayChange], to id: EntryID, overlay: LocalOverlay, audit: AuditContext) -> LDAPResult {
+    static func apply(_ changes: [OverlayChange], to id: EntryID, overlay: LocalOverlay, audit: AuditContext) async -> LDAPResult {
         let view = overlay.view
         for change in changes {
             let added: [String]
@@ -106,10 +106,12 @@ enum OverlayModification {
             }
         }
         do {
-            try overlay.store.apply(changes, to: id, audit: audit)
+            _ = try await offLoop { try overlay.store.apply(changes, to: id, audit: audit) }
             return LDAPResult(.success)
-        } catch {
+        } catch let error as StoreError {
             return result(for: error)
+        } catch {
+            return LDAPResult(.other, diagnosticMessage: "local store error: \(error)")
         }
     }
 

@@ -66,12 +66,12 @@ struct BindPolicy: Sendable {
     }
 
     /// Counts a wrong password (a failure for any other reason is not the user's guess).
-    func recordFailure(_ id: EntryID?, zone: Zone, password: [UInt8]) {
+    func recordFailure(_ id: EntryID?, zone: Zone, password: [UInt8]) async {
         guard let id, let policy = zone.lockout, let store else { return }
         let previous = store.lockoutState(for: id)
         let state = policy.recordingFailure(previous, fingerprint: store.passwordFingerprint(password), now: now())
         do {
-            try store.setLockoutState(state, for: id)
+            try await offLoop { try store.setLockoutState(state, for: id) }
             if let until = state.lockedUntil, until != previous?.lockedUntil {
                 logger.notice("account locked", metadata: ["entry": "\(id)", "zone": "\(zone.name)", "until": "\(until)"])
             }
@@ -80,10 +80,10 @@ struct BindPolicy: Sendable {
         }
     }
 
-    func recordSuccess(_ id: EntryID?) {
+    func recordSuccess(_ id: EntryID?) async {
         guard let id, let store, store.lockoutState(for: id) != nil else { return }
         do {
-            try store.setLockoutState(nil, for: id)
+            try await offLoop { try store.setLockoutState(nil, for: id) }
         } catch {
             logger.error("cannot clear the lockout state", metadata: ["entry": "\(id)", "error": "\(error)"])
         }

@@ -73,7 +73,7 @@ extension ProxyDirectory {
             var result = response.result
             var policyError: PasswordPolicyResponseControl.PolicyError?
             if result.resultCode == .success {
-                bindPolicy.recordSuccess(account.id)
+                await bindPolicy.recordSuccess(account.id)
                 let virtualDN = suffix.toVirtual(upstreamDN) ?? upstreamDN
                 let identity = BoundIdentity(dn: virtualDN, groups: Set(account.groups.compactMap { suffix.toVirtual($0) }))
                 request.session.setAuthorization(.user(dn: virtualDN.description), context: identity)
@@ -81,7 +81,7 @@ extension ProxyDirectory {
             } else {
                 let reason = configuration.preset.activeDirectoryErrors ? ActiveDirectoryBindError(diagnosticMessage: result.diagnosticMessage) : nil
                 if result.resultCode == .invalidCredentials && (reason == nil || reason == .invalidCredentials) {
-                    bindPolicy.recordFailure(account.id, zone: zone, password: password)  // a wrong password: the user's guess
+                    await bindPolicy.recordFailure(account.id, zone: zone, password: password)  // a wrong password: the user's guess
                 }
                 policyError = reason?.policyError
                 result = clientResult(forFailed: result, detailed: zone.detailedErrors)

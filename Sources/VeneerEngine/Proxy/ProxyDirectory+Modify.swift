@@ -43,7 +43,7 @@ extension ProxyDirectory {
             await responder.finish(.modifyResponse(Self.result(for: error)))
             return
         }
-        let result = OverlayModification.apply(changes, to: id, overlay: overlay, audit: request.auditContext)
+        let result = await OverlayModification.apply(changes, to: id, overlay: overlay, audit: request.auditContext)
         logger.info("modify", metadata: ["peer": "\(request.session.peer)", "dn": "\(dn)", "result": "\(result.resultCode)"])
         await responder.finish(.modifyResponse(result))
     }

@@ -64,7 +64,9 @@ extension ProxyDirectory {
                 return
             }
             let credential = DigestCredential(username: userName, realm: policy.realm, password: password)
-            try overlay.store.apply([.setDigest(credential)], to: id, audit: request.auditContext)
+            let store = overlay.store
+            let audit = request.auditContext
+            _ = try await offLoop { try store.apply([.setDigest(credential)], to: id, audit: audit) }
             logger.info("SIP digest secret set", metadata: ["peer": "\(request.session.peer)", "dn": "\(targetDN)", "realm": "\(policy.realm)"])
             await finish(.success)
         } catch let error as StoreError {

@@ -37,14 +37,15 @@ extension RegistryDirectory {
             bindPolicy.outcome(request, zone: zone, user: account.entry.dn, method: .localPassword, result: .invalidCredentials, reason: "locked by Veneer until \(until)")
             return await responder.finish(.bindResponse(BindResponse(refusal)), controls: BindPolicy.policyControls(request, error: .accountLocked))
         }
-        guard let text = String(validating: password, as: UTF8.self), await overlay.store.verifyRegistryPassword(id, password: text) else {
-            bindPolicy.recordFailure(id, zone: zone, password: password)
+        let store = overlay.store
+        guard let text = String(validating: password, as: UTF8.self), await offLoop({ await store.verifyRegistryPassword(id, password: text) }) else {
+            await bindPolicy.recordFailure(id, zone: zone, password: password)
             bindPolicy.outcome(request, zone: zone, user: account.entry.dn, method: .localPassword, result: .invalidCredentials, reason: "wrong password")
             return await responder.finish(
                 .bindResponse(BindResponse(LDAPResult(.invalidCredentials, diagnosticMessage: "invalid credentials"))),
                 controls: BindPolicy.policyControls(request, error: nil))
         }
-        bindPolicy.recordSuccess(id)
+        await bindPolicy.recordSuccess(id)
         let identity = BoundIdentity(dn: account.dn, groups: groups(of: account.dn))
         request.session.setAuthorization(.user(dn: account.entry.dn), context: identity)
         bindPolicy.outcome(request, zone: zone, user: account.entry.dn, method: .localPassword, result: .success, reason: "")

@@ -21,7 +21,7 @@ extension RegistryDirectory {
         case .failure(let refusal):
             await finish(LDAPResult(refusal.code, diagnosticMessage: refusal.message))
         case .success(let changes):
-            let result = OverlayModification.apply(changes, to: located.entry.id, overlay: overlay, audit: request.auditContext)
+            let result = await OverlayModification.apply(changes, to: located.entry.id, overlay: overlay, audit: request.auditContext)
             logger.info("modify", metadata: ["peer": "\(request.session.peer)", "dn": "\(dn)", "result": "\(result.resultCode)"])
             await finish(result)
         }
@@ -57,21 +57,28 @@ extension RegistryDirectory {
             return await finish(.unwillingToPerform, "supply the new password (Veneer does not generate passwords)")
         }
         if let old = change.oldPassword {
-            guard let text = String(validating: old, as: UTF8.self), await overlay.store.verifyRegistryPassword(located.entry.id, password: text) else {
+            let store = overlay.store
+            let id = located.entry.id
+            guard let text = String(validating: old, as: UTF8.self), await offLoop({ await store.verifyRegistryPassword(id, password: text) }) else {
                 return await finish(.invalidCredentials, "the old password is wrong")
             }
         }
         do {
-            try overlay.store.setRegistryPassword(located.entry.id, password: password, audit: request.auditContext)
+            let store = overlay.store
+            let id = located.entry.id
+            let audit = request.auditContext
+            try await offLoop { try store.setRegistryPassword(id, password: password, audit: audit) }
             if let policy = overlay.configuration.digest, policy.passwordModifySetsDigest,
                 let userName = located.entry.attributes.first(where: { $0.type.lowercased() == policy.userNameAttribute.lowercased() })?.values.first
             {
                 let credential = DigestCredential(username: String(decoding: userName, as: UTF8.self), realm: policy.realm, password: password)
-                try overlay.store.apply([.setDigest(credential)], to: located.entry.id, audit: request.auditContext)
+                _ = try await offLoop { try store.apply([.setDigest(credential)], to: id, audit: audit) }
             }
             await finish(.success)
-        } catch {
+        } catch let error as StoreError {
             await responder.finish(.extendedResponse(ExtendedResponse(OverlayModification.result(for: error))))
+        } catch {
+            await finish(.other, "local store error: \(error)")
         }
     }
 }
