@@ -68,8 +68,13 @@ extension RegistryDirectory {
                 switch key {
                 case "entryuuid":
                     id = attribute.values.first.flatMap { String(validating: $0, as: UTF8.self) }.flatMap(EntryID.init)
-                case "objectguid" where id == nil:
-                    id = attribute.values.first.flatMap { MicrosoftGUID.string(fromOctets: $0) }.flatMap(EntryID.init)
+                    continue
+                case "objectguid":
+                    // AD's id (exports write it base64); entryUUID wins when both are given.
+                    if id == nil || !record.attributes.contains(where: { $0.type.lowercased() == "entryuuid" }) {
+                        id = attribute.values.first.flatMap { MicrosoftGUID.string(fromOctets: $0) }.flatMap(EntryID.init) ?? id
+                    }
+                    continue
                 case "userpassword":
                     for value in attribute.values {
                         guard let text = String(validating: value, as: UTF8.self), !text.isEmpty else { continue }
@@ -173,7 +178,7 @@ extension RegistryDirectory {
     /// entryUUID and overlay values (veneerAlias, veneerExtension, veneerActive when FALSE).
     /// Never passwords or digest secrets. `veneer import` reads it back unchanged.
     public func exportLDIF() -> String {
-        var text = "version: 1\n# Veneer registry export: entries and overlay values; no passwords or SIP digest secrets.\n\n"
+        var text = "version: 1\n# Veneer registry export: entries with their overlay values.\n# No passwords and no SIP digest secrets.\n\n"
         let all = entries()
         for located in all {
             var attributes = located.entry.attributes.map { LDIFAttribute(type: $0.type, values: $0.values) }
