@@ -79,7 +79,8 @@ struct ProxyAdministration: DirectoryAdministration {
     /// Visible people under `base` (upstream DN) matching `filter` (upstream attributes).
     private func entries(base: DistinguishedName, scope: SearchRequest.Scope, filter: LDAPFilter?, paging: Bool) async throws -> [AdminEntry] {
         let mapper = directory.mapper
-        let requested = ["*", "entryUUID"]
+        // memberOf is operational on OpenLDAP: named, so group membership (roles) shows.
+        let requested = ["*", "entryUUID", "memberOf"]
         let visible = directory.configuration.visibleUsers
         let search = SearchRequest(
             baseObject: base.description, scope: scope, filter: filter.map { .and([visible, $0]) } ?? visible,
