@@ -39,34 +39,40 @@ enum PasswordReader {
         return text
     }
 
-    /// One line with echo and signal characters off (Ctrl-C arrives as a byte and cancels,
-    /// so the terminal is always restored), line editing on.
+    /// One line read byte by byte with echo, canonical mode and signal characters off, as
+    /// getpass does: Ctrl-C arrives as a byte and cancels (so the terminal settings are always
+    /// restored), backspace and Ctrl-U edit, Ctrl-D on an empty line ends the input.
     private static func readLineWithoutEcho(prompt: String) throws -> String {
         FileHandle.standardError.write(Data(prompt.utf8))
         var saved = termios()
         guard tcgetattr(STDIN_FILENO, &saved) == 0 else { throw Refusal(description: "cannot read the terminal's settings") }
         var quiet = saved
-        quiet.c_lflag &= ~tcflag_t(ECHO | ISIG)
-        quiet.c_lflag |= tcflag_t(ICANON | ECHONL)
+        quiet.c_lflag &= ~tcflag_t(ECHO | ICANON | ISIG | IEXTEN)
+        withUnsafeMutableBytes(of: &quiet.c_cc) { characters in
+            characters[Int(VMIN)] = 1
+            characters[Int(VTIME)] = 0
+        }
         guard tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0 else { throw Refusal(description: "cannot turn the terminal's echo off") }
         defer {
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+            FileHandle.standardError.write(Data("\n".utf8))
         }
         var bytes: [UInt8] = []
         defer { for index in bytes.indices { bytes[index] = 0 } }
         var byte: UInt8 = 0
-        while true {
-            let count = read(STDIN_FILENO, &byte, 1)
-            if count <= 0 { break }  // end of input (Ctrl-D)
-            if byte == 0x0A { break }
-            if byte == 0x03 || byte == 0x1C {  // Ctrl-C, Ctrl-\ with ISIG off
-                FileHandle.standardError.write(Data("\n".utf8))
-                throw Refusal(description: "cancelled; nothing was changed")
+        reading: while true {
+            guard read(STDIN_FILENO, &byte, 1) == 1 else { break }
+            switch byte {
+            case 0x0A, 0x0D: break reading
+            case 0x03, 0x1C: throw Refusal(description: "cancelled; nothing was changed")  // Ctrl-C, Ctrl-\
+            case 0x04: if bytes.isEmpty { break reading }  // Ctrl-D
+            case 0x7F, 0x08: if !bytes.isEmpty { bytes.removeLast() }  // backspace (one byte; enough for ASCII)
+            case 0x15: bytes.removeAll()  // Ctrl-U
+            default:
+                bytes.append(byte)
+                if bytes.count > 4096 { throw Refusal(description: "the password is longer than 4096 bytes") }
             }
-            bytes.append(byte)
-            if bytes.count > 4096 { throw Refusal(description: "the password is longer than 4096 bytes") }
         }
-        if bytes.last == 0x0D { bytes.removeLast() }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw Refusal(description: "the password is not UTF-8 text") }
         return text
     }
