@@ -1,5 +1,7 @@
 // The in-memory copy of the hot data. Loaded at open, changed only after a commit (on the
-// writer's queue, so in commit order), read under a Mutex without touching the database.
+// writer's queue, so in commit order) or reloaded whole when another process has committed
+// (`reloadIfChanged`, also on the writer's queue), read under a Mutex without touching the
+// database.
 import Foundation
 import GRDB
 import LDAPCore
