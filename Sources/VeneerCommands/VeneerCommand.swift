@@ -1,14 +1,18 @@
 import ArgumentParser
 import LDAPCore
 
-/// The `veneer` command: `serve`, `check`, `cert`, `version`, `bench`.
+/// The `veneer` command: `serve`, `check`, `cert`, `version`, `bench`, and the administrative
+/// `user`, `alias`, `digest`, `import` and `export`.
 public struct VeneerCommand: AsyncParsableCommand {
     public init() {}
     public static let configuration = CommandConfiguration(
         commandName: "veneer",
         abstract: "An LDAP virtual directory for unified-communications deployments.",
         version: LDAPCoreVersion.string,
-        subcommands: [ServeCommand.self, CheckCommand.self, CertCommand.self, VersionCommand.self, BenchCommand.self],
+        subcommands: [
+            ServeCommand.self, CheckCommand.self, CertCommand.self, VersionCommand.self, BenchCommand.self,
+            UserCommand.self, AliasCommand.self, DigestCommand.self, ImportCommand.self, ExportCommand.self,
+        ],
         defaultSubcommand: VersionCommand.self
     )
 }

@@ -1,5 +1,7 @@
 // The in-memory copy of the hot data. Loaded at open, changed only after a commit (on the
-// writer's queue, so in commit order), read under a Mutex without touching the database.
+// writer's queue, so in commit order) or reloaded whole when another process has committed
+// (`reloadIfChanged`, also on the writer's queue), read under a Mutex without touching the
+// database.
 import Foundation
 import GRDB
 import LDAPCore
@@ -13,6 +15,19 @@ struct StoreState: Sendable {
     var entryByAlias: [String: EntryID] = [:]
     var entryByExtension: [String: EntryID] = [:]
     var registry: [EntryID: CachedRegistryEntry] = [:] { didSet { generation &+= 1 } }
+    /// The writer connection's `PRAGMA data_version` when this was loaded: it changes only
+    /// when another connection (another process) commits.
+    var dataVersion: Int64 = 0
+
+    /// Takes another load's data (a reload after another process's commit), keeping the
+    /// generation counting upwards so derived indexes rebuild.
+    mutating func replaceData(with loaded: StoreState, dataVersion: Int64) {
+        overlays = loaded.overlays
+        entryByAlias = loaded.entryByAlias
+        entryByExtension = loaded.entryByExtension
+        registry = loaded.registry
+        self.dataVersion = dataVersion
+    }
 
     /// Replaces the entry's record; an empty record is dropped (as its row was).
     mutating func setOverlay(_ record: OverlayRecord) {
@@ -36,7 +51,7 @@ struct StoreState: Sendable {
 }
 
 /// What loading found that an operator should hear about (logged once, at open).
-struct LoadReport {
+struct LoadReport: Sendable {
     var storedDigests = 0
     var openedDigests = 0
     var keyMismatch = false
@@ -44,6 +59,20 @@ struct LoadReport {
 }
 
 extension StoreState {
+    /// Reads `data_version` first, then loads in one read transaction: a commit landing in
+    /// between is loaded and also changes the version later (one extra reload), never missed.
+    /// Runs on the writer connection.
+    static func loadNoting(_ db: Database, key: SecretKey?, keyCheck: String?) throws -> ((StoreState, LoadReport), Int64) {
+        let dataVersion = try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+        var loaded: (StoreState, LoadReport)?
+        try db.inTransaction(.deferred) {
+            loaded = try load(db, key: key, keyCheck: keyCheck)
+            return .commit
+        }
+        guard let loaded else { throw StoreError(.storage, "the store could not be loaded") }
+        return (loaded, dataVersion)
+    }
+
     static func load(_ db: Database, key: SecretKey?, keyCheck: String?) throws -> (StoreState, LoadReport) {
         var state = StoreState()
         var report = LoadReport()

@@ -9,19 +9,20 @@ import Synchronization
 /// one transaction, committed before the call returns; the in-memory cache of overlay
 /// records is updated after the commit, so reads never touch the database.
 ///
-/// Every write also appends its audit row in the same transaction. The cache assumes this
-/// object is the only writer while it is open; a write by another process is seen at the next
-/// open (the checks of a write read the database itself, so they are never fooled by it).
+/// Every write also appends its audit row in the same transaction. Writes by another process
+/// (the `veneer` CLI next to a running server) reach the cache through `reloadIfChanged()`,
+/// which the server calls every second; the checks of a write read the database itself, so
+/// they are never fooled by a cache that has not caught up yet.
 public final class VeneerStore: Sendable {
     let pool: DatabasePool
-    private let state: Mutex<StoreState>
+    let state: Mutex<StoreState>
     /// Lockout state by entry (hot on every bind), loaded at open like the overlays.
     let lockouts: Mutex<[EntryID: LockoutState]>
     /// Keys password fingerprints; random per database, kept in store_meta.
     let fingerprintKey: SymmetricKey
-    private let secrets: OverlayDraft.Secrets
-    private let passwordIterations: Int
-    private let logger: Logger
+    let secrets: OverlayDraft.Secrets
+    let passwordIterations: Int
+    let logger: Logger
 
     /// Opens (creating directories, database and schema as needed) the store at `path`.
     /// `secretKey` encrypts digest secrets (AES-GCM); without it secrets cannot be stored.
@@ -41,10 +42,14 @@ public final class VeneerStore: Sendable {
         do {
             try StoreSchema.migrator.migrate(pool)
             (lockouts, fingerprintKey) = try Self.loadLockouts(pool)
-            (loaded, version) = try pool.read { db in
-                let loaded = try StoreState.load(db, key: secretKey, keyCheck: keyCheck)
+            // On the writer connection, whose data_version later tells other processes'
+            // commits apart from ours (see reloadIfChanged).
+            (loaded, version) = try pool.writeWithoutTransaction { db in
+                let (loaded, dataVersion) = try StoreState.loadNoting(db, key: secretKey, keyCheck: keyCheck)
+                var state = loaded.0
+                state.dataVersion = dataVersion
                 let version = try StoreSchema.migrator.appliedMigrations(db).last ?? "none"
-                return (loaded, version)
+                return ((state, loaded.1), version)
             }
         } catch {
             throw StoreError.wrapping(error, while: "cannot open the store database \(path)")
@@ -72,7 +77,7 @@ public final class VeneerStore: Sendable {
     }
 
     /// One warning per problem, at open; never a secret.
-    private static func warn(about report: LoadReport, hasKey: Bool, logger: Logger) {
+    static func warn(about report: LoadReport, hasKey: Bool, logger: Logger) {
         let unopened = report.storedDigests - report.openedDigests
         if unopened > 0 {
             let reason =
@@ -285,7 +290,7 @@ public final class VeneerStore: Sendable {
         }
     }
 
-    private func checkDNFree(_ normalizedDN: String, dn: String, except id: EntryID, db: Database) throws {
+    func checkDNFree(_ normalizedDN: String, dn: String, except id: EntryID, db: Database) throws {
         let holder = try String.fetchOne(
             db, sql: "SELECT entry_id FROM registry_entry WHERE dn_normalized = ? AND entry_id <> ?", arguments: [normalizedDN, id.rawValue]
         )

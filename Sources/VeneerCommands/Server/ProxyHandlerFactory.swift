@@ -17,6 +17,9 @@ extension VeneerServer {
             let store = try configuration.openStore(logger: logger)
             let overlay = LocalOverlay(store: store, configuration: configuration.overlay, logger: logger)
             let schema = try configuration.subschema(logger: logger)
+            // `veneer alias add` and friends write the database from another process: pick
+            // their commits up within a second (cancelled on shutdown).
+            let storeWatch = Task { await store.watchForChanges(every: VeneerServer.storeReloadInterval) }
             guard let upstreamConfiguration = configuration.upstream, let proxy = configuration.proxyConfiguration else {
                 let suffix = configuration.directory.suffix ?? .root
                 let registry = RegistryDirectory(
@@ -25,14 +28,26 @@ extension VeneerServer {
                         namingContexts: [suffix.description], startTLSAvailable: configuration.tls != nil,
                         vendorVersion: LDAPCoreVersion.string, schema: schema),
                     logger: logger)
-                if configuration.registry.seedDemoUsers { try registry.seedDemoUsers() }
+                do {
+                    if configuration.registry.seedDemoUsers { try registry.seedDemoUsers() }
+                } catch {
+                    storeWatch.cancel()
+                    throw error
+                }
                 let audit = Task { await registry.bindAudit.run() }
                 return ServingHandler(handler: registry, shutdown: {
+                    storeWatch.cancel()
                     audit.cancel()
                     _ = await audit.value
                 })
             }
-            let settings = try await upstreamConfiguration.settings()
+            let settings: UpstreamSettings
+            do {
+                settings = try await upstreamConfiguration.settings()
+            } catch {
+                storeWatch.cancel()
+                throw error
+            }
             let upstream = LDAPUpstream(configuration: settings.clientConfiguration, eventLoopGroup: group, logger: logger)
             let rootDSE = RootDSE(
                 namingContexts: [proxy.virtualSuffix.description], startTLSAvailable: configuration.tls != nil,
@@ -42,12 +57,19 @@ extension VeneerServer {
             let audit = Task { await directory.bindAudit.run() }
             return ServingHandler(handler: directory, shutdown: {
                 sweep.cancel()
+                storeWatch.cancel()
                 audit.cancel()
                 _ = await audit.value
                 await upstream.shutdown()
             })
         }
     }
+}
+
+extension VeneerServer {
+    /// How often a serving process looks for commits by other processes (`PRAGMA
+    /// data_version`, one cheap query) and reloads its cache when there are some.
+    public static let storeReloadInterval: Duration = .seconds(1)
 }
 
 extension VeneerConfiguration {

@@ -12,7 +12,7 @@ public final class LocalOverlay: Sendable {
     let merger: OverlayMerger
     private let logger: Logger
 
-    private struct Cache {
+    struct Cache {
         var storeGeneration: UInt64 = .max
         var aliasVersion = 0
         var builtAliasVersion = -1
@@ -20,7 +20,7 @@ public final class LocalOverlay: Sendable {
         var view: OverlayView?
         var reportedCollisions: Set<String> = []
     }
-    private let cache = Mutex(Cache())
+    let cache = Mutex(Cache())
 
     public init(store: VeneerStore, configuration: OverlayConfiguration, logger: Logger) {
         self.store = store
