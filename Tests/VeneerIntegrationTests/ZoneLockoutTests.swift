@@ -149,11 +149,23 @@ struct ZoneLockoutTests {
             // Other users are not affected.
             let other = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", again.url, "-D", slapd.userDN(8), "-w", slapd.userPassword(8)])
             #expect(other.status == 0, "\(other.output)")
+
+            // An admin unlocks from the command line; the running server sees it within seconds.
+            let unlock = try await runProgram(ServedBinaryTests.veneerBinary, ["user", "unlock", victim.dn, "--config", installation.configuration])
+            #expect(unlock.status == 0 && unlock.output.contains("unlocked"), "\(unlock.output)")
+            var unlocked = false
+            for _ in 0..<40 where !unlocked {
+                try await Task.sleep(for: .milliseconds(100))
+                unlocked = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", again.url, "-D", victim.dn, "-w", victim.password]).status == 0
+            }
+            #expect(unlocked, "the unlocked user still cannot bind:\n\(again.log)")
             await again.child.terminate()
             // Bind outcomes reached the audit log, without any password.
             let audit = try await TestProcess.run("/usr/bin/sqlite3", [installation.database, "SELECT detail FROM audit_log WHERE action = 'bind';"])
             #expect(audit.output.contains("zone=office method=upstream result=invalidCredentials"), "\(audit.output)")
             #expect(audit.output.contains("locked by Veneer"), "\(audit.output)")
+            let unlockRow = try await TestProcess.run("/usr/bin/sqlite3", [installation.database, "SELECT actor FROM audit_log WHERE action = 'unlock';"])
+            #expect(unlockRow.output.hasPrefix("cli:"), "\(unlockRow.output)")
             let everything = try await TestProcess.run("/usr/bin/sqlite3", [installation.database, ".dump"])
             #expect(!everything.output.contains(victim.password) && !everything.output.contains("wrong-1"), "no password in the store")
         }

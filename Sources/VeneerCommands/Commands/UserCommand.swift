@@ -5,5 +5,5 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "List and inspect people; activate or deactivate them locally.",
-        subcommands: [UserListCommand.self, UserShowCommand.self, UserActivateCommand.self, UserDeactivateCommand.self])
+        subcommands: [UserListCommand.self, UserShowCommand.self, UserActivateCommand.self, UserDeactivateCommand.self, UserUnlockCommand.self])
 }
