@@ -35,8 +35,10 @@ extension VeneerServer {
                     throw error
                 }
                 let audit = Task { await registry.bindAudit.run() }
+                let extensions = Task { await registry.runExtensionAssignment() }
                 return ServingHandler(handler: registry, shutdown: {
                     storeWatch.cancel()
+                    extensions.cancel()
                     audit.cancel()
                     _ = await audit.value
                 })

@@ -12,6 +12,7 @@ struct BindPolicy: Sendable {
     let store: VeneerStore?
     let logger: Logger
     let audit: BindAudit
+    let timing = RefusalTiming()
     /// Injectable for tests; the wall clock otherwise.
     var now: @Sendable () -> Date = { Date() }
 

@@ -35,6 +35,14 @@ extension ProxyDirectory {
             await finish(responder, .unwillingToPerform, "unauthenticated bind (a name without a password) is not allowed")
             return
         }
+        let started = ContinuousClock.now
+        /// Refusals made without asking the upstream take as long as those that did.
+        func refuseUniformly(_ message: String, detailed: Bool, controls: [LDAPControl] = []) async {
+            if !detailed { await bindPolicy.timing.pad(since: started) }
+            await responder.finish(
+                .bindResponse(BindResponse(LDAPResult(.invalidCredentials, diagnosticMessage: detailed ? message : "invalid credentials"))),
+                controls: controls)
+        }
         let upstreamDN: DistinguishedName
         let account: ResolvedAccount
         do {
@@ -44,7 +52,7 @@ extension ProxyDirectory {
                 upstreamDN = found.dn
             case .notFound, .ambiguous:
                 bindPolicy.outcome(request, zone: zone, user: bind.name, method: .upstreamPassword, result: .invalidCredentials, reason: "no single matching user")
-                await finish(responder, .invalidCredentials, "invalid credentials")
+                await refuseUniformly("invalid credentials", detailed: false)
                 return
             }
         } catch {
@@ -54,22 +62,24 @@ extension ProxyDirectory {
         if let overlay, let id = account.id, !overlay.view.local(id).active {
             // Deactivated locally: refused before the upstream is asked, whatever it would say.
             bindPolicy.outcome(request, zone: zone, user: upstreamDN.description, method: .upstreamPassword, result: .invalidCredentials, reason: "deactivated locally")
-            await finish(responder, .invalidCredentials, zone.detailedErrors ? "account deactivated in Veneer" : "invalid credentials")
+            await refuseUniformly("account deactivated in Veneer", detailed: zone.detailedErrors)
             return
         }
         if account.disabledUpstream || !account.inLoginGroup {
             let reason = account.disabledUpstream ? "account disabled in the upstream directory" : "not a member of a login group"
             bindPolicy.outcome(request, zone: zone, user: upstreamDN.description, method: .upstreamPassword, result: .invalidCredentials, reason: reason)
-            await finish(responder, .invalidCredentials, zone.detailedErrors ? reason : "invalid credentials")
+            await refuseUniformly(reason, detailed: zone.detailedErrors)
             return
         }
         if let (refusal, until) = bindPolicy.lockedRefusal(account.id, zone: zone) {
             bindPolicy.outcome(request, zone: zone, user: upstreamDN.description, method: .upstreamPassword, result: .invalidCredentials, reason: "locked by Veneer until \(until)")
-            await responder.finish(.bindResponse(BindResponse(refusal)), controls: BindPolicy.policyControls(request, error: .accountLocked))
+            await refuseUniformly(refusal.diagnosticMessage, detailed: zone.detailedErrors, controls: BindPolicy.policyControls(request, error: .accountLocked))
             return
         }
         do {
+            let checkStarted = ContinuousClock.now
             let (response, _) = try await upstream.verifyPassword(name: upstreamDN.description, password: password)
+            bindPolicy.timing.observe(ContinuousClock.now - checkStarted)
             var result = response.result
             var policyError: PasswordPolicyResponseControl.PolicyError?
             if result.resultCode == .success {

@@ -23,22 +23,29 @@ extension RegistryDirectory {
         }
         if isAnonymous { return await finish(.success, "") }
         if password.isEmpty { return await finish(.unwillingToPerform, "unauthenticated bind (a name without a password) is not allowed") }
+        let started = ContinuousClock.now
         let candidates = self.candidates(for: bind.name, zone: zone)
         guard candidates.count == 1, let account = candidates.first, account.entry.hasPassword else {
+            await bindPolicy.timing.pad(since: started)  // as long as a wrong password's hash
             bindPolicy.outcome(request, zone: zone, user: bind.name, method: .localPassword, result: .invalidCredentials, reason: "no single matching user with a password (\(candidates.count) found)")
             return await finish(.invalidCredentials, "invalid credentials")
         }
         let id = account.entry.id
         guard overlay.view.local(id).active else {
             bindPolicy.outcome(request, zone: zone, user: account.entry.dn, method: .localPassword, result: .invalidCredentials, reason: "deactivated")
+            if !zone.detailedErrors { await bindPolicy.timing.pad(since: started) }
             return await finish(.invalidCredentials, zone.detailedErrors ? "account deactivated in Veneer" : "invalid credentials")
         }
         if let (refusal, until) = bindPolicy.lockedRefusal(id, zone: zone) {
             bindPolicy.outcome(request, zone: zone, user: account.entry.dn, method: .localPassword, result: .invalidCredentials, reason: "locked by Veneer until \(until)")
+            if !zone.detailedErrors { await bindPolicy.timing.pad(since: started) }
             return await responder.finish(.bindResponse(BindResponse(refusal)), controls: BindPolicy.policyControls(request, error: .accountLocked))
         }
         let store = overlay.store
-        guard let text = String(validating: password, as: UTF8.self), await offLoop({ await store.verifyRegistryPassword(id, password: text) }) else {
+        let checkStarted = ContinuousClock.now
+        let verified = await offLoop { await store.verifyRegistryPassword(id, password: String(decoding: password, as: UTF8.self)) }
+        bindPolicy.timing.observe(ContinuousClock.now - checkStarted)
+        guard String(validating: password, as: UTF8.self) != nil, verified else {
             await bindPolicy.recordFailure(id, zone: zone, password: password)
             bindPolicy.outcome(request, zone: zone, user: account.entry.dn, method: .localPassword, result: .invalidCredentials, reason: "wrong password")
             return await responder.finish(
