@@ -56,12 +56,29 @@ public final class BindAudit: Sendable {
         }
     }
 
-    /// Flushes every second until cancelled, then once more.
+    /// Flushes every second until cancelled, then once more; logs the counters once a minute
+    /// when they changed.
     public func run() async {
+        var ticks = 0
+        var reported: [Outcome: Int] = [:]
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
             flush()
+            ticks += 1
+            if ticks % 60 == 0 {
+                let current = counters
+                if current != reported {
+                    logger.info("bind outcomes since start", metadata: ["counts": "\(Self.summary(current))"])
+                    reported = current
+                }
+            }
         }
         flush()
+    }
+
+    /// "office/success=12 office/invalidCredentials (49)=3", sorted.
+    static func summary(_ counts: [Outcome: Int]) -> String {
+        counts.sorted { ($0.key.zone, $0.key.result) < ($1.key.zone, $1.key.result) }
+            .map { "\($0.key.zone)/\($0.key.result)=\($0.value)" }.joined(separator: " ")
     }
 }
