@@ -10,8 +10,8 @@ public struct VeneerCommand: AsyncParsableCommand {
         abstract: "An LDAP virtual directory for unified-communications deployments.",
         version: LDAPCoreVersion.string,
         subcommands: [
-            ServeCommand.self, CheckCommand.self, CertCommand.self, VersionCommand.self, BenchCommand.self,
-            UserCommand.self, AliasCommand.self, DigestCommand.self, ImportCommand.self, ExportCommand.self,
+            ServeCommand.self, CheckCommand.self, CertCommand.self, VersionCommand.self, BenchCommand.self, HashPasswordCommand.self,
+            UserCommand.self, AliasCommand.self, DigestCommand.self, PINCommand.self, ImportCommand.self, ExportCommand.self,
         ],
         defaultSubcommand: VersionCommand.self
     )

@@ -5,16 +5,30 @@ import GRDB
 
 enum StoreSchema {
     /// The newest migration: what an opened store's schema is at.
-    static let currentVersion = "v1"
+    static let currentVersion = "v2"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
-        // Later schema changes are new migrations ("v2", …) appended here; never edit "v1".
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: v2)
+        }
+        // Later schema changes are new migrations ("v3", …) appended here; never edit old ones.
         return migrator
     }
+
+    /// Local PINs: the fallback some zones accept after a failed upstream check (sipXecs'
+    /// "upstream, then local PIN") or instead of it ("local only"), for upstream users. Hashed
+    /// like registry passwords; never stored in clear.
+    private static let v2 = """
+        CREATE TABLE local_pin (
+            entry_id TEXT NOT NULL PRIMARY KEY CHECK (length(entry_id) = 36 AND entry_id = lower(entry_id)),
+            pin_hash TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
 
     /// Times are UTC text with milliseconds (`2025-01-31T12:34:56.789Z`): readable in the
     /// sqlite3 shell, understood by SQLite's date functions, and ordered as text.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VeneerStore
 import VeneerTestSupport
 
 /// Zones and Veneer's own lockout with the built binary in front of a real slapd, driven by
@@ -10,8 +11,12 @@ struct ZoneLockoutTests {
     typealias Installation = ServedBinaryTests.Installation
     typealias Served = ServedBinaryTests.Served
 
+    static let superadminDN = "cn=veneer-admin,dc=example,dc=com"
+    static let superadminPassword = "super-Secret-1"
+
     static func configuration(_ slapd: SlapdFixture, passwordFile: String) -> String {
-        """
+        let superadminHash = (try? PasswordHashing.hash(superadminPassword, iterations: 10_000)) ?? "unhashable"
+        return """
         [[listener]]
         address = "127.0.0.1"
         port = 0
@@ -48,8 +53,28 @@ struct ZoneLockoutTests {
         require_tls = true
 
         [[zone]]
+        name = "pin-fallback"
+        networks = ["127.0.0.5"]
+        methods = ["upstream", "pin"]
+        detailed_errors = true
+
+        [[zone]]
+        name = "pin-only"
+        networks = ["127.0.0.6"]
+        methods = ["pin"]
+
+        [[zone]]
+        name = "upstream-only"
+        networks = ["127.0.0.7"]
+        methods = ["upstream"]
+
+        [[zone]]
         name = "external"
         lockout_threshold = 3
+
+        [superadmin]
+        dn = "\(superadminDN)"
+        password_hash = "\(superadminHash)"
 
         [logging]
         level = "info"
@@ -168,6 +193,65 @@ struct ZoneLockoutTests {
             #expect(unlockRow.output.hasPrefix("cli:"), "\(unlockRow.output)")
             let everything = try await TestProcess.run("/usr/bin/sqlite3", [installation.database, ".dump"])
             #expect(!everything.output.contains(victim.password) && !everything.output.contains("wrong-1"), "no password in the store")
+        }
+    }
+
+    /// `veneer` with standard input from a string (the PIN), against the test's configuration.
+    func veneer(input: String, _ arguments: [String], installation: Installation) async throws -> (status: Int32, output: String) {
+        let inputFile = installation.root + "/stdin-\(UUID().uuidString)"
+        try input.write(toFile: inputFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: inputFile) }
+        return try await runProgram(
+            "/bin/sh", ["-c", "exec \"$0\" \"$@\" < \"$VENEER_TEST_INPUT\"", ServedBinaryTests.veneerBinary] + arguments + ["--config", installation.configuration],
+            environment: ["VENEER_TEST_INPUT": inputFile])
+    }
+
+    @Test("login modes: upstream only, upstream then local PIN, PIN only; the superadmin is checked locally")
+    func modes() async throws {
+        try await withServed { slapd, served, installation in
+            let user = (dn: slapd.userDN(11), password: slapd.userPassword(11))
+            func upstreamBinds() -> Int {
+                slapd.logLines(containing: "BIND dn=\"").filter { $0.lowercased().contains(user.dn.lowercased()) }.count
+            }
+            let set = try await veneer(input: "4321\n", ["pin", "set", user.dn, "--password-stdin"], installation: installation)
+            #expect(set.status == 0, "\(set.output)")
+            let tooShort = try await veneer(input: "12\n", ["pin", "set", user.dn, "--password-stdin"], installation: installation)
+            #expect(tooShort.status != 0 && tooShort.output.contains("at least 4 characters"), "\(tooShort.output)")
+            try await Task.sleep(for: .milliseconds(1500))  // the server picks up the CLI's commit
+
+            func bind(from source: String, _ password: String) async throws -> Int32 {
+                try await tool("ldapwhoami", from: source, ["-x", "-H", served.url, "-D", user.dn, "-w", password]).status
+            }
+            // Upstream, then PIN: the directory password works, and the PIN after it fails.
+            #expect(try await bind(from: "127.0.0.5", user.password) == 0)
+            #expect(try await bind(from: "127.0.0.5", "4321") == 0)
+            #expect(try await bind(from: "127.0.0.5", "9999") == 49)
+            // Upstream only: the PIN is just a wrong password.
+            #expect(try await bind(from: "127.0.0.7", "4321") == 49)
+            #expect(try await bind(from: "127.0.0.7", user.password) == 0)
+            // PIN only: the upstream is never asked, so the directory password does not work.
+            let before = upstreamBinds()
+            #expect(try await bind(from: "127.0.0.6", "4321") == 0)
+            #expect(try await bind(from: "127.0.0.6", user.password) == 49)
+            #expect(upstreamBinds() == before, "a PIN-only zone must not bind upstream")
+            let removed = try await runProgram(ServedBinaryTests.veneerBinary, ["pin", "remove", user.dn, "--config", installation.configuration])
+            #expect(removed.status == 0, "\(removed.output)")
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(try await bind(from: "127.0.0.6", "4321") == 49, "a removed PIN no longer works")
+
+            // The superadmin: a DN no directory holds, checked locally, sees every overlay attribute.
+            let superBinds = slapd.logLines(containing: "BIND dn=\"cn=veneer-admin").count
+            let admin = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", Self.superadminDN, "-w", Self.superadminPassword])
+            #expect(admin.status == 0 && admin.output.contains("dn:\(Self.superadminDN)"), "\(admin.output)")
+            let wrong = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", Self.superadminDN, "-w", "nope"])
+            #expect(wrong.status == 49, "\(wrong.output)")
+            #expect(slapd.logLines(containing: "BIND dn=\"cn=veneer-admin").count == superBinds, "the superadmin is never checked upstream")
+            let pinOnlyZone = try await tool("ldapwhoami", from: "127.0.0.6", ["-x", "-H", served.url, "-D", Self.superadminDN, "-w", Self.superadminPassword])
+            #expect(pinOnlyZone.status == 48, "a zone without local passwords refuses the superadmin: \(pinOnlyZone.output)")
+            let modify = try writeLDIF("dn: \(user.dn)\nchangetype: modify\nadd: veneerAlias\nveneerAlias: super-set\n")
+            defer { try? FileManager.default.removeItem(atPath: modify) }
+            let write = try await tool("ldapmodify", from: "127.0.0.1", ["-x", "-H", served.url, "-D", Self.superadminDN, "-w", Self.superadminPassword, "-f", modify])
+            #expect(write.status == 0, "the superadmin may write overlay attributes: \(write.output)")
         }
     }
 }

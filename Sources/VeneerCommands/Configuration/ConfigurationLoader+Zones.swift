@@ -1,4 +1,6 @@
+import LDAPCore
 import LDAPServer
+import VeneerStore
 import VeneerEngine
 
 /// `[[zone]]` tables: where clients connect from and what they may do there.
@@ -70,5 +72,35 @@ extension ConfigurationReading {
             if isExternal { external = zone } else { zones.append(zone) }
         }
         return valid ? ZonePolicy(zones: zones, external: external) : nil
+    }
+}
+
+/// `[superadmin]`: a DN checked locally against a PBKDF2 hash (`veneer hash-password`).
+extension ConfigurationReading {
+    func readSuperadmin(_ table: TableReader) -> Superadmin?? {
+        let dnText = table.nonEmptyString("dn")
+        let hash = table.nonEmptyString("password_hash")
+        var valid = true
+        var dn: DistinguishedName?
+        if let dnText {
+            if let parsed = try? DistinguishedName(dnText), !parsed.isRoot { dn = parsed } else {
+                table.problem("dn", "\"\(dnText)\" is not a distinguished name")
+                valid = false
+            }
+        } else if !table.contains("dn") {
+            table.problem("dn", "required: the DN the superadmin binds as")
+            valid = false
+        }
+        if let hash, !PasswordHashing.isWellFormed(hash) {
+            // Never quote it: someone may have pasted a password here.
+            table.problem("password_hash", "not a $pbkdf2-sha256$ hash; make one with `veneer hash-password`")
+            valid = false
+        } else if hash == nil && !table.contains("password_hash") {
+            table.problem("password_hash", "required: make one with `veneer hash-password`")
+            valid = false
+        }
+        table.finish()
+        guard valid, let dn, let hash else { return .none }
+        return .some(Superadmin(dn: dn, passwordHash: hash))
     }
 }

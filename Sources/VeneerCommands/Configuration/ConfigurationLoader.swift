@@ -1,4 +1,5 @@
 import Foundation
+import VeneerEngine
 
 /// Reads `veneer.toml` into a validated `VeneerConfiguration`. Every problem is reported at
 /// once, each naming the file and the key; unknown keys are errors with a "did you mean"
@@ -60,7 +61,7 @@ final class ConfigurationReading {
         absoluteDirectory = FileAccess.directory(of: file)
     }
 
-    static let sections = ["listener", "tls", "limits", "upstream", "directory", "store", "overlay", "access", "registry", "zone", "logging"]
+    static let sections = ["listener", "tls", "limits", "upstream", "directory", "store", "overlay", "access", "registry", "zone", "superadmin", "logging"]
 
     func read(_ root: TableReader) -> VeneerConfiguration? {
         let tlsTable = root.table("tls")
@@ -84,6 +85,11 @@ final class ConfigurationReading {
         let overlay = access.flatMap { readOverlay(root.table("overlay") ?? empty("overlay"), access: $0) }
         let registry = readRegistry(root.table("registry") ?? empty("registry"))
         let zones = readZones(root.tables("zone") ?? [])
+        var superadmin: Superadmin?
+        var superadminValid = true
+        if let table = root.table("superadmin") {
+            if let read = readSuperadmin(table) { superadmin = read } else { superadminValid = false }
+        }
         if upstream != nil, registry.seedDemoUsers {
             warn("registry.seed_demo_users", "ignored: the registry is only served without an [upstream]")
         }
@@ -95,12 +101,12 @@ final class ConfigurationReading {
                 "\(file): upstream.bind_password: the file holding the service password is readable by other users; "
                     + "restrict it (chmod 600) or use bind_password_file / bind_password_env")
         }
-        guard let listeners, upstreamValid, let directory, let store, let overlay, let zones, let logSettings, let limits,
+        guard let listeners, upstreamValid, superadminValid, let directory, let store, let overlay, let zones, let logSettings, let limits,
             upstream != nil || directory.suffix != nil
         else { return nil }
         return VeneerConfiguration(
             sourceFile: file, listeners: listeners, tls: tls, limits: limits, upstream: upstream,
-            directory: directory, store: store, overlay: overlay, registry: registry, zones: zones, log: logSettings, warnings: warnings)
+            directory: directory, store: store, overlay: overlay, registry: registry, zones: zones, superadmin: superadmin, log: logSettings, warnings: warnings)
     }
 
     func empty(_ path: String) -> TableReader {

@@ -32,7 +32,8 @@ extension VeneerConfiguration {
             allowAnonymous: directory.allowAnonymous,
             zones: zones,
             loginGroups: directory.loginGroups.map { suffixes.toUpstream($0) ?? $0 },
-            loginDomains: directory.loginDomains)
+            loginDomains: directory.loginDomains,
+            superadmin: superadmin)
     }
 }
 

@@ -20,6 +20,8 @@ public struct VeneerConfiguration: Sendable {
     public var overlay: OverlayConfiguration
     public var registry: Registry
     public var zones: ZonePolicy
+    /// Checked locally only; nil: none.
+    public var superadmin: Superadmin?
     public var log: LogSettings
     /// Settings that are valid but weaken security, to be logged at startup.
     public var warnings: [String]

@@ -24,6 +24,7 @@ extension VeneerServer {
                 let suffix = configuration.directory.suffix ?? .root
                 let registry = RegistryDirectory(
                     suffix: suffix, overlay: overlay, allowAnonymous: configuration.directory.allowAnonymous, zones: configuration.zones,
+                    superadmin: configuration.superadmin,
                     rootDSE: RootDSE(
                         namingContexts: [suffix.description], startTLSAvailable: configuration.tls != nil,
                         vendorVersion: LDAPCoreVersion.string, schema: schema),

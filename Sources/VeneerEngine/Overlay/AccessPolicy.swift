@@ -12,12 +12,12 @@ public struct AccessPolicy: Sendable, Hashable {
     }
 
     func canRead(_ attribute: OverlayAttribute, by identity: BoundIdentity, on target: EntryReference?) -> Bool {
-        if !attribute.needsReadGrant { return true }
+        if !attribute.needsReadGrant || identity.isSuperadmin { return true }
         return rules.contains { $0.read.contains(attribute) && $0.applies(to: identity, target: target) }
     }
 
     func canWrite(_ attribute: OverlayAttribute, by identity: BoundIdentity, on target: EntryReference?) -> Bool {
-        rules.contains { $0.write.contains(attribute) && $0.applies(to: identity, target: target) }
+        identity.isSuperadmin || rules.contains { $0.write.contains(attribute) && $0.applies(to: identity, target: target) }
     }
 }
 
@@ -64,10 +64,13 @@ public struct BoundIdentity: Sendable, Hashable {
     public var dn: DistinguishedName?
     /// Groups (virtual DNs) the identity was a direct member of when it bound.
     public var groups: Set<DistinguishedName>
+    /// The local superadmin: every overlay attribute readable and writable.
+    public var isSuperadmin: Bool
 
-    public init(dn: DistinguishedName?, groups: Set<DistinguishedName> = []) {
+    public init(dn: DistinguishedName?, groups: Set<DistinguishedName> = [], isSuperadmin: Bool = false) {
         self.dn = dn
         self.groups = groups
+        self.isSuperadmin = isSuperadmin
     }
 
     public static let anonymous = BoundIdentity(dn: nil)

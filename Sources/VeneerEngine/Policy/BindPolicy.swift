@@ -13,11 +13,13 @@ struct BindPolicy: Sendable {
     let logger: Logger
     let audit: BindAudit
     let timing = RefusalTiming()
+    let superadmin: Superadmin?
     /// Injectable for tests; the wall clock otherwise.
     var now: @Sendable () -> Date = { Date() }
 
-    init(zones: ZonePolicy, store: VeneerStore?, logger: Logger) {
+    init(zones: ZonePolicy, store: VeneerStore?, superadmin: Superadmin? = nil, logger: Logger) {
         self.zones = zones
+        self.superadmin = superadmin
         self.store = store
         self.logger = logger
         self.audit = BindAudit(store: store, logger: logger)
@@ -37,7 +39,8 @@ struct BindPolicy: Sendable {
     }
 
     /// Refusals decided by the zone alone, before any lookup.
-    func admission(_ zone: Zone, session: LDAPSession, isAnonymous: Bool, method: Zone.Method) -> LDAPResult? {
+    /// `methods`: what this view can check; the zone must allow at least one of them.
+    func admission(_ zone: Zone, session: LDAPSession, isAnonymous: Bool, methods: Set<Zone.Method>) -> LDAPResult? {
         // An anonymous bind authenticates no one: a disabled zone still allows it where the
         // zone allows anonymous access (phonebook lookups keep working).
         if isAnonymous {
@@ -50,8 +53,9 @@ struct BindPolicy: Sendable {
         if zone.requireTLS && !session.isTLS {
             return LDAPResult(.confidentialityRequired, diagnosticMessage: "binds from zone \(zone.name) must use TLS (StartTLS or LDAPS)")
         }
-        guard zone.methods.contains(method) else {
-            return LDAPResult(.inappropriateAuthentication, diagnosticMessage: "\(method.rawValue) passwords are not accepted from zone \(zone.name)")
+        guard !zone.methods.isDisjoint(with: methods) else {
+            let names = methods.map(\.rawValue).sorted().joined(separator: " or ")
+            return LDAPResult(.inappropriateAuthentication, diagnosticMessage: "\(names) passwords are not accepted from zone \(zone.name)")
         }
         return nil
     }

@@ -10,6 +10,9 @@ public struct Zone: Sendable, Hashable {
         case upstreamPassword = "upstream"
         /// A registry user's local password.
         case localPassword = "local"
+        /// An upstream user's local PIN (`veneer pin set`): with "upstream", tried after a
+        /// failed upstream check; alone, instead of it.
+        case localPIN = "pin"
     }
 
     public var name: String

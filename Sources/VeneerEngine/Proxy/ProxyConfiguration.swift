@@ -27,13 +27,16 @@ public struct ProxyConfiguration: Sendable {
     /// Domains a qualified login name may use (`EXAMPLE`, `corp.example.com`, UPN suffixes);
     /// empty accepts any.
     public var loginDomains: [String]
+    /// The local superadmin, checked locally only.
+    public var superadmin: Superadmin?
 
     public init(
         virtualSuffix: DistinguishedName, upstreamBase: DistinguishedName, preset: DirectoryPreset,
         excludedSubtrees: [DistinguishedName] = [], hideDisabledAccounts: Bool = false, passReferences: Bool = false,
         maximumResults: Int = 5000, pageSize: Int = 1000, allowAnonymous: Bool = true, zones: ZonePolicy = ZonePolicy(),
-        loginGroups: [DistinguishedName] = [], loginDomains: [String] = []
+        loginGroups: [DistinguishedName] = [], loginDomains: [String] = [], superadmin: Superadmin? = nil
     ) {
+        self.superadmin = superadmin
         self.loginDomains = loginDomains
         self.loginGroups = loginGroups
         self.zones = zones

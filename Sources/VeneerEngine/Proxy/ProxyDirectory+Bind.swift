@@ -20,9 +20,15 @@ extension ProxyDirectory {
         }
         let zone = bindPolicy.zone(of: request.session)
         let isAnonymous = bind.name.isEmpty && password.isEmpty
-        if let refusal = bindPolicy.admission(zone, session: request.session, isAnonymous: isAnonymous, method: .upstreamPassword) {
+        let methods: Set<Zone.Method> = bindPolicy.isSuperadmin(bind.name) ? [.localPassword] : [.upstreamPassword, .localPIN]
+        if let refusal = bindPolicy.admission(zone, session: request.session, isAnonymous: isAnonymous, methods: methods) {
             bindPolicy.outcome(request, zone: zone, user: bind.name, method: .upstreamPassword, result: refusal.resultCode, reason: refusal.diagnosticMessage)
             await responder.finish(.bindResponse(BindResponse(refusal)))
+            return
+        }
+        if !isAnonymous, !password.isEmpty,
+            await bindPolicy.bindSuperadmin(bind.name, password: password, zone: zone, request: request, responder: responder)
+        {
             return
         }
         if isAnonymous {
@@ -77,28 +83,46 @@ extension ProxyDirectory {
             return
         }
         do {
-            let checkStarted = ContinuousClock.now
-            let (response, _) = try await upstream.verifyPassword(name: upstreamDN.description, password: password)
-            bindPolicy.timing.observe(ContinuousClock.now - checkStarted)
-            var result = response.result
+            // The zone's mode: "upstream only", "upstream, then local PIN" (sipXecs: a phone
+            // keeps working with its PIN when the directory password changed), or "local only".
+            var upstreamResult: LDAPResult?
+            var method = Zone.Method.upstreamPassword
+            var succeeded = false
+            if zone.methods.contains(.upstreamPassword) {
+                let checkStarted = ContinuousClock.now
+                let (response, _) = try await upstream.verifyPassword(name: upstreamDN.description, password: password)
+                bindPolicy.timing.observe(ContinuousClock.now - checkStarted)
+                upstreamResult = response.result
+                succeeded = response.result.resultCode == .success
+            }
+            let reason = upstreamResult.flatMap { configuration.preset.activeDirectoryErrors ? ActiveDirectoryBindError(diagnosticMessage: $0.diagnosticMessage) : nil }
+            let wrongUpstreamPassword = upstreamResult.map { $0.resultCode == .invalidCredentials && (reason == nil || reason == .invalidCredentials) } ?? true
+            if !succeeded, wrongUpstreamPassword, zone.methods.contains(.localPIN), let overlay, let id = account.id {
+                let store = overlay.store
+                let pin = String(decoding: password, as: UTF8.self)
+                method = .localPIN
+                succeeded = await offLoop { await store.verifyPIN(id, pin: pin) }
+            }
+            var result: LDAPResult
             var policyError: PasswordPolicyResponseControl.PolicyError?
-            if result.resultCode == .success {
+            if succeeded {
                 await bindPolicy.recordSuccess(account.id)
                 let virtualDN = suffix.toVirtual(upstreamDN) ?? upstreamDN
                 let identity = BoundIdentity(dn: virtualDN, groups: Set(account.groups.compactMap { suffix.toVirtual($0) }))
                 request.session.setAuthorization(.user(dn: virtualDN.description), context: identity)
                 result = LDAPResult(.success)
             } else {
-                let reason = configuration.preset.activeDirectoryErrors ? ActiveDirectoryBindError(diagnosticMessage: result.diagnosticMessage) : nil
-                if result.resultCode == .invalidCredentials && (reason == nil || reason == .invalidCredentials) {
+                if wrongUpstreamPassword {
                     await bindPolicy.recordFailure(account.id, zone: zone, password: password)  // a wrong password: the user's guess
                 }
                 policyError = reason?.policyError
-                result = clientResult(forFailed: result, detailed: zone.detailedErrors)
+                result = upstreamResult.map { clientResult(forFailed: $0, detailed: zone.detailedErrors) }
+                    ?? LDAPResult(.invalidCredentials, diagnosticMessage: "invalid credentials")
             }
+            let detail = upstreamResult.map { "upstream: \($0.resultCode) \($0.diagnosticMessage)" } ?? "local PIN"
             bindPolicy.outcome(
-                request, zone: zone, user: upstreamDN.description, method: .upstreamPassword, result: result.resultCode,
-                reason: result.resultCode == .success ? "" : "upstream: \(response.result.resultCode) \(response.result.diagnosticMessage)")
+                request, zone: zone, user: upstreamDN.description, method: method, result: result.resultCode,
+                reason: result.resultCode == .success ? "" : detail)
             await responder.finish(.bindResponse(BindResponse(result)), controls: BindPolicy.policyControls(request, error: policyError))
         } catch {
             await responder.finish(.bindResponse(BindResponse(Self.result(for: error))))

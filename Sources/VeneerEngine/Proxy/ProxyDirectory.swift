@@ -37,7 +37,7 @@ public final class ProxyDirectory: LDAPRequestHandler {
         self.rootDSE = rootDSE
         self.objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
         self.logger = logger
-        self.bindPolicy = BindPolicy(zones: configuration.zones, store: overlay?.store, logger: logger)
+        self.bindPolicy = BindPolicy(zones: configuration.zones, store: overlay?.store, superadmin: configuration.superadmin, logger: logger)
     }
 
     public func handle(_ request: LDAPRequest, responder: LDAPResponder) async {

@@ -17,11 +17,14 @@ extension RegistryDirectory {
         }
         let zone = bindPolicy.zone(of: request.session)
         let isAnonymous = bind.name.isEmpty && password.isEmpty
-        if let refusal = bindPolicy.admission(zone, session: request.session, isAnonymous: isAnonymous, method: .localPassword) {
+        if let refusal = bindPolicy.admission(zone, session: request.session, isAnonymous: isAnonymous, methods: [.localPassword]) {
             bindPolicy.outcome(request, zone: zone, user: bind.name, method: .localPassword, result: refusal.resultCode, reason: refusal.diagnosticMessage)
             return await responder.finish(.bindResponse(BindResponse(refusal)))
         }
         if isAnonymous { return await finish(.success, "") }
+        if !password.isEmpty, await bindPolicy.bindSuperadmin(bind.name, password: password, zone: zone, request: request, responder: responder) {
+            return
+        }
         if password.isEmpty { return await finish(.unwillingToPerform, "unauthenticated bind (a name without a password) is not allowed") }
         let started = ContinuousClock.now
         let candidates = self.candidates(for: bind.name, zone: zone)

@@ -20,7 +20,8 @@ public final class RegistryDirectory: LDAPRequestHandler {
     public var bindAudit: BindAudit { bindPolicy.audit }
 
     public init(
-        suffix: DistinguishedName, overlay: LocalOverlay, allowAnonymous: Bool, zones: ZonePolicy = ZonePolicy(), rootDSE: RootDSE, logger: Logger
+        suffix: DistinguishedName, overlay: LocalOverlay, allowAnonymous: Bool, zones: ZonePolicy = ZonePolicy(), superadmin: Superadmin? = nil,
+        rootDSE: RootDSE, logger: Logger
     ) {
         self.suffix = suffix
         self.overlay = overlay
@@ -28,7 +29,7 @@ public final class RegistryDirectory: LDAPRequestHandler {
         self.rootDSE = rootDSE
         self.objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
         self.logger = logger
-        self.bindPolicy = BindPolicy(zones: zones, store: overlay.store, logger: logger)
+        self.bindPolicy = BindPolicy(zones: zones, store: overlay.store, superadmin: superadmin, logger: logger)
     }
 
     static let supportedControls: Set<String> = [ManageDsaITControl.oid, PasswordPolicyRequestControl.oid]

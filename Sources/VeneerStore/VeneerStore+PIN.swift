@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+
+/// Local PINs for upstream users (zones that accept "upstream, then local PIN" or "local
+/// only"). Hashed with the registry's PBKDF2 format; verification reads the database (PIN
+/// binds are rare next to searches) and costs a hash whether or not a PIN exists.
+extension VeneerStore {
+    /// Sets (or with nil removes) an entry's PIN. At least 4 characters.
+    public func setPIN(_ pin: String?, for id: EntryID, audit: AuditContext) throws(StoreError) {
+        var hash: String?
+        if let pin {
+            guard pin.count >= 4 else { throw StoreError(.constraintViolation, "a PIN has at least 4 characters") }
+            hash = try PasswordHash.make(password: pin, iterations: passwordIterations)
+        }
+        try writeTransaction("cannot store the PIN of \(id)") { db in
+            if let hash {
+                try db.execute(
+                    sql: """
+                        INSERT INTO local_pin (entry_id, pin_hash, updated_at) VALUES (?, ?, ?)
+                        ON CONFLICT (entry_id) DO UPDATE SET pin_hash = excluded.pin_hash, updated_at = excluded.updated_at
+                        """,
+                    arguments: [id.rawValue, hash, StoreTime.text(Date())])
+            } else {
+                try db.execute(sql: "DELETE FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue])
+            }
+            try AuditLog.insert(db, time: Date(), audit: audit, action: hash == nil ? "pin remove" : "pin set", target: id.rawValue, detail: "")
+        } afterCommit: { _ in }
+    }
+
+    public func hasPIN(_ id: EntryID) -> Bool {
+        (try? pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue]) }) == true
+    }
+
+    /// Whether `pin` is the entry's PIN. An entry without one costs the same hash work.
+    public func verifyPIN(_ id: EntryID, pin: String) async -> Bool {
+        let stored = try? await pool.read { db in try String.fetchOne(db, sql: "SELECT pin_hash FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue]) }
+        guard let hash = stored ?? nil else {
+            PasswordHash.burn(iterations: passwordIterations)
+            return false
+        }
+        return PasswordHash.verify(password: pin, against: hash)
+    }
+}
