@@ -21,6 +21,10 @@ struct ZoneLockoutTests {
         address = "127.0.0.1"
         port = 0
 
+        [[listener]]
+        address = "::1"
+        port = 0
+
         [store]
         path = "../var/veneer.sqlite"
 
@@ -51,6 +55,11 @@ struct ZoneLockoutTests {
         name = "secure"
         networks = ["127.0.0.3"]
         require_tls = true
+
+        [[zone]]
+        name = "v6"
+        networks = ["::1/128"]
+        enabled = false
 
         [[zone]]
         name = "pin-fallback"
@@ -118,6 +127,10 @@ struct ZoneLockoutTests {
             #expect(lab.status == 52 && lab.output.contains("authentication is disabled for zone lab"), "\(lab.output)")
             let secure = try await tool("ldapwhoami", from: "127.0.0.3", ["-x", "-H", served.url, "-D", user.dn, "-w", user.password])
             #expect(secure.status == 13 && secure.output.contains("must use TLS"), "\(secure.output)")
+            // IPv6 clients find their zone too (the second listener, on ::1).
+            let v6Port = try #require(served.log.firstMatch(of: /ldap:\/\/\[::1\]:(\d+)/).map { String($0.1) })
+            let v6 = try await ldapTool("ldapwhoami", ["-x", "-H", "ldap://[::1]:\(v6Port)", "-D", user.dn, "-w", user.password])
+            #expect(v6.status == 52 && v6.output.contains("authentication is disabled for zone v6"), "\(v6.output)")
             // The disabled zone still serves anonymous lookups (ldapsearch binds anonymously).
             let search = try await tool("ldapsearch", from: "127.0.0.2", ["-x", "-LLL", "-H", served.url, "-b", slapd.baseDN, "(uid=user0005)", "1.1"])
             #expect(search.status == 0 && search.output.contains("uid=user0005"), "\(search.output)")

@@ -73,11 +73,18 @@ struct BindPolicy: Sendable {
     /// Counts a wrong password (a failure for any other reason is not the user's guess).
     func recordFailure(_ id: EntryID?, zone: Zone, password: [UInt8]) async {
         guard let id, let policy = zone.lockout, let store else { return }
-        let previous = store.lockoutState(for: id)
-        let state = policy.recordingFailure(previous, fingerprint: store.passwordFingerprint(password), now: now())
+        let fingerprint = store.passwordFingerprint(password)
+        let time = now()
         do {
-            try await offLoop { try store.setLockoutState(state, for: id) }
-            if let until = state.lockedUntil, until != previous?.lockedUntil {
+            let (previous, state) = try await offLoop { () throws -> (LockoutState?, LockoutState?) in
+                var previous: LockoutState?
+                let state = try store.updateLockoutState(for: id) { current in
+                    previous = current
+                    return policy.recordingFailure(current, fingerprint: fingerprint, now: time)
+                }
+                return (previous, state)
+            }
+            if let until = state?.lockedUntil, until != previous?.lockedUntil {
                 logger.notice("account locked", metadata: ["entry": "\(id)", "zone": "\(zone.name)", "until": "\(until)"])
             }
         } catch {

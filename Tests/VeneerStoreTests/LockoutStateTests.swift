@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+@testable import VeneerStore
+
+@Suite("Lockout state and PINs")
+struct LockoutStateTests {
+    @Test("concurrent failed binds for one account are all counted; the state survives a reopen")
+    func concurrentUpdates() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite")
+        let store = try openStore(path)
+        let id = EntryID.number(1)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<50 {
+                group.addTask {
+                    _ = try? store.updateLockoutState(for: id) { current in
+                        var next = current ?? LockoutState(failureCount: 0, firstFailure: start, lastFailure: start)
+                        next.failureCount += 1
+                        return next
+                    }
+                }
+            }
+        }
+        #expect(store.lockoutState(for: id)?.failureCount == 50)
+        let reopened = try openStore(path)
+        #expect(reopened.lockoutState(for: id)?.failureCount == 50)
+        #expect(reopened.lockoutState(for: id)?.firstFailure == start)
+        try reopened.setLockoutState(nil, for: id, audit: cli)
+        #expect(reopened.lockoutState(for: id) == nil)
+        #expect(try reopened.auditEvents(limit: 1).first?.action == "unlock")
+    }
+
+    @Test("fingerprints are equal for equal passwords, differ otherwise, and never contain the password")
+    func fingerprints() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory.file("store.sqlite"))
+        let a = store.passwordFingerprint(Array("hunter2".utf8))
+        #expect(a == store.passwordFingerprint(Array("hunter2".utf8)))
+        #expect(a != store.passwordFingerprint(Array("hunter3".utf8)))
+        #expect(!a.contains("hunter2") && a.count == 32)
+    }
+
+    @Test("PINs: set, verify, refuse short ones, remove; stored hashed")
+    func pins() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite")
+        let store = try openStore(path)
+        let id = EntryID.number(7)
+        #expect(throws: StoreError.self) { try store.setPIN("12", for: id, audit: cli) }
+        try store.setPIN("8642", for: id, audit: cli)
+        #expect(store.hasPIN(id))
+        #expect(await store.verifyPIN(id, pin: "8642"))
+        #expect(!(await store.verifyPIN(id, pin: "8643")))
+        #expect(!(await store.verifyPIN(EntryID.number(8), pin: "8642")))
+        let rows = try store.inspect("SELECT pin_hash FROM local_pin").map { $0[0] ?? "" }
+        #expect(rows.count == 1 && rows[0].hasPrefix("$pbkdf2-sha256$") && !rows[0].contains("8642"))
+        try store.setPIN(nil, for: id, audit: cli)
+        #expect(!store.hasPIN(id))
+        #expect(!(await store.verifyPIN(id, pin: "8642")))
+    }
+}
