@@ -11,6 +11,8 @@ packages=(libldap2-dev slapd ldap-utils)
 # SQLite for the local store (GRDB links the system library); the sqlite3 CLI checks
 # database integrity after kill -9 in the durability test.
 packages+=(libsqlite3-dev sqlite3)
+# HAProxy sends real PROXY protocol headers to Veneer in the load-balancer test.
+packages+=(haproxy)
 # Samba as a real Active Directory DC (Tests/Scripts/samba-dc.sh): samba-vfs-modules because
 # provisioning sets the sysvol ACLs through acl_xattr; openssl makes the DC's certificates.
 packages+=(samba samba-dsdb-modules samba-vfs-modules samba-ad-provision ldb-tools openssl)
