@@ -45,6 +45,12 @@ struct ZoneLockoutTests {
         networks = ["127.0.0.1"]
         detailed_errors = true
         lockout_threshold = 3
+        login_by_alias = true
+
+        [[zone]]
+        name = "phonebook"
+        networks = ["127.0.0.8"]
+        readable_attributes = ["cn", "telephoneNumber"]
 
         [[zone]]
         name = "lab"
@@ -127,6 +133,13 @@ struct ZoneLockoutTests {
             #expect(lab.status == 52 && lab.output.contains("authentication is disabled for zone lab"), "\(lab.output)")
             let secure = try await tool("ldapwhoami", from: "127.0.0.3", ["-x", "-H", served.url, "-D", user.dn, "-w", user.password])
             #expect(secure.status == 13 && secure.output.contains("must use TLS"), "\(secure.output)")
+            // A zone that may read only some attributes gets only those.
+            let phonebook = try await tool("ldapsearch", from: "127.0.0.8", ["-x", "-LLL", "-H", served.url, "-b", slapd.baseDN, "(uid=user0005)", "cn", "mail", "uid"])
+            let readable = parseLDIF(phonebook.output).first?.value ?? [:]
+            #expect(readable["cn"] != nil && readable["mail"] == nil && readable["uid"] == nil, "\(phonebook.output)")
+            let everything = try await tool("ldapsearch", from: "127.0.0.1", ["-x", "-LLL", "-H", served.url, "-b", slapd.baseDN, "(uid=user0005)", "cn", "mail", "uid"])
+            #expect(parseLDIF(everything.output).first?.value["mail"] != nil, "\(everything.output)")
+
             // IPv6 clients find their zone too (the second listener, on ::1).
             let v6Port = try #require(served.log.firstMatch(of: /ldap:\/\/\[::1\]:(\d+)/).map { String($0.1) })
             let v6 = try await ldapTool("ldapwhoami", ["-x", "-H", "ldap://[::1]:\(v6Port)", "-D", user.dn, "-w", user.password])
@@ -251,6 +264,18 @@ struct ZoneLockoutTests {
             #expect(removed.status == 0, "\(removed.output)")
             try await Task.sleep(for: .milliseconds(1500))
             #expect(try await bind(from: "127.0.0.6", "4321") == 49, "a removed PIN no longer works")
+
+            // Aliases log in where the zone allows it; a name that is one user's alias and
+            // another's uid is ambiguous and refused.
+            let alias = try await runProgram(ServedBinaryTests.veneerBinary, ["alias", "add", user.dn, "7777", "user0012", "--config", installation.configuration])
+            #expect(alias.status == 0, "\(alias.output)")
+            try await Task.sleep(for: .milliseconds(1500))
+            let byAlias = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", "7777", "-w", user.password])
+            #expect(byAlias.status == 0 && byAlias.output.lowercased().contains(user.dn.lowercased()), "\(byAlias.output)")
+            let notHere = try await tool("ldapwhoami", from: "127.0.0.7", ["-x", "-H", served.url, "-D", "7777", "-w", user.password])
+            #expect(notHere.status == 49, "aliases are no login names where the zone does not say so: \(notHere.output)")
+            let ambiguous = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", "user0012", "-w", slapd.userPassword(12)])
+            #expect(ambiguous.status == 49, "\(ambiguous.output)")
 
             // The superadmin: a DN no directory holds, checked locally, sees every overlay attribute.
             let superBinds = slapd.logLines(containing: "BIND dn=\"cn=veneer-admin").count

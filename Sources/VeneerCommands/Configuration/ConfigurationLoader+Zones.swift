@@ -54,6 +54,9 @@ extension ConfigurationReading {
             zone.allowAnonymous = table.bool("allow_anonymous") ?? true
             zone.detailedErrors = table.bool("detailed_errors") ?? false
             zone.loginByAlias = table.bool("login_by_alias") ?? false
+            if let names = table.strings("readable_attributes") {
+                zone.readableAttributes = Set(names.map { $0.lowercased() })
+            }
             if isExternal && zone.detailedErrors {
                 table.problem("detailed_errors", "the external zone never shows why a bind failed (names could be enumerated)")
                 valid = false

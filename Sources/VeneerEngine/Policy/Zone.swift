@@ -1,3 +1,4 @@
+import LDAPCore
 import LDAPServer
 
 /// Where a client connects from decides how it may authenticate (seed 000): each zone lists
@@ -28,13 +29,17 @@ public struct Zone: Sendable, Hashable {
     public var detailedErrors: Bool
     /// Aliases (veneerAlias) work as login names from this zone.
     public var loginByAlias: Bool
+    /// The attributes clients in this zone may read (lowercased names); nil: all the view
+    /// serves. Others are left out of results and compare as absent.
+    public var readableAttributes: Set<String>?
 
     public init(
         name: String, networks: [NetworkBlock] = [], enabled: Bool = true, methods: Set<Method> = [.upstreamPassword, .localPassword],
         requireTLS: Bool = false, allowAnonymous: Bool = true, lockout: LockoutPolicy? = LockoutPolicy(), detailedErrors: Bool = false,
-        loginByAlias: Bool = false
+        loginByAlias: Bool = false, readableAttributes: Set<String>? = nil
     ) {
         self.loginByAlias = loginByAlias
+        self.readableAttributes = readableAttributes.map { Set($0.map { $0.lowercased() }) }
         self.name = name
         self.networks = networks
         self.enabled = enabled
@@ -46,6 +51,17 @@ public struct Zone: Sendable, Hashable {
     }
 
     public static let externalName = "external"
+}
+
+extension Zone {
+    /// Drops what this zone may not read (objectClass always stays: clients need it).
+    func readable(_ attributes: [PartialAttribute]) -> [PartialAttribute] {
+        guard let allowed = readableAttributes else { return attributes }
+        return attributes.filter {
+            let key = AttributeName($0.type).key
+            return key == "objectclass" || allowed.contains(key)
+        }
+    }
 }
 
 /// The configured zones and the catch-all.

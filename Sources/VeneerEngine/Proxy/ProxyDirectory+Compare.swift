@@ -38,6 +38,7 @@ extension ProxyDirectory {
                     target: EntryReference(dn: dn))
                 attributes = selection.project(merged, typesOnly: false)
             }
+            attributes = bindPolicy.zone(of: request.session).readable(attributes)
             guard !attributes.isEmpty else {
                 await responder.finish(.compareResponse(LDAPResult(.noSuchAttribute)))
                 return

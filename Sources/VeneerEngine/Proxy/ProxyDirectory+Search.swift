@@ -57,6 +57,7 @@ extension ProxyDirectory {
         if configuration.preset.sendDomainScopeControl { controls.append(LDAPControl(DomainScopeControl())) }
         if let clientPaging { controls.append(clientPaging) }
         let view = overlay?.view
+        let zone = bindPolicy.zone(of: request.session)
 
         var sent = 0
         do {
@@ -85,7 +86,7 @@ extension ProxyDirectory {
                         await responder.finish(.searchResultDone(LDAPResult(.sizeLimitExceeded)))
                         return
                     }
-                    await responder.send(.searchResultEntry(SearchResultEntry(objectName: name, attributes: attributes)))
+                    await responder.send(.searchResultEntry(SearchResultEntry(objectName: name, attributes: zone.readable(attributes))))
                     sent += 1
                 case .reference(let reference, _):
                     if configuration.passReferences { await responder.send(.searchResultReference(reference)) }

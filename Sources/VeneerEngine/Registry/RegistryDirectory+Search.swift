@@ -28,6 +28,7 @@ extension RegistryDirectory {
         let selection = AttributeSelection(search.attributes)
         let limit = search.sizeLimit > 0 ? Int(search.sizeLimit) : Int.max
         let groups = Self.memberships(all)
+        let zone = bindPolicy.zone(of: request.session)
         // Secrets (and overlay attributes the requester may not read) take no part in filters,
         // as through the proxy: items on them are Undefined, so their values cannot be probed.
         let undefined = Set(search.filter.attributeNames.compactMap { name -> String? in
@@ -44,7 +45,7 @@ extension RegistryDirectory {
                 await responder.finish(.searchResultDone(LDAPResult(.sizeLimitExceeded)))
                 return
             }
-            let projected = selection.project(attributes + Self.operational(located), typesOnly: search.typesOnly)
+            let projected = zone.readable(selection.project(attributes + Self.operational(located), typesOnly: search.typesOnly))
             await responder.send(.searchResultEntry(SearchResultEntry(objectName: located.entry.dn, attributes: projected)))
             sent += 1
         }
@@ -74,7 +75,8 @@ extension RegistryDirectory {
             await responder.finish(.compareResponse(LDAPResult(.noSuchObject)))
             return
         }
-        let attributes = merged(located, identity: request.identity, view: overlay.view, groups: Self.memberships(entries())) + Self.operational(located)
+        let attributes = bindPolicy.zone(of: request.session).readable(
+            merged(located, identity: request.identity, view: overlay.view, groups: Self.memberships(entries())) + Self.operational(located))
         let key = AttributeName(compare.assertion.attribute).key
         guard attributes.contains(where: { AttributeName($0.type).key == key }) else {
             await responder.finish(.compareResponse(LDAPResult(.noSuchAttribute)))
