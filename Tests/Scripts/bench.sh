@@ -10,7 +10,8 @@
 #
 #   bash Tests/Scripts/bench.sh [--rounds 3] [--duration 5] [--warmup 1] [--users 10000]
 #        [--connections "8 64"] [--workloads "search-uid phonebook bind bind-wrong mix"]
-#        [--idle 10000] [--big] [--skip-build] [--keep] [--serve]
+#        [--idle 10000] [--big] [--locked] [--skip-build] [--keep] [--serve]
+# --locked also measures binds on accounts Veneer has locked (after the other workloads).
 # --serve only starts A, B and C and waits (for profiling by hand); stop it with Ctrl-C.
 #
 # Never part of the test command; it reports and never fails on a figure. Results land in
@@ -35,6 +36,7 @@ while [ $# -gt 0 ]; do
         --skip-build) build=0 ;;
         --keep) keep=1 ;;
         --serve) serve=1 ;;
+        --locked) locked=1 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -196,6 +198,21 @@ bind_dn = "cn=veneer-service,ou=services,$base"
 bind_password_file = "service-password"
 base_dn = "$base"
 
+[store]
+path = "$1.sqlite"
+
+# The proxy path is measured with Veneer's lockout off (wrong-password rounds would
+# otherwise lock the users part-way); --locked measures the lockout on its own.
+[[zone]]
+name = "external"
+lockout = false
+
+[[zone]]
+name = "trusted"
+networks = ["127.0.0.2"]
+detailed_errors = true
+lockout = false
+
 [logging]
 # info logs one line per bind; the benchmark measures the proxy, not stderr.
 level = "warning"
@@ -241,6 +258,37 @@ for conns in $connections; do
         done
     done
 done
+
+# Binds on accounts Veneer has locked: every user's lockout row is written into C's store
+# (the running Veneer picks it up within a second), then wrong-password binds go to A
+# directly and to C, which refuses them from memory without asking A (that no upstream bind
+# happens is proven by ZoneLockoutTests, which counts slapd's BIND lines). From 127.0.0.1
+# (the external zone) C pads each refusal to about a real check's time, so locked and
+# unknown names cannot be told apart from wrong passwords by timing.
+if [ "${locked:-0}" = 1 ]; then
+    echo "== binds on accounts Veneer has locked"
+    until=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%S.000Z)
+    now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+    /usr/bin/python3 - "$state/veneer.sqlite" "$users" "$base" "$until" "$now" <<'PY'
+import sqlite3, subprocess, sys
+db, users, base, until, now = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+# entryUUIDs of the users, as Veneer keys its rows.
+out = subprocess.run(["ldapsearch", "-x", "-LLL", "-H", "ldap://127.0.0.1:4890", "-b", base, "(uid=user*)", "entryUUID"],
+                     capture_output=True, text=True, check=True).stdout
+ids = [l.split(": ", 1)[1].strip().lower() for l in out.splitlines() if l.lower().startswith("entryuuid:")]
+c = sqlite3.connect(db)
+c.executemany("INSERT OR REPLACE INTO lockout_state (entry_id, failure_count, first_failure_at, last_failure_at, last_failed_fingerprint, locked_until) VALUES (?, 5, ?, ?, NULL, ?)",
+              [(i, now, now, until) for i in ids])
+c.commit()
+print(f"  locked {len(ids)} accounts in {db}")
+PY
+    sleep 2
+    for round in $(seq 1 "$rounds"); do
+        bench A "${url[A]}" bind 8 "$users" "$state/small-filters.txt"
+        bench A "${url[A]}" bind-wrong 8 "$users" "$state/small-filters.txt"
+        bench C-locked "${url[C]}" bind-wrong 8 "$users" "$state/small-filters.txt"
+    done
+fi
 
 # Idle connections: RSS of each server while the load generator holds them open.
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
