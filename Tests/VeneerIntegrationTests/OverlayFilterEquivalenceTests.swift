@@ -8,7 +8,8 @@ import VeneerTestSupport
 /// attributes under AND/OR/NOT, select exactly what one directory holding every attribute
 /// would. The reference is a second, real slapd loaded with the same people and the overlay
 /// written as real attributes (with the repository's schema files).
-@Suite("Overlay filters equal a merged directory")
+extension OverlayEndToEnd {
+@Suite("Overlay filters equal a merged directory", .serialized)
 struct OverlayFilterEquivalenceTests {
     /// Filters that select nobody in both directories (checked, but not "non-vacuous").
     static let emptyByDesign: Set<String> = [
@@ -100,4 +101,5 @@ struct OverlayFilterEquivalenceTests {
         }
         return result
     }
+}
 }

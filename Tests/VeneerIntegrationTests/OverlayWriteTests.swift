@@ -7,7 +7,8 @@ import VeneerTestSupport
 /// Overlay writes through Veneer with OpenLDAP's own tools: ldapmodify for aliases,
 /// extensions and deactivation, ldappasswd for the SIP digest; refusals with their exact
 /// result codes, and nothing changed by a refused request.
-@Suite("Overlay writes with ldapmodify and ldappasswd")
+extension OverlayEndToEnd {
+@Suite("Overlay writes with ldapmodify and ldappasswd", .serialized)
 struct OverlayWriteTests {
     typealias Fixture = OverlayFixture
 
@@ -267,6 +268,7 @@ struct OverlayWriteTests {
         let again = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(user), "-w", veneer.slapd.userPassword(user)])
         #expect(again.status == 49, "\(again.output)")
     }
+}
 }
 
 /// Hex digest of `text` computed by Python's hashlib: independent of Veneer's own code.

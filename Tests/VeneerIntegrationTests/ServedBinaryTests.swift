@@ -6,6 +6,7 @@ import VeneerTestSupport
 /// The built `veneer` binary as an operator runs it (`veneer serve --config …`), with its store
 /// in a temporary directory: durability of acknowledged overlay writes across kill -9, and
 /// registry mode end to end.
+extension OverlayEndToEnd {
 @Suite("veneer serve with a store", .serialized)
 struct ServedBinaryTests {
     static var veneerBinary: String { VeneerHarness.repositoryRoot + "/.build/debug/veneer" }
@@ -103,8 +104,8 @@ struct ServedBinaryTests {
             // The writer: user0001, a member of group01 (granted write).
             let writer = (dn: slapd.userDN(1), password: slapd.userPassword(1))
             let acknowledged = Acknowledged()
-            let workers = 4
-            let perWorker = 60
+            let workers = 3
+            let perWorker = 80
             let killAfter = 80
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<workers {
@@ -250,4 +251,5 @@ struct ServedBinaryTests {
             throw error
         }
     }
+}
 }
