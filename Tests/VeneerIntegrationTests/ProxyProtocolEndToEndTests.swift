@@ -6,8 +6,8 @@ import VeneerTestSupport
 /// `send-proxy-v2`): the client's own address, not the balancer's, picks the zone.
 @Suite("Behind HAProxy: PROXY protocol v1 and v2", .serialized)
 struct ProxyProtocolEndToEndTests {
-    typealias Installation = ServedBinaryTests.Installation
-    typealias Served = ServedBinaryTests.Served
+    typealias Installation = OverlayEndToEnd.ServedBinaryTests.Installation
+    typealias Served = OverlayEndToEnd.ServedBinaryTests.Served
 
     static let haproxy = "/usr/sbin/haproxy"
 

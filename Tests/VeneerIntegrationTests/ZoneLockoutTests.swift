@@ -8,8 +8,8 @@ import VeneerTestSupport
 /// LDAPSOCKET_BIND_ADDRESSES), counting the binds slapd itself saw.
 @Suite("Zones and lockout, end to end", .serialized)
 struct ZoneLockoutTests {
-    typealias Installation = ServedBinaryTests.Installation
-    typealias Served = ServedBinaryTests.Served
+    typealias Installation = OverlayEndToEnd.ServedBinaryTests.Installation
+    typealias Served = OverlayEndToEnd.ServedBinaryTests.Served
 
     static let superadminDN = "cn=veneer-admin,dc=example,dc=com"
     static let superadminPassword = "super-Secret-1"
@@ -202,7 +202,7 @@ struct ZoneLockoutTests {
             #expect(other.status == 0, "\(other.output)")
 
             // An admin unlocks from the command line; the running server sees it within seconds.
-            let unlock = try await runProgram(ServedBinaryTests.veneerBinary, ["user", "unlock", victim.dn, "--config", installation.configuration])
+            let unlock = try await runProgram(OverlayEndToEnd.ServedBinaryTests.veneerBinary, ["user", "unlock", victim.dn, "--config", installation.configuration])
             #expect(unlock.status == 0 && unlock.output.contains("unlocked"), "\(unlock.output)")
             var unlocked = false
             for _ in 0..<40 where !unlocked {
@@ -228,7 +228,7 @@ struct ZoneLockoutTests {
         try input.write(toFile: inputFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: inputFile) }
         return try await runProgram(
-            "/bin/sh", ["-c", "exec \"$0\" \"$@\" < \"$VENEER_TEST_INPUT\"", ServedBinaryTests.veneerBinary] + arguments + ["--config", installation.configuration],
+            "/bin/sh", ["-c", "exec \"$0\" \"$@\" < \"$VENEER_TEST_INPUT\"", OverlayEndToEnd.ServedBinaryTests.veneerBinary] + arguments + ["--config", installation.configuration],
             environment: ["VENEER_TEST_INPUT": inputFile])
     }
 
@@ -260,14 +260,14 @@ struct ZoneLockoutTests {
             #expect(try await bind(from: "127.0.0.6", "4321") == 0)
             #expect(try await bind(from: "127.0.0.6", user.password) == 49)
             #expect(upstreamBinds() == before, "a PIN-only zone must not bind upstream")
-            let removed = try await runProgram(ServedBinaryTests.veneerBinary, ["pin", "remove", user.dn, "--config", installation.configuration])
+            let removed = try await runProgram(OverlayEndToEnd.ServedBinaryTests.veneerBinary, ["pin", "remove", user.dn, "--config", installation.configuration])
             #expect(removed.status == 0, "\(removed.output)")
             try await Task.sleep(for: .milliseconds(1500))
             #expect(try await bind(from: "127.0.0.6", "4321") == 49, "a removed PIN no longer works")
 
             // Aliases log in where the zone allows it; a name that is one user's alias and
             // another's uid is ambiguous and refused.
-            let alias = try await runProgram(ServedBinaryTests.veneerBinary, ["alias", "add", user.dn, "7777", "user0012", "--config", installation.configuration])
+            let alias = try await runProgram(OverlayEndToEnd.ServedBinaryTests.veneerBinary, ["alias", "add", user.dn, "7777", "user0012", "--config", installation.configuration])
             #expect(alias.status == 0, "\(alias.output)")
             try await Task.sleep(for: .milliseconds(1500))
             let byAlias = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", "7777", "-w", user.password])
