@@ -26,7 +26,14 @@ public struct NetworkBlock: Sendable, Hashable, CustomStringConvertible {
     }
 
     public func contains(_ host: String) -> Bool {
-        guard var address = Self.octets(host) else { return false }
+        guard let address = Self.octets(host) else { return false }
+        return contains(address: address)
+    }
+
+    /// Whether an address given as octets (`octets(_:)`) lies in the block; for callers that
+    /// test one address against many blocks and parse it once.
+    public func contains(address: [UInt8]) -> Bool {
+        var address = address
         if address.count == 16 && network.count == 4 && address[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] {
             address = Array(address[12...])
         }
@@ -42,7 +49,7 @@ public struct NetworkBlock: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The address's octets, or nil if it is not an IPv4 or IPv6 literal (zone ids dropped).
-    static func octets(_ text: String) -> [UInt8]? {
+    public static func octets(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
             return withUnsafeBytes(of: &v4) { Array($0) }

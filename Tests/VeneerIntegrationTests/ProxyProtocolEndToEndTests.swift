@@ -11,48 +11,42 @@ struct ProxyProtocolEndToEndTests {
 
     static let haproxy = "/usr/sbin/haproxy"
 
+    static func configuration(_ slapd: SlapdFixture, passwordFile: String) -> String {
+        """
+            [[listener]]
+            address = "127.0.0.1"
+            port = 0
+
+            [[listener]]
+            address = "127.0.0.1"
+            port = 0
+            trusted_proxies = ["127.0.0.1"]
+
+            [store]
+            path = "../var/veneer.sqlite"
+
+            [upstream]
+            preset = "\(VeneerHarness.presetsDirectory)/openldap.toml"
+            servers = ["ldap://127.0.0.1:\(slapd.port)"]
+            start_tls = false
+            bind_dn = "\(slapd.serviceDN)"
+            bind_password_file = "\(passwordFile)"
+            base_dn = "\(slapd.baseDN)"
+
+            [[zone]]
+            name = "branch-office"
+            networks = ["127.0.0.9"]
+            enabled = false
+
+            [logging]
+            level = "info"
+            """
+    }
+
     @Test("the client behind the balancer gets its own zone; direct connections to the trusting listener are refused")
     func behindHAProxy() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.haproxy), "haproxy is installed by the test command")
-        var options = SlapdFixture.Options()
-        options.tls = false
-        try await SlapdFixture.with(options) { slapd in
-            let passwordDirectory = try TestProcess.makeTemporaryDirectory(prefix: "veneer-pw")
-            defer { TestProcess.removeDirectory(passwordDirectory) }
-            let passwordFile = passwordDirectory + "/password"
-            try slapd.servicePassword.write(toFile: passwordFile, atomically: true, encoding: .utf8)
-            chmod(passwordFile, 0o600)
-            let configuration = """
-                [[listener]]
-                address = "127.0.0.1"
-                port = 0
-
-                [[listener]]
-                address = "127.0.0.1"
-                port = 0
-                trusted_proxies = ["127.0.0.1"]
-
-                [store]
-                path = "../var/veneer.sqlite"
-
-                [upstream]
-                preset = "\(VeneerHarness.presetsDirectory)/openldap.toml"
-                servers = ["ldap://127.0.0.1:\(slapd.port)"]
-                start_tls = false
-                bind_dn = "\(slapd.serviceDN)"
-                bind_password_file = "\(passwordFile)"
-                base_dn = "\(slapd.baseDN)"
-
-                [[zone]]
-                name = "branch-office"
-                networks = ["127.0.0.9"]
-                enabled = false
-
-                [logging]
-                level = "info"
-                """
-            let installation = try Installation(configuration: configuration)
-            defer { installation.remove() }
+        try await OverlayEndToEnd.ServedBinaryTests.withProxyInstallation({ Self.configuration($0, passwordFile: $1) }) { slapd, installation in
             let served = try await Served.start(installation, log: "serve.log")
             // Veneer's listeners, in configuration order, from its "veneer is serving" line.
             let serving = served.log.split(separator: "\n").first { $0.contains("veneer is serving") }.map(String.init) ?? ""

@@ -87,8 +87,11 @@ struct ServedBinaryTests {
         """
     }
 
-    @Test("kill -9 during a burst of alias writes: every acknowledged write is there after a restart")
-    func durability() async throws {
+    /// A plain-LDAP slapd and an installation in front of it, whose configuration `configure`
+    /// writes from the slapd and the path of a file (mode 0600) holding its service password.
+    static func withProxyInstallation(
+        _ configure: (SlapdFixture, String) -> String, _ body: (SlapdFixture, Installation) async throws -> Void
+    ) async throws {
         var options = SlapdFixture.Options()
         options.tls = false
         try await SlapdFixture.with(options) { slapd in
@@ -97,8 +100,15 @@ struct ServedBinaryTests {
             let passwordFile = passwordDirectory + "/password"
             try slapd.servicePassword.write(toFile: passwordFile, atomically: true, encoding: .utf8)
             chmod(passwordFile, 0o600)
-            let installation = try Installation(configuration: Self.proxyConfiguration(slapd, passwordFile: passwordFile))
+            let installation = try Installation(configuration: configure(slapd, passwordFile))
             defer { installation.remove() }
+            try await body(slapd, installation)
+        }
+    }
+
+    @Test("kill -9 during a burst of alias writes: every acknowledged write is there after a restart")
+    func durability() async throws {
+        try await Self.withProxyInstallation(Self.proxyConfiguration) { slapd, installation in
 
             let first = try await Served.start(installation, log: "first.log")
             // The writer: user0001, a member of group01 (granted write).

@@ -102,16 +102,7 @@ struct ZoneLockoutTests {
     }
 
     func withServed(_ body: (SlapdFixture, Served, Installation) async throws -> Void) async throws {
-        var options = SlapdFixture.Options()
-        options.tls = false
-        try await SlapdFixture.with(options) { slapd in
-            let passwordDirectory = try TestProcess.makeTemporaryDirectory(prefix: "veneer-pw")
-            defer { TestProcess.removeDirectory(passwordDirectory) }
-            let passwordFile = passwordDirectory + "/password"
-            try slapd.servicePassword.write(toFile: passwordFile, atomically: true, encoding: .utf8)
-            chmod(passwordFile, 0o600)
-            let installation = try Installation(configuration: Self.configuration(slapd, passwordFile: passwordFile))
-            defer { installation.remove() }
+        try await OverlayEndToEnd.ServedBinaryTests.withProxyInstallation({ Self.configuration($0, passwordFile: $1) }) { slapd, installation in
             let served = try await Served.start(installation, log: "serve.log")
             do {
                 try await body(slapd, served, installation)

@@ -79,9 +79,10 @@ public struct ZonePolicy: Sendable, Hashable {
     /// The zone of a client address: the one listing the most specific network that
     /// contains it (so a /32 carved out of a /8 wins), else external.
     public func zone(for host: String) -> Zone {
+        guard let address = NetworkBlock.octets(host) else { return external }  // parsed once, not per network
         var best: (zone: Zone, prefix: Int)?
         for zone in zones {
-            for network in zone.networks where network.contains(host) {
+            for network in zone.networks where network.contains(address: address) {
                 if network.prefixLength > (best?.prefix ?? -1) { best = (zone, network.prefixLength) }
             }
         }

@@ -15,35 +15,17 @@ extension ProxyDirectory {
             await finish(.unwillingToPerform, "passwords cannot be changed through Veneer: the upstream directory is read-only and no SIP digest realm is configured")
             return
         }
-        let change: PasswordModifyRequest
-        do {
-            change = try PasswordModifyRequest(requestValue: extended.value)
-        } catch {
-            await finish(.protocolError, "malformed password modify request: \(error.reason)")
+        let change: PasswordChange
+        switch PasswordChange.read(extended, identity: request.identity, access: overlay.configuration.access, what: "SIP password") {
+        case .refused(let refusal):
+            await responder.finish(.extendedResponse(ExtendedResponse(refusal)))
             return
+        case .change(let read):
+            change = read
         }
-        let identity = request.identity
-        guard let caller = identity.dn else {
-            await finish(.unwillingToPerform, "bind first: an anonymous session has no password to change")
-            return
-        }
-        var targetDN = caller
-        if let named = change.userIdentity, !named.isEmpty {
-            let text = named.hasPrefix("dn:") ? String(named.dropFirst(3)) : named
-            guard let dn = try? DistinguishedName(text) else {
-                await finish(.noSuchObject, "userIdentity must be a DN (or dn:DN): \(named)")
-                return
-            }
-            targetDN = dn
-        }
-        let target = EntryReference(dn: targetDN)
-        let isSelf = targetDN == caller
-        guard isSelf || overlay.configuration.access.canWrite(.sipPassword, by: identity, on: target) else {
-            await finish(.insufficientAccessRights, "no right to set the SIP password of \(targetDN)")
-            return
-        }
-        guard let newPassword = change.newPassword, !newPassword.isEmpty, let password = String(validating: newPassword, as: UTF8.self) else {
-            await finish(.unwillingToPerform, "supply the new password (Veneer does not generate passwords)")
+        let targetDN = change.target
+        guard let password = change.newPassword else {
+            await responder.finish(.extendedResponse(ExtendedResponse(PasswordChange.missingNewPassword)))
             return
         }
         guard let upstreamDN = suffix.toUpstream(targetDN), !isExcluded(upstreamDN) else {
@@ -51,7 +33,7 @@ extension ProxyDirectory {
             return
         }
         do {
-            if let old = change.oldPassword {
+            if let old = change.request.oldPassword {
                 // The old password is the user's directory password: the upstream checks it.
                 let (response, _) = try await upstream.verifyPassword(name: upstreamDN.description, password: old)
                 guard response.result.resultCode == .success else {

@@ -163,19 +163,8 @@ extension SubschemaDefinitions {
     /// Whether an attribute type of this name (any of its names, case-insensitively) is defined.
     func defines(attribute name: String) -> Bool {
         let wanted = AttributeName(name).key
-        return attributeTypes.contains { definition in Self.names(in: definition).contains(wanted) }
-    }
-
-    /// The NAME values of a definition, lowercased: `NAME 'cn'` or `NAME ( 'cn' 'commonName' )`.
-    static func names(in definition: String) -> [String] {
-        guard let range = definition.range(of: " NAME ") else { return [] }
-        var rest = definition[range.upperBound...].drop { $0 == " " }
-        if rest.first == "(" {
-            guard let close = rest.firstIndex(of: ")") else { return [] }
-            rest = rest[rest.index(after: rest.startIndex)..<close]
-        } else if let quoteEnd = rest.dropFirst().firstIndex(of: "'") {
-            rest = rest[...quoteEnd]
+        return attributeTypes.contains { definition in
+            ObjectClassHierarchy.values(after: "NAME", in: ObjectClassHierarchy.tokens(definition)).contains { $0.lowercased() == wanted }
         }
-        return rest.split(separator: "'").map { $0.filter { !$0.isWhitespace }.lowercased() }.filter { !$0.isEmpty }
     }
 }

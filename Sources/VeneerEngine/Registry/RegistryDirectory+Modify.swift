@@ -34,29 +34,17 @@ extension RegistryDirectory {
         func finish(_ code: LDAPResultCode, _ message: String = "") async {
             await responder.finish(.extendedResponse(ExtendedResponse(LDAPResult(code, diagnosticMessage: message))))
         }
-        let change: PasswordModifyRequest
-        do {
-            change = try PasswordModifyRequest(requestValue: extended.value)
-        } catch {
-            return await finish(.protocolError, "malformed password modify request: \(error.reason)")
+        let change: PasswordChange
+        switch PasswordChange.read(extended, identity: request.identity, access: overlay.configuration.access, what: "password") {
+        case .refused(let refusal): return await responder.finish(.extendedResponse(ExtendedResponse(refusal)))
+        case .change(let read): change = read
         }
-        let identity = request.identity
-        guard let caller = identity.dn else { return await finish(.unwillingToPerform, "bind first: an anonymous session has no password to change") }
-        var targetDN = caller
-        if let named = change.userIdentity, !named.isEmpty {
-            guard let dn = try? DistinguishedName(named.hasPrefix("dn:") ? String(named.dropFirst(3)) : named) else {
-                return await finish(.noSuchObject, "userIdentity must be a DN (or dn:DN): \(named)")
-            }
-            targetDN = dn
-        }
-        guard targetDN == caller || overlay.configuration.access.canWrite(.sipPassword, by: identity, on: EntryReference(dn: targetDN)) else {
-            return await finish(.insufficientAccessRights, "no right to set the password of \(targetDN)")
-        }
+        let targetDN = change.target
         guard let located = locate(targetDN), located.entry.id != Self.suffixID else { return await finish(.noSuchObject, "no such entry: \(targetDN)") }
-        guard let bytes = change.newPassword, !bytes.isEmpty, let password = String(validating: bytes, as: UTF8.self) else {
-            return await finish(.unwillingToPerform, "supply the new password (Veneer does not generate passwords)")
+        guard let password = change.newPassword else {
+            return await responder.finish(.extendedResponse(ExtendedResponse(PasswordChange.missingNewPassword)))
         }
-        if let old = change.oldPassword {
+        if let old = change.request.oldPassword {
             let store = overlay.store
             let id = located.entry.id
             guard let text = String(validating: old, as: UTF8.self), await offLoop({ await store.verifyRegistryPassword(id, password: text) }) else {
