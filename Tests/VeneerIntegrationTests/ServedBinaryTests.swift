@@ -90,9 +90,10 @@ struct ServedBinaryTests {
     /// A plain-LDAP slapd and an installation in front of it, whose configuration `configure`
     /// writes from the slapd and the path of a file (mode 0600) holding its service password.
     static func withProxyInstallation(
+        options: SlapdFixture.Options = SlapdFixture.Options(),
         _ configure: (SlapdFixture, String) -> String, _ body: (SlapdFixture, Installation) async throws -> Void
     ) async throws {
-        var options = SlapdFixture.Options()
+        var options = options
         options.tls = false
         try await SlapdFixture.with(options) { slapd in
             let passwordDirectory = try TestProcess.makeTemporaryDirectory(prefix: "veneer-pw")

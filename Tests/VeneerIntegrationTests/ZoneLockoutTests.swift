@@ -283,4 +283,32 @@ struct ZoneLockoutTests {
             #expect(write.status == 0, "the superadmin may write overlay attributes: \(write.output)")
         }
     }
+
+    @Test("only members of a login group may bind, nested groups walked on an upstream without an in-chain rule")
+    func loginGroups() async throws {
+        // uc-users contains group01 (users 1, 6, 11, …) as a member: membership through nesting.
+        var options = SlapdFixture.Options()
+        options.extraLDIF = """
+
+            dn: cn=uc-users,ou=groups,dc=example,dc=com
+            objectClass: groupOfNames
+            cn: uc-users
+            member: cn=group01,ou=groups,dc=example,dc=com
+
+            """
+        let configure = { (slapd: SlapdFixture, passwordFile: String) -> String in
+            Self.configuration(slapd, passwordFile: passwordFile).replacingOccurrences(
+                of: "[upstream]", with: "[directory]\nlogin_groups = [\"cn=uc-users,ou=groups,dc=example,dc=com\"]\n\n[upstream]")
+        }
+        try await OverlayEndToEnd.ServedBinaryTests.withProxyInstallation(options: options, configure) { slapd, installation in
+            let served = try await Served.start(installation, log: "serve.log")
+            defer { Task { await served.child.terminate() } }
+            let member = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", slapd.userDN(6), "-w", slapd.userPassword(6)])
+            #expect(member.status == 0, "\(member.output)")
+            let outsider = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", slapd.userDN(7), "-w", slapd.userPassword(7)])
+            #expect(outsider.status == 49 && outsider.output.contains("not a member of a login group"), "\(outsider.output)")
+            let external = try await tool("ldapwhoami", from: "127.0.0.4", ["-x", "-H", served.url, "-D", slapd.userDN(7), "-w", slapd.userPassword(7)])
+            #expect(external.status == 49 && external.output.contains("additional info: invalid credentials"), "\(external.output)")
+        }
+    }
 }
