@@ -6,8 +6,9 @@ import Synchronization
 /// connection would briefly run everyone's searches as that user.
 ///
 /// Each connection carries one bind at a time. At most `size` exist; a caller that finds them
-/// all busy waits up to its timeout, then gets `.busy`. Connections come back anonymous (the
-/// caller guarantees that) or are closed.
+/// all busy waits up to its timeout, then gets `.busy`. Nothing but Binds is ever sent on
+/// them, so whoever the last Bind authenticated does not matter to the next one, which
+/// replaces it (RFC 4511 §4.2.1); a connection whose last Bind got no answer is closed.
 final class VerifyConnectionPool: Sendable {
     private struct Waiter {
         let id: UInt64
@@ -34,7 +35,7 @@ final class VerifyConnectionPool: Sendable {
         self.state = Mutex(State(freeSlots: max(size, 1)))
     }
 
-    /// An anonymous connection for exclusive use, and whether it was used before (and so may
+    /// A connection for one Bind, for exclusive use, and whether it was used before (and so may
     /// have died unnoticed while idle); hand it back with `release`.
     func acquire(timeout: Duration) async throws -> (LDAPConnection, reused: Bool) {
         try await acquireSlot(timeout: timeout)
@@ -52,7 +53,7 @@ final class VerifyConnectionPool: Sendable {
         }
     }
 
-    /// `reusable`: the connection is anonymous again and in a known state.
+    /// `reusable`: the connection's last Bind was answered, so it is in a known state.
     func release(_ connection: LDAPConnection, reusable: Bool) {
         let keep = reusable && connection.isActive && ContinuousClock.now - connection.createdAt < maximumAge
         let kept = keep && state.withLock { state -> Bool in

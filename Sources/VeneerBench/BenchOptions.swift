@@ -36,6 +36,9 @@ public struct BenchOptions: Sendable {
     public var passwordTemplate: String
     public var phonebookFilters: [String]
     public var seed: UInt64
+    /// The local address connections come from (the server picks its zone by it); nil lets
+    /// the system choose.
+    public var sourceAddress: String?
 
     public init(
         host: String, port: Int, connections: Int = 8, threads: Int = 2, warmupSeconds: Double = 2,
@@ -43,8 +46,10 @@ public struct BenchOptions: Sendable {
         userCount: Int = 10_000, userTemplate: String = "user%05d", searchBase: String,
         uidAttribute: String = "uid", attributes: [String] = ["cn", "mail", "telephoneNumber", "sn", "givenName"],
         bindDNTemplate: String = "uid={uid},ou=people,dc=example,dc=com",
-        passwordTemplate: String = "password-%05d", phonebookFilters: [String] = [], seed: UInt64 = 0x5EED
+        passwordTemplate: String = "password-%05d", phonebookFilters: [String] = [], seed: UInt64 = 0x5EED,
+        sourceAddress: String? = nil
     ) {
+        self.sourceAddress = sourceAddress
         self.host = host
         self.port = port
         self.connections = connections

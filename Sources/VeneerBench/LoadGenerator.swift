@@ -16,6 +16,8 @@ public enum LoadGenerator {
         for loop in group.makeIterator() { loopStatistics.append((loop, LoopStatistics())) }
         let statisticsByLoop = loopStatistics
 
+        // Port 0: the system picks a port per connection, from the given address.
+        let source = try options.sourceAddress.map { try SocketAddress(ipAddress: $0, port: 0) }
         var channels: [any Channel] = []
         channels.reserveCapacity(options.connections)
         do {
@@ -26,7 +28,9 @@ public enum LoadGenerator {
                 let upper = min(options.connections, next + wave)
                 let futures = (next..<upper).map { index -> EventLoopFuture<any Channel> in
                     let seed = options.seed &+ UInt64(index) &* 0x9E37_79B9
-                    return ClientBootstrap(group: group)
+                    var bootstrap = ClientBootstrap(group: group)
+                    if let source { bootstrap = bootstrap.bind(to: source) }
+                    return bootstrap
                         .channelOption(.socketOption(.tcp_nodelay), value: 1)
                         .connectTimeout(.seconds(10))
                         .channelInitializer { channel in

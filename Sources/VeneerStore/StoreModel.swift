@@ -12,10 +12,16 @@ public struct EntryID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Accepts any case and surrounding braces (`{…}` as AD tools print GUIDs); nil if the
     /// text is not a UUID.
     public init?(_ text: String) {
-        var text = text.trimmingCharacters(in: .whitespaces)
-        if text.hasPrefix("{") && text.hasSuffix("}") { text = String(text.dropFirst().dropLast()) }
-        guard let uuid = UUID(uuidString: text) else { return nil }
-        rawValue = uuid.uuidString.lowercased()
+        var text = text
+        guard let canonical = text.withUTF8({ CanonicalUUID.lowercased($0) }) else { return nil }
+        rawValue = canonical
+    }
+
+    /// The same from the bytes of an attribute value (`entryUUID` is read per entry of every
+    /// search, so this skips building a String first).
+    public init?(utf8 bytes: [UInt8]) {
+        guard let canonical = bytes.withUnsafeBufferPointer({ CanonicalUUID.lowercased($0) }) else { return nil }
+        rawValue = canonical
     }
 
     public static func random() -> EntryID {

@@ -51,6 +51,10 @@ struct ConfigurationErrorTests {
             toml: valid + "\n[logging]\ncolour = true\n",
             expected: ["veneer.toml: logging.colour: unknown key (known: level)"]),
         Case(
+            name: "negative login cache lifetime",
+            toml: valid + "\n[directory]\nlogin_cache_seconds = -1\n",
+            expected: ["veneer.toml: directory.login_cache_seconds: -1 is out of range; must be 0 or more seconds (and under a century)"]),
+        Case(
             name: "wrong type",
             toml: edit([("base_dn =", "pool_size = \"8\"\nbase_dn =")]),
             expected: ["veneer.toml: upstream.pool_size: expected an integer, found a string"]),

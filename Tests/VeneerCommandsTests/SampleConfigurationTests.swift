@@ -58,6 +58,7 @@ struct SampleConfigurationTests {
         #expect(proxy.virtualSuffix == proxy.upstreamBase)
         #expect(proxy.maximumResults == 5000)
         #expect(proxy.pageSize == 1000)
+        #expect(proxy.loginCacheLifetime == .seconds(30))
         #expect(proxy.allowAnonymous)
         #expect(!proxy.hideDisabledAccounts)
 
@@ -70,7 +71,7 @@ struct SampleConfigurationTests {
         #expect(upstream.serviceBindDN == "veneer@example.com")
         #expect(upstream.serviceBindPassword == Array("sample-password".utf8))
         #expect(upstream.verifyHostname && !upstream.insecureSkipVerify && upstream.caFile == nil)
-        #expect(upstream.servicePoolSize == 8 && upstream.verifyPoolSize == 4)
+        #expect(upstream.servicePoolSize == 8 && upstream.verifyPoolSize == 8)
         #expect(upstream.connectTimeout == .seconds(5) && upstream.bindTimeout == .seconds(10))
         #expect(upstream.operationTimeout == .seconds(30) && upstream.maximumConnectionAge == .seconds(600))
         #expect(upstream.pageSize == 1000 && upstream.maximumResults == 5000)

@@ -101,6 +101,22 @@ struct ProxyOpenLDAPTests {
         #expect(anonymous.output.contains("anonymous"))
     }
 
+    @Test("repeated binds look the name up once and check the password every time; lifetime 0 looks up every bind",
+          arguments: [true, false])
+    func loginCache(enabled: Bool) async throws {
+        let veneer = try await VeneerHarness.start { $0.loginCacheLifetime = enabled ? .seconds(30) : .zero }
+        defer { Task { await veneer.stop() } }
+        let upstreamDN = veneer.slapd.userDN(5)
+        let lookups = { veneer.slapd.logLines(containing: "SRCH base=\"").filter { $0.lowercased().contains(upstreamDN.lowercased()) }.count }
+        let checks = { veneer.slapd.logLines(containing: "BIND dn=\"\(upstreamDN)\" method=128").count }
+        for password in [veneer.slapd.userPassword(5), veneer.slapd.userPassword(5), "wrong", veneer.slapd.userPassword(5)] {
+            let result = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(5), "-w", password])
+            #expect(result.status == (password == "wrong" ? 49 : 0), "\(result.output)")
+        }
+        #expect(lookups() == (enabled ? 1 : 4))
+        #expect(checks() == 4, "every password, right or wrong, is checked by the upstream")
+    }
+
     @Test("with anonymous access off, only Bind, the root DSE and the schema answer an anonymous client")
     func anonymousOff() async throws {
         let veneer = try await VeneerHarness.start { $0.allowAnonymous = false }

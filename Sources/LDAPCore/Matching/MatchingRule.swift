@@ -104,7 +104,6 @@ public struct MatchingRule: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func asciiLowercased(_ string: String) -> String {
-        guard string.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return string }
-        return String(decoding: string.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
+        string.asciiLowercased
     }
 }

@@ -66,6 +66,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "File with one phonebook filter per line.")
     var filterFile: String?
 
+    @Option(name: .long, help: "Local address to connect from (e.g. 127.0.0.3: the server's zone for it).")
+    var sourceAddress: String?
+
     @Flag(name: .long, help: "Print one JSON object on one line instead of text.")
     var json = false
 
@@ -87,7 +90,7 @@ struct BenchCommand: AsyncParsableCommand {
             durationSeconds: duration, workload: workload, firstUser: firstUser, userCount: users,
             userTemplate: userTemplate, searchBase: base, uidAttribute: uidAttribute,
             attributes: attributes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-            bindDNTemplate: bindDN, passwordTemplate: password, phonebookFilters: filters)
+            bindDNTemplate: bindDN, passwordTemplate: password, phonebookFilters: filters, sourceAddress: sourceAddress)
         let quiet = json
         let report = try await LoadGenerator.run(options) { line in
             if !quiet { FileHandle.standardError.write(Data(("bench: " + line + "\n").utf8)) }

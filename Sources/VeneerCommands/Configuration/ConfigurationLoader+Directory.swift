@@ -1,5 +1,6 @@
 import LDAPCore
 import Logging
+import VeneerEngine
 
 /// `[directory]` (how the proxy presents the upstream) and `[logging]`.
 extension ConfigurationReading {
@@ -36,7 +37,8 @@ extension ConfigurationReading {
             suffix: suffix, excludedSubtrees: excluded, loginGroups: loginGroups, loginDomains: table.strings("login_domains") ?? [],
             hideDisabledAccounts: table.bool("hide_disabled_accounts") ?? false,
             passReferences: table.bool("pass_references") ?? false,
-            allowAnonymous: table.bool("allow_anonymous") ?? true)
+            allowAnonymous: table.bool("allow_anonymous") ?? true,
+            loginCacheLifetime: table.seconds("login_cache_seconds", allowZero: true) ?? ProxyConfiguration.defaultLoginCacheLifetime)
         table.finish()
         return valid ? directory : nil
     }

@@ -31,7 +31,7 @@ extension ConfigurationReading {
             table.problem("base_dn", "required: the upstream DN searches start from, e.g. \"dc=example,dc=com\"")
         }
         let poolSize = table.integer("pool_size", in: 1...1024) ?? 8
-        let verifyPoolSize = table.integer("verify_pool_size", in: 1...1024) ?? 4
+        let verifyPoolSize = table.integer("verify_pool_size", in: 1...1024) ?? 8
         let connectTimeout = table.seconds("connect_timeout_seconds") ?? .seconds(5)
         let bindTimeout = table.seconds("bind_timeout_seconds") ?? .seconds(10)
         let operationTimeout = table.seconds("operation_timeout_seconds") ?? .seconds(30)

@@ -33,7 +33,8 @@ extension VeneerConfiguration {
             zones: zones,
             loginGroups: directory.loginGroups.map { suffixes.toUpstream($0) ?? $0 },
             loginDomains: directory.loginDomains,
-            superadmin: superadmin)
+            superadmin: superadmin,
+            loginCacheLifetime: directory.loginCacheLifetime)
     }
 }
 

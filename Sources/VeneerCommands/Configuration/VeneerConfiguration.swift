@@ -108,6 +108,9 @@ public struct VeneerConfiguration: Sendable {
         public var hideDisabledAccounts: Bool
         public var passReferences: Bool
         public var allowAnonymous: Bool
+        /// How long an upstream login lookup is reused by later binds with the same name;
+        /// zero looks the name up for every bind.
+        public var loginCacheLifetime: Duration
     }
 
     /// The local store (`[store]`).

@@ -7,26 +7,42 @@ public struct AttributeMapper: Sendable {
     public let preset: DirectoryPreset
     /// virtual key → (virtual name as configured, upstream sources)
     private let virtualToSources: [String: (name: String, sources: [String])]
-    /// upstream key → the virtual names it feeds
-    private let sourceToVirtual: [String: [String]]
+    /// upstream key → what each virtual name it feeds needs, worked out once here because
+    /// `clientAttributes` runs for every entry of every search.
+    private let sourceTargets: [String: [Target]]
     private let idKey: String
     /// Keys of upstream attributes whose values are DNs.
     let dnAttributeKeys: Set<String>
 
+    /// One client attribute an upstream attribute feeds.
+    private struct Target {
+        /// The virtual name as configured, and its key.
+        let name: String
+        let key: String
+        /// entryUUID is operational (RFC 4530): returned when named or with "+".
+        let isOperational: Bool
+        /// AD's binary objectGUID shown as entryUUID: converted to the UUID string.
+        let convertsGUID: Bool
+    }
+
     public init(preset: DirectoryPreset) {
         self.preset = preset
         var virtualToSources: [String: (String, [String])] = [:]
-        var sourceToVirtual: [String: [String]] = [:]
+        var sourceTargets: [String: [Target]] = [:]
         for mapping in preset.attributes {
-            virtualToSources[mapping.name.lowercased()] = (mapping.name, mapping.sources)
+            let key = mapping.name.asciiLowercased
+            virtualToSources[key] = (mapping.name, mapping.sources)
             for source in mapping.sources {
-                sourceToVirtual[source.lowercased(), default: []].append(mapping.name)
+                sourceTargets[source.asciiLowercased, default: []].append(
+                    Target(
+                        name: mapping.name, key: key, isOperational: key == "entryuuid",
+                        convertsGUID: key == "entryuuid" && preset.idSyntax == .microsoftGUID))
             }
         }
         self.virtualToSources = virtualToSources
-        self.sourceToVirtual = sourceToVirtual
-        self.idKey = preset.idAttribute.lowercased()
-        self.dnAttributeKeys = Set(preset.dnAttributes.map { $0.lowercased() })
+        self.sourceTargets = sourceTargets
+        self.idKey = preset.idAttribute.asciiLowercased
+        self.dnAttributeKeys = Set(preset.dnAttributes.map { $0.asciiLowercased })
     }
 
     /// The upstream attributes a client attribute draws on; empty when the preset does not
@@ -78,43 +94,41 @@ public struct AttributeMapper: Sendable {
     // MARK: Entries
 
     /// Renames, merges and converts an upstream entry's attributes into what the client asked
-    /// for. DN values are rewritten with `mapDN`; AD's binary GUID becomes a UUID string.
+    /// for. DN values are rewritten with `mapDN` (nil: the suffix stays as it is); AD's binary
+    /// GUID becomes a UUID string.
     public func clientAttributes(
-        of upstream: [PartialAttribute], selection: Selection, typesOnly: Bool, mapDN: (String) -> String
+        of upstream: [PartialAttribute], selection: Selection, typesOnly: Bool, mapDN: ((String) -> String)?
     ) -> [PartialAttribute] {
-        var order: [String] = []
-        var merged: [String: (name: String, values: [[UInt8]])] = [:]
-        func append(_ name: String, _ values: [[UInt8]]) {
-            let key = name.lowercased()
-            if merged[key] == nil {
-                order.append(key)
-                merged[key] = (name, [])
-            }
-            for value in values where !(merged[key]?.values.contains(value) ?? false) {
-                merged[key]?.values.append(value)
-            }
-        }
+        // Entries have a handful of attributes: a linear scan of the keys beats a dictionary.
+        var result: [PartialAttribute] = []
+        var keys: [String] = []
+        result.reserveCapacity(upstream.count)
+        keys.reserveCapacity(upstream.count)
         for attribute in upstream {
             let name = AttributeName(attribute.type)
+            guard let targets = sourceTargets[name.key] else { continue }
             var values = attribute.values
-            if isDNValued(attribute.type) {
+            if let mapDN, dnAttributeKeys.contains(name.key) {
                 values = values.map { Array(mapDN(String(decoding: $0, as: UTF8.self)).utf8) }
             }
-            if let virtualNames = sourceToVirtual[name.key] {
-                // entryUUID is operational (RFC 4530): returned when named or with "+".
-                for virtual in virtualNames
-                where selection.wants(virtual.lowercased(), operational: virtual.lowercased() == "entryuuid") {
-                    var converted = values
-                    if virtual.lowercased() == "entryuuid" && preset.idSyntax == .microsoftGUID {
-                        converted = values.compactMap { MicrosoftGUID.string(fromOctets: $0).map { Array($0.utf8) } }
-                    }
-                    append(virtual + name.options, converted)
+            for target in targets where selection.wants(target.key, operational: target.isOperational) {
+                var converted = values
+                if target.convertsGUID {
+                    converted = values.compactMap { MicrosoftGUID.string(fromOctets: $0).map { Array($0.utf8) } }
+                }
+                let key = name.options.isEmpty ? target.key : target.key + name.options.asciiLowercased
+                if let index = keys.firstIndex(of: key) {
+                    // A second source of the same client attribute: merged, without duplicates.
+                    for value in converted where !result[index].values.contains(value) { result[index].values.append(value) }
+                } else {
+                    keys.append(key)
+                    result.append(PartialAttribute(type: name.options.isEmpty ? target.name : target.name + name.options, values: converted))
                 }
             }
         }
-        return order.compactMap { key in
-            guard let attribute = merged[key] else { return nil }
-            return PartialAttribute(type: attribute.name, values: typesOnly ? [] : attribute.values)
+        if typesOnly {
+            for index in result.indices { result[index].values = [] }
         }
+        return result
     }
 }

@@ -5,10 +5,19 @@ import LDAPCore
 public struct SuffixMapper: Sendable {
     public let virtualSuffix: DistinguishedName
     public let upstreamBase: DistinguishedName
+    /// The virtual suffix is the upstream base, spelled the same: upstream DNs then pass
+    /// through as the upstream wrote them, without a parse and print per entry.
+    public let isIdentity: Bool
 
     public init(virtualSuffix: DistinguishedName, upstreamBase: DistinguishedName) {
         self.virtualSuffix = virtualSuffix
         self.upstreamBase = upstreamBase
+        self.isIdentity = virtualSuffix.description == upstreamBase.description
+    }
+
+    /// `toVirtual` for DN-valued attributes, or nil when there is nothing to rewrite.
+    public var valueMapping: ((String) -> String)? {
+        isIdentity ? nil : { self.toVirtual($0) }
     }
 
     /// Virtual → upstream; nil if the DN is not at or below the virtual suffix.

@@ -11,6 +11,12 @@ public struct AccessPolicy: Sendable, Hashable {
         self.rules = rules
     }
 
+    /// Whether a decision can depend on which entry it is about (a rule for `self`); if not,
+    /// searches need not work out each entry's DN for it.
+    var refersToTarget: Bool {
+        rules.contains { $0.who.contains(.selfEntry) }
+    }
+
     func canRead(_ attribute: OverlayAttribute, by identity: BoundIdentity, on target: EntryReference?) -> Bool {
         if !attribute.needsReadGrant || identity.isSuperadmin { return true }
         return rules.contains { $0.read.contains(attribute) && $0.applies(to: identity, target: target) }

@@ -68,8 +68,13 @@ public final class LocalOverlay: Sendable {
     }
 
     /// An entry's client attributes with the overlay merged in (see `OverlayMerger`).
-    func merge(_ attributes: [PartialAttribute], id: EntryID?, view: OverlayView, identity: BoundIdentity, target: EntryReference) -> [PartialAttribute] {
-        merger.merge(attributes, local: view.local(id), lockout: id.flatMap(store.lockoutState), identity: identity, target: target)
+    func merge(
+        _ attributes: [PartialAttribute], id: EntryID?, view: OverlayView, identity: BoundIdentity, target: EntryReference?,
+        selection: AttributeSelection? = nil
+    ) -> [PartialAttribute] {
+        merger.merge(
+            attributes, local: view.local(id), lockout: id.flatMap(store.lockoutState), identity: identity, target: target,
+            selection: selection)
     }
 
     /// Client attribute names whose values the merge derives from other attributes.
@@ -81,10 +86,10 @@ public final class LocalOverlay: Sendable {
 extension DirectoryPreset {
     /// The entry id in an upstream entry's attributes (AD's binary GUID converted).
     func entryID(in attributes: [PartialAttribute]) -> EntryID? {
-        let key = idAttribute.lowercased()
+        let key = idAttribute.asciiLowercased
         guard let value = attributes.first(where: { AttributeName($0.type).key == key })?.values.first else { return nil }
         switch idSyntax {
-        case .uuidString: return EntryID(String(decoding: value, as: UTF8.self))
+        case .uuidString: return EntryID(utf8: value)
         case .microsoftGUID: return MicrosoftGUID.string(fromOctets: value).flatMap(EntryID.init)
         }
     }

@@ -10,18 +10,29 @@ struct OverlayMerger: Sendable {
 
     /// `attributes` are the entry's client attributes (mapped from upstream, or a registry
     /// entry's own); the result has every overlay attribute the identity may read, for the
-    /// caller to project onto the client's selection.
+    /// caller to project onto the client's selection. With `selection`, attributes it does
+    /// not want are left out already (a search asking for `cn` needs no aliases worked out).
+    /// `target` may be nil when no access rule refers to the entry itself.
     func merge(
         _ attributes: [PartialAttribute], local: OverlayView.Local, lockout: LockoutState? = nil, identity: BoundIdentity,
-        target: EntryReference
+        target: EntryReference?, selection: AttributeSelection? = nil
     ) -> [PartialAttribute] {
         var result = attributes
-        func add(_ type: String, _ values: [[UInt8]]) {
+        var keys = attributes.map { AttributeName($0.type).key }
+        func wanted(_ type: String) -> Bool {
+            guard let selection else { return true }
+            let key = AttributeName(type).key
+            return selection.wants(key, operational: AttributeSelection.operationalKeys.contains(key))
+        }
+        func add(_ type: String, _ makeValues: @autoclosure () -> [[UInt8]]) {
+            guard wanted(type) else { return }
+            let values = makeValues()
             guard !values.isEmpty else { return }
-            let key = type.lowercased()
-            if let index = result.firstIndex(where: { AttributeName($0.type).key == key }) {
+            let key = AttributeName(type).key
+            if let index = keys.firstIndex(of: key) {
                 for value in values where !result[index].values.contains(value) { result[index].values.append(value) }
             } else {
+                keys.append(key)
                 result.append(PartialAttribute(type: type, values: values))
             }
         }

@@ -29,13 +29,22 @@ public struct ProxyConfiguration: Sendable {
     public var loginDomains: [String]
     /// The local superadmin, checked locally only.
     public var superadmin: Superadmin?
+    /// How long binds reuse what the upstream said about a login name (its DN, id, groups,
+    /// disabled state, login-group membership); zero asks for every bind. The password is
+    /// checked upstream every time; only the lookup before it is reused.
+    public var loginCacheLifetime: Duration
+    /// Half a minute: a phone re-binding on every request costs one upstream operation, not
+    /// two, while upstream changes to a person still take effect within seconds.
+    public static let defaultLoginCacheLifetime: Duration = .seconds(30)
 
     public init(
         virtualSuffix: DistinguishedName, upstreamBase: DistinguishedName, preset: DirectoryPreset,
         excludedSubtrees: [DistinguishedName] = [], hideDisabledAccounts: Bool = false, passReferences: Bool = false,
         maximumResults: Int = 5000, pageSize: Int = 1000, allowAnonymous: Bool = true, zones: ZonePolicy = ZonePolicy(),
-        loginGroups: [DistinguishedName] = [], loginDomains: [String] = [], superadmin: Superadmin? = nil
+        loginGroups: [DistinguishedName] = [], loginDomains: [String] = [], superadmin: Superadmin? = nil,
+        loginCacheLifetime: Duration = defaultLoginCacheLifetime
     ) {
+        self.loginCacheLifetime = loginCacheLifetime
         self.superadmin = superadmin
         self.loginDomains = loginDomains
         self.loginGroups = loginGroups

@@ -52,7 +52,7 @@ extension ProxyDirectory {
         let upstreamDN: DistinguishedName
         let account: ResolvedAccount
         do {
-            switch try await resolveLogin(bind.name, zone: zone) {
+            switch try await resolveLoginRemembered(bind.name, zone: zone) {
             case .found(let found):
                 account = found
                 upstreamDN = found.dn
@@ -190,6 +190,16 @@ extension ProxyDirectory {
             return member
         }
         return try await loginGroupMembers.contains(dn, groups: configuration.loginGroups, upstream: upstream)
+    }
+
+    /// `resolveLogin`, answered from the login cache when it can be. A name that is someone's
+    /// alias in this zone always asks: aliases change locally and take effect at once.
+    func resolveLoginRemembered(_ name: String, zone: Zone) async throws -> LoginResolution {
+        let isAlias = zone.loginByAlias && overlay.map { $0.view.aliasOwners[name.lowercased()] != nil } ?? false
+        if !isAlias, let account = loginCache.account(for: name) { return .found(account) }
+        let resolution = try await resolveLogin(name, zone: zone)
+        if !isAlias, case .found(let account) = resolution { loginCache.remember(account, for: name) }
+        return resolution
     }
 
     /// Finds the one person a login name denotes: a DN under the suffix, `user@domain`,

@@ -59,28 +59,40 @@ extension ProxyDirectory {
         let view = overlay?.view
         let zone = bindPolicy.zone(of: request.session)
 
+        // With the identity suffix and nothing excluded, entry names pass through unparsed;
+        // access rules about "self" still need each entry's DN when the requester is someone.
+        let passNames = suffix.isIdentity && configuration.excludedSubtrees.isEmpty
+        let needsTarget = identity.dn != nil && overlay?.configuration.access.refersToTarget ?? false
+        let mapDN = suffix.valueMapping
         var sent = 0
         do {
             for try await event in upstream.search(upstreamRequest, controls: controls, paging: clientPaging == nil) {
                 switch event {
                 case .entry(let entry, _):
-                    guard let upstreamDN = try? DistinguishedName(entry.objectName), !isExcluded(upstreamDN) else { continue }
-                    let virtualDN = suffix.toVirtual(upstreamDN)
-                    let name = virtualDN?.description ?? entry.objectName
+                    let name: String
+                    var virtualDN: DistinguishedName?
+                    if passNames {
+                        name = entry.objectName
+                        if needsTarget { virtualDN = try? DistinguishedName(name) }
+                    } else {
+                        guard let upstreamDN = try? DistinguishedName(entry.objectName), !isExcluded(upstreamDN) else { continue }
+                        virtualDN = suffix.toVirtual(upstreamDN) ?? upstreamDN
+                        name = suffix.toVirtual(upstreamDN)?.description ?? entry.objectName
+                    }
                     let upstreamAttributes = try await completeRanges(entry)
                     var attributes: [PartialAttribute]
                     if let overlay, let view {
-                        let full = mapper.clientAttributes(of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: suffix.toVirtual)
+                        let full = mapper.clientAttributes(of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: mapDN)
                         let merged = overlay.merge(
                             full, id: mapper.preset.entryID(in: upstreamAttributes), view: view, identity: identity,
-                            target: EntryReference(dn: virtualDN ?? upstreamDN))
+                            target: virtualDN.map(EntryReference.init), selection: entrySelection)
                         if let recheck, !recheck.matches(SearchResultEntry(objectName: name, attributes: merged)) {
                             continue
                         }
                         attributes = selection.project(merged, typesOnly: search.typesOnly)
                     } else {
                         attributes = mapper.clientAttributes(
-                            of: upstreamAttributes, selection: selection, typesOnly: search.typesOnly, mapDN: suffix.toVirtual)
+                            of: upstreamAttributes, selection: selection, typesOnly: search.typesOnly, mapDN: mapDN)
                     }
                     if sent >= limit {
                         await responder.finish(.searchResultDone(LDAPResult(.sizeLimitExceeded)))

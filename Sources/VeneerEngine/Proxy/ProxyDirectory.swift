@@ -17,6 +17,7 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let overlay: LocalOverlay?
     let bindPolicy: BindPolicy
     let loginGroupMembers = LoginGroupMembers()
+    let loginCache: LoginCache<ResolvedAccount>
     /// Bind outcomes: audit rows (written in batches by `bindAudit.run()`) and counters.
     public var bindAudit: BindAudit { bindPolicy.audit }
     /// Superclasses of the served schema's object classes, for re-checking merged entries.
@@ -37,6 +38,7 @@ public final class ProxyDirectory: LDAPRequestHandler {
         self.rootDSE = rootDSE
         self.objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
         self.logger = logger
+        self.loginCache = LoginCache(lifetime: configuration.loginCacheLifetime)
         self.bindPolicy = BindPolicy(zones: configuration.zones, store: overlay?.store, superadmin: configuration.superadmin, logger: logger)
     }
 
