@@ -13,14 +13,15 @@ struct LoginCacheTests {
         #expect(cache.account(for: "alice", now: start + .seconds(29)) == "uid=alice")
         #expect(cache.account(for: "ALICE", now: start) == nil, "names are kept exactly as clients sent them")
         #expect(cache.account(for: "alice", now: start + .seconds(30)) == nil)
-        #expect(cache.count == 0, "an expired entry is dropped when found")
+        #expect(cache.lastKnown(for: "alice") == "uid=alice", "expired, it is still the name's last known owner")
+        #expect(cache.lastKnown(for: "bob") == nil)
     }
 
     @Test("lifetime zero remembers nothing")
     func disabled() {
         let cache = LoginCache<String>(lifetime: .zero)
         cache.remember("uid=alice", for: "alice")
-        #expect(cache.account(for: "alice") == nil)
+        #expect(cache.account(for: "alice") == nil && cache.lastKnown(for: "alice") == nil)
         #expect(cache.count == 0)
     }
 

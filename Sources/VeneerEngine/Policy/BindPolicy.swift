@@ -60,13 +60,17 @@ struct BindPolicy: Sendable {
         return nil
     }
 
+    /// `2026-12-02T06:55:00Z`, as ISO8601DateFormatter wrote it; a format style is a value,
+    /// so refusals do not build a formatter each.
+    static let lockTime = Date.ISO8601FormatStyle()
+
     /// The refusal for a locked account, or nil. Locked accounts are refused before the
     /// upstream is asked, so retries cannot lock the upstream account too.
     func lockedRefusal(_ id: EntryID?, zone: Zone) -> (LDAPResult, until: Date)? {
         guard let id, let policy = zone.lockout, let store, let until = policy.lockedUntil(store.lockoutState(for: id), now: now()) else {
             return nil
         }
-        let message = zone.detailedErrors ? "account locked by Veneer until \(ISO8601DateFormatter().string(from: until))" : "invalid credentials"
+        let message = zone.detailedErrors ? "account locked by Veneer until \(until.formatted(Self.lockTime))" : "invalid credentials"
         return (LDAPResult(.invalidCredentials, diagnosticMessage: message), until)
     }
 

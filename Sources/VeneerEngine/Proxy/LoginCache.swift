@@ -7,7 +7,8 @@ import Synchronization
 /// Only successful lookups are kept, under the name exactly as the client sent it, for
 /// `lifetime`; a name that is also an alias is never served from here (aliases change
 /// locally, at once). Lockout, local deactivation and PINs are read from the store on every
-/// bind: only what the upstream says about the person is reused.
+/// bind: only what the upstream says about the person is reused. An expired answer is kept
+/// as the name's last known owner (see `lastKnown`) until room is needed.
 final class LoginCache<Account: Sendable>: Sendable {
     private struct Remembered {
         let account: Account
@@ -19,23 +20,29 @@ final class LoginCache<Account: Sendable>: Sendable {
     let capacity: Int
     private let entries = Mutex<[String: Remembered]>([:])
 
-    init(lifetime: Duration, capacity: Int = 100_000) {
+    /// 20,000 names hold about 20 MB (a DN and the groups each).
+    init(lifetime: Duration, capacity: Int = 20_000) {
         self.lifetime = lifetime
         self.capacity = capacity
     }
 
     var isEnabled: Bool { lifetime > .zero }
 
+    /// The answer for `name` if it is younger than `lifetime`.
     func account(for name: String, now: ContinuousClock.Instant = .now) -> Account? {
         guard isEnabled else { return nil }
         return entries.withLock { entries in
-            guard let remembered = entries[name] else { return nil }
-            if remembered.expires <= now {
-                entries[name] = nil
-                return nil
-            }
+            guard let remembered = entries[name], remembered.expires > now else { return nil }
             return remembered.account
         }
+    }
+
+    /// The last answer for `name`, however old: good enough to refuse a bind for an account
+    /// that is locked (whoever the name denotes now, nobody logs in with it before the lock
+    /// ends), never to let one through.
+    func lastKnown(for name: String) -> Account? {
+        guard isEnabled else { return nil }
+        return entries.withLock { $0[name]?.account }
     }
 
     func remember(_ account: Account, for name: String, now: ContinuousClock.Instant = .now) {

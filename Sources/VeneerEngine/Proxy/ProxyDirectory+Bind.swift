@@ -52,7 +52,8 @@ extension ProxyDirectory {
         let upstreamDN: DistinguishedName
         let account: ResolvedAccount
         do {
-            switch try await resolveLoginRemembered(bind.name, zone: zone) {
+            let locked = { (account: ResolvedAccount) in self.bindPolicy.lockedRefusal(account.id, zone: zone) != nil }
+            switch try await resolveLoginRemembered(bind.name, zone: zone, orIfLocked: locked) {
             case .found(let found):
                 account = found
                 upstreamDN = found.dn
@@ -193,10 +194,15 @@ extension ProxyDirectory {
     }
 
     /// `resolveLogin`, answered from the login cache when it can be. A name that is someone's
-    /// alias in this zone always asks: aliases change locally and take effect at once.
-    func resolveLoginRemembered(_ name: String, zone: Zone) async throws -> LoginResolution {
+    /// alias in this zone always asks: aliases change locally and take effect at once. An
+    /// expired answer still serves when `isLocked` says its account is locked, so binds on
+    /// a locked account cost the upstream nothing, however long the lock lasts.
+    func resolveLoginRemembered(
+        _ name: String, zone: Zone, orIfLocked isLocked: (ResolvedAccount) -> Bool = { _ in false }
+    ) async throws -> LoginResolution {
         let isAlias = zone.loginByAlias && overlay.map { $0.view.aliasOwners[name.lowercased()] != nil } ?? false
         if !isAlias, let account = loginCache.account(for: name) { return .found(account) }
+        if !isAlias, let account = loginCache.lastKnown(for: name), isLocked(account) { return .found(account) }
         let resolution = try await resolveLogin(name, zone: zone)
         if !isAlias, case .found(let account) = resolution { loginCache.remember(account, for: name) }
         return resolution
