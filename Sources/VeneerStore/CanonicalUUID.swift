@@ -16,7 +16,8 @@ enum CanonicalUUID {
             end -= 1
         }
         guard end - start == 36 else { return nil }
-        return String(unsafeUninitializedCapacity: 36) { output in
+        // An invalid byte ends the copy with length 0: the empty string means "not a UUID".
+        let canonical = String(unsafeUninitializedCapacity: 36) { output in
             for offset in 0..<36 {
                 let byte = text[start + offset]
                 if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
@@ -31,10 +32,7 @@ enum CanonicalUUID {
                 }
             }
             return 36
-        }.nilIfEmpty
+        }
+        return canonical.isEmpty ? nil : canonical
     }
-}
-
-extension String {
-    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -47,6 +47,7 @@ struct VerifyPasswordTests {
             let operations = fixture.logLines(containing: " \(connection) op=").filter { !$0.contains(" RESULT ") }
             #expect(!operations.isEmpty)
             #expect(operations.allSatisfy { $0.contains(" BIND ") || $0.contains(" UNBIND") }, "\(operations)")
+            #expect(fixture.logLines(containing: "BIND dn=\"\" method=128").isEmpty, "no anonymous re-bind after a user's bind")
             #expect(fixture.logLines(containing: "ACCEPT from").count == 2)
         }
     }

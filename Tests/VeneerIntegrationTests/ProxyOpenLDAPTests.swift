@@ -2,6 +2,7 @@ import Foundation
 import LDAPCore
 import Testing
 import VeneerCommands
+import VeneerEngine
 import VeneerTestSupport
 
 /// Veneer in front of a real slapd, driven by ldapsearch/ldapwhoami/ldapcompare/ldapmodify.
@@ -115,6 +116,30 @@ struct ProxyOpenLDAPTests {
         }
         #expect(lookups() == (enabled ? 1 : 4))
         #expect(checks() == 4, "every password, right or wrong, is checked by the upstream")
+    }
+
+    @Test("a name whose last known owner is locked is refused without asking the upstream, after the lookup expired")
+    func lockedAfterExpiry() async throws {
+        let veneer = try await VeneerHarness.start(overlay: VeneerHarness.OverlaySetup(configuration: OverlayConfiguration())) {
+            $0.loginCacheLifetime = .milliseconds(300)
+        }
+        defer { Task { await veneer.stop() } }
+        let upstreamDN = veneer.slapd.userDN(6)
+        let lookups = { veneer.slapd.logLines(containing: "SRCH base=\"").filter { $0.lowercased().contains(upstreamDN.lowercased()) }.count }
+        let checks = { veneer.slapd.logLines(containing: "BIND dn=\"\(upstreamDN)\" method=128").count }
+        for attempt in 1...5 {  // the external zone's default lockout: 5 distinct wrong passwords
+            let result = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(6), "-w", "wrong-\(attempt)"])
+            #expect(result.status == 49, "\(result.output)")
+        }
+        try await Task.sleep(for: .milliseconds(500))  // the lookup is past its lifetime now
+        let (lookupsBefore, checksBefore) = (lookups(), checks())
+        let refused = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(6), "-w", veneer.slapd.userPassword(6)])
+        #expect(refused.status == 49, "locked: \(refused.output)")
+        #expect(lookups() == lookupsBefore, "no upstream lookup for a locked name")
+        #expect(checks() == checksBefore, "no upstream password check for a locked account")
+        // Another name is looked up as before.
+        let other = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", veneer.virtualUserDN(7), "-w", veneer.slapd.userPassword(7)])
+        #expect(other.status == 0, "\(other.output)")
     }
 
     @Test("with anonymous access off, only Bind, the root DSE and the schema answer an anonymous client")

@@ -163,7 +163,7 @@ extension MatchingRule {
             guard let rdns = try? RFC4514Parser.parse(value) else { return nil }
             return Array(DistinguishedName.normalizedString(of: rdns, registry: registry, nestingDepth: nestingDepth + 1).utf8)
         case .boolean:
-            switch MatchingRule.asciiLowercased(String(decoding: value, as: UTF8.self)) {
+            switch String(decoding: value, as: UTF8.self).asciiLowercased {
             case "true": return Array("TRUE".utf8)
             case "false": return Array("FALSE".utf8)
             default: return nil

@@ -89,7 +89,7 @@ public struct MatchingRule: Sendable, Hashable, CustomStringConvertible {
         var table: [String: MatchingRule] = [:]
         for rule in all {
             table[rule.oid] = rule
-            table[asciiLowercased(rule.name)] = rule
+            table[rule.name.asciiLowercased] = rule
         }
         // OpenLDAP's names for the AD rules.
         table["integerbitandmatch"] = .bitwiseAnd
@@ -100,10 +100,6 @@ public struct MatchingRule: Sendable, Hashable, CustomStringConvertible {
     /// Looks a rule up by name (case-insensitive, e.g. "caseExactMatch") or numeric OID
     /// ("2.5.13.5", "1.2.840.113556.1.4.803" for AD's LDAP_MATCHING_RULE_BIT_AND).
     public static func named(_ nameOrOID: String) -> MatchingRule? {
-        byNameOrOID[asciiLowercased(nameOrOID)]
-    }
-
-    static func asciiLowercased(_ string: String) -> String {
-        string.asciiLowercased
+        byNameOrOID[nameOrOID.asciiLowercased]
     }
 }

@@ -19,16 +19,11 @@ struct OverlayMerger: Sendable {
     ) -> [PartialAttribute] {
         var result = attributes
         var keys = attributes.map { AttributeName($0.type).key }
-        func wanted(_ type: String) -> Bool {
-            guard let selection else { return true }
-            let key = AttributeName(type).key
-            return selection.wants(key, operational: AttributeSelection.operationalKeys.contains(key))
-        }
         func add(_ type: String, _ makeValues: @autoclosure () -> [[UInt8]]) {
-            guard wanted(type) else { return }
+            let key = AttributeName(type).key
+            if let selection, !selection.wants(key, operational: AttributeSelection.operationalKeys.contains(key)) { return }
             let values = makeValues()
             guard !values.isEmpty else { return }
-            let key = AttributeName(type).key
             if let index = keys.firstIndex(of: key) {
                 for value in values where !result[index].values.contains(value) { result[index].values.append(value) }
             } else {

@@ -64,12 +64,16 @@ struct BindPolicy: Sendable {
     /// so refusals do not build a formatter each.
     static let lockTime = Date.ISO8601FormatStyle()
 
+    /// Until when Veneer's lockout holds the account in this zone, or nil.
+    func lockedUntil(_ id: EntryID?, zone: Zone) -> Date? {
+        guard let id, let policy = zone.lockout, let store else { return nil }
+        return policy.lockedUntil(store.lockoutState(for: id), now: now())
+    }
+
     /// The refusal for a locked account, or nil. Locked accounts are refused before the
     /// upstream is asked, so retries cannot lock the upstream account too.
     func lockedRefusal(_ id: EntryID?, zone: Zone) -> (LDAPResult, until: Date)? {
-        guard let id, let policy = zone.lockout, let store, let until = policy.lockedUntil(store.lockoutState(for: id), now: now()) else {
-            return nil
-        }
+        guard let until = lockedUntil(id, zone: zone) else { return nil }
         let message = zone.detailedErrors ? "account locked by Veneer until \(until.formatted(Self.lockTime))" : "invalid credentials"
         return (LDAPResult(.invalidCredentials, diagnosticMessage: message), until)
     }

@@ -52,7 +52,7 @@ extension ProxyDirectory {
         let upstreamDN: DistinguishedName
         let account: ResolvedAccount
         do {
-            let locked = { (account: ResolvedAccount) in self.bindPolicy.lockedRefusal(account.id, zone: zone) != nil }
+            let locked = { (account: ResolvedAccount) in self.bindPolicy.lockedUntil(account.id, zone: zone) != nil }
             switch try await resolveLoginRemembered(bind.name, zone: zone, orIfLocked: locked) {
             case .found(let found):
                 account = found

@@ -76,8 +76,9 @@ extension ProxyDirectory {
                         if needsTarget { virtualDN = try? DistinguishedName(name) }
                     } else {
                         guard let upstreamDN = try? DistinguishedName(entry.objectName), !isExcluded(upstreamDN) else { continue }
-                        virtualDN = suffix.toVirtual(upstreamDN) ?? upstreamDN
-                        name = suffix.toVirtual(upstreamDN)?.description ?? entry.objectName
+                        let mapped = suffix.toVirtual(upstreamDN)
+                        virtualDN = mapped ?? upstreamDN
+                        name = mapped?.description ?? entry.objectName
                     }
                     let upstreamAttributes = try await completeRanges(entry)
                     var attributes: [PartialAttribute]
