@@ -20,6 +20,8 @@ public final class LDAPListener: Sendable {
     private struct State {
         var serverChannels: [any Channel] = []
         var connections: [ObjectIdentifier: any Channel] = [:]
+        /// Open sessions per client host (a host with none has no key).
+        var perAddress: [String: Int] = [:]
     }
 
     public init(
@@ -93,12 +95,7 @@ public final class LDAPListener: Sendable {
         let pipeline = channel.pipeline.syncOperations
         guard admitted else {
             logger.warning("connection limit reached; refusing", metadata: ["peer": "\(peer)", "limit": "\(configuration.maximumConnections)"])
-            try pipeline.addHandler(MessageToByteHandler(LDAPMessageEncoder()))
-            let notice = ExtendedResponse(
-                LDAPResult(.busy, diagnosticMessage: "too many connections"), name: LDAPSessionHandler.noticeOfDisconnectionOID)
-            channel.writeAndFlush(LDAPMessage(messageID: 0, .extendedResponse(notice))).whenComplete { _ in
-                channel.close(promise: nil)
-            }
+            try Self.refuse(channel, pipeline: pipeline, "too many connections")
             return
         }
         channel.closeFuture.whenComplete { [self] _ in
@@ -116,11 +113,40 @@ public final class LDAPListener: Sendable {
             })
     }
 
+    /// Answers a connection that is not admitted with a Notice of Disconnection, then closes.
+    private static func refuse(_ channel: any Channel, pipeline: ChannelPipeline.SynchronousOperations, _ message: String) throws {
+        try pipeline.addHandler(MessageToByteHandler(LDAPMessageEncoder()))
+        let notice = ExtendedResponse(LDAPResult(.busy, diagnosticMessage: message), name: LDAPSessionHandler.noticeOfDisconnectionOID)
+        channel.writeAndFlush(LDAPMessage(messageID: 0, .extendedResponse(notice))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
     /// TLS (for LDAPS), framing, encoding and the session, for a client at `peer`.
     private func installSession(
         _ channel: any Channel, pipeline: ChannelPipeline.SynchronousOperations, peer: LDAPPeerAddress,
         listener: LDAPServerConfiguration.Listener
     ) throws {
+        // Counted per client address once it is known (behind a proxy: after its header), so
+        // one address cannot hold every connection.
+        let limit = configuration.maximumConnectionsPerAddress(peer.host)
+        let admitted = state.withLock { state -> Bool in
+            let open = state.perAddress[peer.host] ?? 0
+            guard open < limit else { return false }
+            state.perAddress[peer.host] = open + 1
+            return true
+        }
+        guard admitted else {
+            logger.warning("connection limit per address reached; refusing", metadata: ["peer": "\(peer)", "limit": "\(limit)"])
+            try Self.refuse(channel, pipeline: pipeline, "too many connections from this address")
+            return
+        }
+        channel.closeFuture.whenComplete { [self] _ in
+            state.withLock { state in
+                let left = (state.perAddress[peer.host] ?? 1) - 1
+                state.perAddress[peer.host] = left > 0 ? left : nil
+            }
+        }
         let isTLS = listener.security == .ldaps
         if isTLS, let sslContext {
             try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))

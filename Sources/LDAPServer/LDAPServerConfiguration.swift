@@ -51,6 +51,9 @@ public struct LDAPServerConfiguration: Sendable {
     public var maximumConnections: Int
     /// How long shutdown waits for operations in flight before closing connections.
     public var shutdownGracePeriod: Duration
+    /// Connections one client address (after any PROXY header) may hold open; more are
+    /// refused with a Notice of Disconnection (`busy`). The engine's zones decide per address.
+    public var maximumConnectionsPerAddress: @Sendable (_ host: String) -> Int = { _ in .max }
 
     public init(
         listeners: [Listener], tls: TLS? = nil, limits: LDAPLimits = .clientRequests,

@@ -5,11 +5,12 @@ import GRDB
 /// only"). Hashed with the registry's PBKDF2 format; verification reads the database (PIN
 /// binds are rare next to searches) and costs a hash whether or not a PIN exists.
 extension VeneerStore {
-    /// Sets (or with nil removes) an entry's PIN. At least 4 characters.
-    public func setPIN(_ pin: String?, for id: EntryID, audit: AuditContext) throws(StoreError) {
+    /// Sets (or with nil removes) an entry's PIN: digits only, at least `minimumDigits`.
+    public func setPIN(_ pin: String?, for id: EntryID, minimumDigits: Int = 6, audit: AuditContext) throws(StoreError) {
         var hash: String?
         if let pin {
-            guard pin.count >= 4 else { throw StoreError(.constraintViolation, "a PIN has at least 4 characters") }
+            guard pin.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { throw StoreError(.constraintViolation, "a PIN has digits only") }
+            guard pin.utf8.count >= minimumDigits else { throw StoreError(.constraintViolation, "a PIN has at least \(minimumDigits) digits") }
             hash = try PasswordHash.make(password: pin, iterations: passwordIterations)
         }
         try writeTransaction("cannot store the PIN of \(id)") { db in
@@ -32,8 +33,9 @@ extension VeneerStore {
     }
 
     /// Whether `pin` is the entry's PIN. An entry without one costs the same hash work.
-    public func verifyPIN(_ id: EntryID, pin: String) async -> Bool {
-        let stored = try? await pool.read { db in try String.fetchOne(db, sql: "SELECT pin_hash FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue]) }
+    /// Blocking (a PBKDF2 hash): callers run it off the event loops.
+    public func verifyPIN(_ id: EntryID, pin: String) -> Bool {
+        let stored = try? pool.read { db in try String.fetchOne(db, sql: "SELECT pin_hash FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue]) }
         guard let hash = stored ?? nil else {
             PasswordHash.burn(iterations: passwordIterations)
             return false

@@ -238,7 +238,8 @@ public final class VeneerStore: Sendable {
     /// True only for the right password of an entry that has one. The hash's own iteration
     /// count is used; the comparison is constant-time; an unknown entry or one without a
     /// password costs about as much as a wrong password.
-    public func verifyRegistryPassword(_ id: EntryID, password: String) async -> Bool {
+    /// Blocking (a PBKDF2 hash): callers run it off the event loops.
+    public func verifyRegistryPassword(_ id: EntryID, password: String) -> Bool {
         guard let hash = state.withLock({ $0.registry[id]?.passwordHash }) else {
             PasswordHash.burn(iterations: passwordIterations)
             return false

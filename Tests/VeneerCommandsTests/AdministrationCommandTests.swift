@@ -43,7 +43,7 @@ struct AdministrationCommandTests {
         #expect(value("displayName") == "Joël Døe")
         #expect(value("description") == "A long description that the exporting tool folded across several lines, as RFC 2849 allows.")
         #expect(john.attributes.contains { $0.type.lowercased() == "userpassword" } == false)
-        #expect(await store.verifyRegistryPassword(john.id, password: "jdoe-Secret-1"))
+        #expect(store.verifyRegistryPassword(john.id, password: "jdoe-Secret-1"))
         #expect(store.overlay(for: john.id)?.aliases == ["555", "johnny"])
         #expect(store.overlay(for: john.id)?.extensionNumber == "1500")
         let ann = try entries.first { $0.dn.hasPrefix("uid=asmith") }.unwrap()

@@ -50,12 +50,14 @@ struct ZoneLockoutTests {
         [[zone]]
         name = "phonebook"
         networks = ["127.0.0.8"]
+        allow_anonymous = true
         readable_attributes = ["cn", "telephoneNumber"]
 
         [[zone]]
         name = "lab"
         networks = ["127.0.0.2/32"]
         enabled = false
+        allow_anonymous = true
 
         [[zone]]
         name = "secure"
@@ -90,6 +92,7 @@ struct ZoneLockoutTests {
         [superadmin]
         dn = "\(superadminDN)"
         password_hash = "\(superadminHash)"
+        zones = ["office", "external"]
 
         [logging]
         level = "info"
@@ -125,11 +128,24 @@ struct ZoneLockoutTests {
             let secure = try await tool("ldapwhoami", from: "127.0.0.3", ["-x", "-H", served.url, "-D", user.dn, "-w", user.password])
             #expect(secure.status == 13 && secure.output.contains("must use TLS"), "\(secure.output)")
             // A zone that may read only some attributes gets only those.
-            let phonebook = try await tool("ldapsearch", from: "127.0.0.8", ["-x", "-LLL", "-H", served.url, "-b", slapd.baseDN, "(uid=user0005)", "cn", "mail", "uid"])
+            let phonebook = try await tool("ldapsearch", from: "127.0.0.8", ["-x", "-LLL", "-H", served.url, "-b", slapd.baseDN, "(cn=Test User 0005)", "cn", "mail", "uid"])
             let readable = parseLDIF(phonebook.output).first?.value ?? [:]
             #expect(readable["cn"] != nil && readable["mail"] == nil && readable["uid"] == nil, "\(phonebook.output)")
-            let everything = try await tool("ldapsearch", from: "127.0.0.1", ["-x", "-LLL", "-H", served.url, "-b", slapd.baseDN, "(uid=user0005)", "cn", "mail", "uid"])
+            // Nor can it filter on them: an assertion on an unreadable attribute is Undefined,
+            // so a hidden value cannot be spelled out one (mail=a*), (mail=b*) at a time.
+            for probe in ["(uid=user0005)", "(&(cn=Test User 0005)(mail=*))", "(&(cn=Test User 0005)(!(mail=nobody@nowhere)))", "(&(cn=Test User 0005)(uid=user0*))"] {
+                let probed = try await tool("ldapsearch", from: "127.0.0.8", ["-x", "-LLL", "-H", served.url, "-b", slapd.baseDN, probe, "cn"])
+                #expect(probed.status == 0 && parseLDIF(probed.output).isEmpty, "\(probe) must match nothing from the phonebook zone: \(probed.output)")
+            }
+            let everything = try await tool("ldapsearch", from: "127.0.0.1", ["-x", "-LLL", "-H", served.url, "-D", user.dn, "-w", user.password, "-b", slapd.baseDN, "(uid=user0005)", "cn", "mail", "uid"])
             #expect(parseLDIF(everything.output).first?.value["mail"] != nil, "\(everything.output)")
+            // Anonymous access is off unless a zone or [directory] turns it on: the service
+            // account must not make Veneer an anonymous read door to the upstream. The
+            // anonymous bind itself succeeds; the search is refused.
+            for source in ["127.0.0.1", "127.0.0.4"] {
+                let anonymous = try await tool("ldapsearch", from: source, ["-x", "-LLL", "-H", served.url, "-b", slapd.baseDN, "(uid=user0005)", "cn"])
+                #expect(anonymous.status == 50 && parseLDIF(anonymous.output).isEmpty, "anonymous from \(source): \(anonymous.output)")
+            }
 
             // IPv6 clients find their zone too (the second listener, on ::1).
             let v6Port = try #require(served.log.firstMatch(of: /ldap:\/\/\[::1\]:(\d+)/).map { String($0.1) })
@@ -230,10 +246,12 @@ struct ZoneLockoutTests {
             func upstreamBinds() -> Int {
                 slapd.logLines(containing: "BIND dn=\"").filter { $0.lowercased().contains(user.dn.lowercased()) }.count
             }
-            let set = try await veneer(input: "4321\n", ["pin", "set", user.dn, "--password-stdin"], installation: installation)
+            let set = try await veneer(input: "432198\n", ["pin", "set", user.dn, "--password-stdin"], installation: installation)
             #expect(set.status == 0, "\(set.output)")
-            let tooShort = try await veneer(input: "12\n", ["pin", "set", user.dn, "--password-stdin"], installation: installation)
-            #expect(tooShort.status != 0 && tooShort.output.contains("at least 4 characters"), "\(tooShort.output)")
+            let tooShort = try await veneer(input: "1234\n", ["pin", "set", user.dn, "--password-stdin"], installation: installation)
+            #expect(tooShort.status != 0 && tooShort.output.contains("at least 6 digits"), "PINs have 6 digits by default: \(tooShort.output)")
+            let notDigits = try await veneer(input: "abcdef\n", ["pin", "set", user.dn, "--password-stdin"], installation: installation)
+            #expect(notDigits.status != 0 && notDigits.output.contains("digits only"), "\(notDigits.output)")
             try await Task.sleep(for: .milliseconds(1500))  // the server picks up the CLI's commit
 
             func bind(from source: String, _ password: String) async throws -> Int32 {
@@ -241,20 +259,20 @@ struct ZoneLockoutTests {
             }
             // Upstream, then PIN: the directory password works, and the PIN after it fails.
             #expect(try await bind(from: "127.0.0.5", user.password) == 0)
-            #expect(try await bind(from: "127.0.0.5", "4321") == 0)
+            #expect(try await bind(from: "127.0.0.5", "432198") == 0)
             #expect(try await bind(from: "127.0.0.5", "9999") == 49)
             // Upstream only: the PIN is just a wrong password.
-            #expect(try await bind(from: "127.0.0.7", "4321") == 49)
+            #expect(try await bind(from: "127.0.0.7", "432198") == 49)
             #expect(try await bind(from: "127.0.0.7", user.password) == 0)
             // PIN only: the upstream is never asked, so the directory password does not work.
             let before = upstreamBinds()
-            #expect(try await bind(from: "127.0.0.6", "4321") == 0)
+            #expect(try await bind(from: "127.0.0.6", "432198") == 0)
             #expect(try await bind(from: "127.0.0.6", user.password) == 49)
             #expect(upstreamBinds() == before, "a PIN-only zone must not bind upstream")
             let removed = try await runProgram(OverlayEndToEnd.ServedBinaryTests.veneerBinary, ["pin", "remove", user.dn, "--config", installation.configuration])
             #expect(removed.status == 0, "\(removed.output)")
             try await Task.sleep(for: .milliseconds(1500))
-            #expect(try await bind(from: "127.0.0.6", "4321") == 49, "a removed PIN no longer works")
+            #expect(try await bind(from: "127.0.0.6", "432198") == 49, "a removed PIN no longer works")
 
             // Aliases log in where the zone allows it; a name that is one user's alias and
             // another's uid is ambiguous and refused.
@@ -276,7 +294,9 @@ struct ZoneLockoutTests {
             #expect(wrong.status == 49, "\(wrong.output)")
             #expect(slapd.logLines(containing: "BIND dn=\"cn=veneer-admin").count == superBinds, "the superadmin is never checked upstream")
             let pinOnlyZone = try await tool("ldapwhoami", from: "127.0.0.6", ["-x", "-H", served.url, "-D", Self.superadminDN, "-w", Self.superadminPassword])
-            #expect(pinOnlyZone.status == 48, "a zone without local passwords refuses the superadmin: \(pinOnlyZone.output)")
+            let unknownThere = try await tool("ldapwhoami", from: "127.0.0.6", ["-x", "-H", served.url, "-D", "cn=nobody,dc=example,dc=com", "-w", Self.superadminPassword])
+            #expect(pinOnlyZone.status == 49 && pinOnlyZone.output == unknownThere.output,
+                "outside the zones that list it, the superadmin's DN answers as an unknown name: \(pinOnlyZone.output) vs \(unknownThere.output)")
             let modify = try writeLDIF("dn: \(user.dn)\nchangetype: modify\nadd: veneerAlias\nveneerAlias: super-set\n")
             defer { try? FileManager.default.removeItem(atPath: modify) }
             let write = try await tool("ldapmodify", from: "127.0.0.1", ["-x", "-H", served.url, "-D", Self.superadminDN, "-w", Self.superadminPassword, "-f", modify])

@@ -51,16 +51,18 @@ struct LockoutStateTests {
         let path = directory.file("store.sqlite")
         let store = try openStore(path)
         let id = EntryID.number(7)
-        #expect(throws: StoreError.self) { try store.setPIN("12", for: id, audit: cli) }
-        try store.setPIN("8642", for: id, audit: cli)
+        #expect(throws: StoreError.self) { try store.setPIN("12345", for: id, audit: cli) }  // 6 digits by default
+        #expect(throws: StoreError.self) { try store.setPIN("12a456", for: id, audit: cli) }  // digits only
+        #expect(throws: StoreError.self) { try store.setPIN("864213", for: id, minimumDigits: 8, audit: cli) }
+        try store.setPIN("864213", for: id, audit: cli)
         #expect(store.hasPIN(id))
-        #expect(await store.verifyPIN(id, pin: "8642"))
-        #expect(!(await store.verifyPIN(id, pin: "8643")))
-        #expect(!(await store.verifyPIN(EntryID.number(8), pin: "8642")))
+        #expect(store.verifyPIN(id, pin: "864213"))
+        #expect(!(store.verifyPIN(id, pin: "864214")))
+        #expect(!(store.verifyPIN(EntryID.number(8), pin: "864213")))
         let rows = try store.inspect("SELECT pin_hash FROM local_pin").map { $0[0] ?? "" }
-        #expect(rows.count == 1 && rows[0].hasPrefix("$pbkdf2-sha256$") && !rows[0].contains("8642"))
+        #expect(rows.count == 1 && rows[0].hasPrefix("$pbkdf2-sha256$") && !rows[0].contains("864213"))
         try store.setPIN(nil, for: id, audit: cli)
         #expect(!store.hasPIN(id))
-        #expect(!(await store.verifyPIN(id, pin: "8642")))
+        #expect(!(store.verifyPIN(id, pin: "864213")))
     }
 }

@@ -102,11 +102,11 @@ struct RegistryTests {
             try store.addRegistryEntry(Self.person(.number(2), "dave"), password: nil, audit: cli)
             #expect(store.registryEntry(.number(1))?.hasPassword == true)
             #expect(store.registryEntry(.number(2))?.hasPassword == false)
-            #expect(await store.verifyRegistryPassword(.number(1), password: "correct horse"))
-            #expect(!(await store.verifyRegistryPassword(.number(1), password: "correct horsf")))
-            #expect(!(await store.verifyRegistryPassword(.number(1), password: "")))
-            #expect(!(await store.verifyRegistryPassword(.number(2), password: "")))
-            #expect(!(await store.verifyRegistryPassword(.number(9), password: "correct horse")))
+            #expect(store.verifyRegistryPassword(.number(1), password: "correct horse"))
+            #expect(!(store.verifyRegistryPassword(.number(1), password: "correct horsf")))
+            #expect(!(store.verifyRegistryPassword(.number(1), password: "")))
+            #expect(!(store.verifyRegistryPassword(.number(2), password: "")))
+            #expect(!(store.verifyRegistryPassword(.number(9), password: "correct horse")))
 
             let hash = try #require(try store.inspect("SELECT password_hash FROM registry_entry WHERE entry_id = '\(EntryID.number(1))'").first?.first ?? nil)
             let fields = hash.split(separator: "$", omittingEmptySubsequences: false)
@@ -118,16 +118,16 @@ struct RegistryTests {
             let other = try store.inspect("SELECT password_hash FROM registry_entry WHERE entry_id = '\(EntryID.number(2))'")
             #expect(other != [[hash]])
             #expect(store.registryEntry(.number(2))?.hasPassword == true)
-            #expect(await store.verifyRegistryPassword(.number(2), password: "correct horse"))
+            #expect(store.verifyRegistryPassword(.number(2), password: "correct horse"))
         }
         // Reopened with another default: old hashes still verify (their count is in the hash),
         // new ones use the new count.
         let store = try openStore(path, iterations: 2000)
-        #expect(await store.verifyRegistryPassword(.number(1), password: "correct horse"))
+        #expect(store.verifyRegistryPassword(.number(1), password: "correct horse"))
         try store.setRegistryPassword(.number(1), password: "battery staple", audit: cli)
         #expect(try store.inspect("SELECT password_hash FROM registry_entry WHERE entry_id = '\(EntryID.number(1))'").first?.first??.hasPrefix("$pbkdf2-sha256$2000$") == true)
-        #expect(await store.verifyRegistryPassword(.number(1), password: "battery staple"))
-        #expect(!(await store.verifyRegistryPassword(.number(1), password: "correct horse")))
+        #expect(store.verifyRegistryPassword(.number(1), password: "battery staple"))
+        #expect(!(store.verifyRegistryPassword(.number(1), password: "correct horse")))
     }
 
     @Test("a hash written by passlib (python hashlib, salt 00…0f, 1000 rounds) verifies")

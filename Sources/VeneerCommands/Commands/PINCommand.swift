@@ -30,7 +30,7 @@ struct PINSetCommand: AsyncParsableCommand {
                 throw ExitCode.failure
             }
             do {
-                try context.store.setPIN(pin, for: entry.id, audit: context.audit)
+                try context.store.setPIN(pin, for: entry.id, minimumDigits: context.configuration.overlay.pinMinimumDigits, audit: context.audit)
             } catch {
                 let kind: AdministrationError.Kind = (error as? StoreError)?.kind == .constraintViolation ? .refused : .storage
                 throw AdministrationError(kind, "cannot set the PIN of \(entry.dn): \(error)")

@@ -4,6 +4,7 @@ import VeneerEngine
 
 /// `[directory]` (how the proxy presents the upstream) and `[logging]`.
 extension ConfigurationReading {
+    /// `baseDN`: the upstream's, nil in registry mode.
     func readDirectory(_ table: TableReader, baseDN: DistinguishedName?) -> VeneerConfiguration.Directory? {
         let suffix = table.contains("suffix") ? distinguishedName(table, "suffix") : nil
         var excluded: [DistinguishedName] = []
@@ -37,7 +38,9 @@ extension ConfigurationReading {
             suffix: suffix, excludedSubtrees: excluded, loginGroups: loginGroups, loginDomains: table.strings("login_domains") ?? [],
             hideDisabledAccounts: table.bool("hide_disabled_accounts") ?? false,
             passReferences: table.bool("pass_references") ?? false,
-            allowAnonymous: table.bool("allow_anonymous") ?? true,
+            // In front of an upstream, anonymous clients would read with the service account's
+            // rights: off unless asked for. The local registry's demo keeps it on.
+            allowAnonymous: table.bool("allow_anonymous") ?? (baseDN == nil),
             loginCacheLifetime: table.seconds("login_cache_seconds", allowZero: true) ?? ProxyConfiguration.defaultLoginCacheLifetime)
         table.finish()
         return valid ? directory : nil

@@ -54,6 +54,7 @@ extension ConfigurationReading {
             overlay.extensions = .upstream(source)
         }
         overlay.autoAssignExtensions = table.bool("auto_assign_extensions") ?? true
+        if let digits = table.integer("pin_minimum_digits", in: 4...64) { overlay.pinMinimumDigits = digits }
         var roles = RolePolicy()
         for (index, text) in (table.strings("admin_groups") ?? []).enumerated() {
             if let dn = try? DistinguishedName(text) { roles.adminGroups.append(dn) } else {

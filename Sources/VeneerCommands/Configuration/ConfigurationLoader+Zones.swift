@@ -51,7 +51,10 @@ extension ConfigurationReading {
                 zone.methods = parsed
             }
             zone.requireTLS = table.bool("require_tls") ?? false
-            zone.allowAnonymous = table.bool("allow_anonymous") ?? true
+            zone.allowAnonymous = table.bool("allow_anonymous")
+            if let limit = table.integer("max_binds_per_address", in: 1...10_000) { zone.maximumBindsPerAddress = limit }
+            if let limit = table.integer("max_queued_binds_per_address", in: 0...100_000) { zone.maximumQueuedBindsPerAddress = limit }
+            if let limit = table.integer("max_connections_per_address", in: 1...1_000_000) { zone.maximumConnectionsPerAddress = limit }
             zone.detailedErrors = table.bool("detailed_errors") ?? false
             zone.loginByAlias = table.bool("login_by_alias") ?? false
             if let names = table.strings("readable_attributes") {
@@ -83,6 +86,7 @@ extension ConfigurationReading {
     func readSuperadmin(_ table: TableReader) -> Superadmin?? {
         let dnText = table.nonEmptyString("dn")
         let hash = table.nonEmptyString("password_hash")
+        let zones = table.strings("zones")
         var valid = true
         var dn: DistinguishedName?
         if let dnText {
@@ -104,6 +108,6 @@ extension ConfigurationReading {
         }
         table.finish()
         guard valid, let dn, let hash else { return .none }
-        return .some(Superadmin(dn: dn, passwordHash: hash))
+        return .some(Superadmin(dn: dn, passwordHash: hash, zones: zones.map(Set.init)))
     }
 }

@@ -90,6 +90,13 @@ final class ConfigurationReading {
         if let table = root.table("superadmin") {
             if let read = readSuperadmin(table) { superadmin = read } else { superadminValid = false }
         }
+        if let superadmin, let allowed = superadmin.zones, let zones {
+            let known = Set((zones.zones + [zones.external]).map { $0.name.lowercased() })
+            for name in allowed.sorted() where !known.contains(name) {
+                log.add("superadmin.zones", "\"\(name)\" is not a configured zone (\(known.sorted().joined(separator: ", ")))")
+                superadminValid = false
+            }
+        }
         if upstream != nil, registry.seedDemoUsers {
             warn("registry.seed_demo_users", "ignored: the registry is only served without an [upstream]")
         }

@@ -6,7 +6,7 @@ import VeneerEngine
 extension VeneerConfiguration {
     /// For `LDAPListener`.
     public var serverConfiguration: LDAPServerConfiguration {
-        LDAPServerConfiguration(
+        var server = LDAPServerConfiguration(
             listeners: listeners.map { .init(host: $0.address, port: $0.port, security: $0.security, trustedProxies: $0.trustedProxies) },
             tls: tls.map { .init(certificateChainFile: $0.certificate, privateKeyFile: $0.privateKey) },
             limits: LDAPLimits(maximumPDUSize: limits.maximumPDUBytes),
@@ -14,6 +14,9 @@ extension VeneerConfiguration {
             idleTimeout: limits.idleTimeout,
             maximumConnections: limits.maximumConnections,
             shutdownGracePeriod: limits.shutdownGracePeriod)
+        let zones = self.zones
+        server.maximumConnectionsPerAddress = { host in zones.zone(for: host).maximumConnectionsPerAddress }
+        return server
     }
 
     /// For the proxy view (`ProxyDirectory`); nil without an upstream (registry mode).

@@ -22,6 +22,9 @@ public struct OverlayConfiguration: Sendable {
     /// beyond it the upstream filter is widened and the merged entries are re-checked. Not
     /// in veneer.toml: tests lower it to drive the widened path with a handful of entries.
     public var maximumFilterIDs = 256
+    /// Local PINs are digits only and at least this long (`[overlay] pin_minimum_digits`):
+    /// set with `veneer pin set`, anything shorter or not digits never matches.
+    public var pinMinimumDigits = 6
 
     public init(
         aliasSourceAttributes: [String] = [], presentAliasesAs: [String] = [], aliasRefreshInterval: Duration = .seconds(300),

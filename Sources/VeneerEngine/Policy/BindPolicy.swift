@@ -13,12 +13,20 @@ struct BindPolicy: Sendable {
     let logger: Logger
     let audit: BindAudit
     let timing = RefusalTiming()
+    /// Checks in flight per lockout counter (see `LockoutGate`).
+    let gate = LockoutGate()
+    /// Binds in flight per client address.
+    let addressLimiter = KeyedLimiter<String>()
+    /// PBKDF2 work, bounded.
+    let hashing: PasswordHashingPool
     let superadmin: Superadmin?
     /// Injectable for tests; the wall clock otherwise.
     var now: @Sendable () -> Date = { Date() }
 
-    init(zones: ZonePolicy, store: VeneerStore?, superadmin: Superadmin? = nil, logger: Logger) {
+    init(zones: ZonePolicy, store: VeneerStore?, superadmin: Superadmin? = nil, hashing: PasswordHashingPool = PasswordHashingPool(), logger: Logger
+    ) {
         self.zones = zones
+        self.hashing = hashing
         self.superadmin = superadmin
         self.store = store
         self.logger = logger
@@ -30,7 +38,7 @@ struct BindPolicy: Sendable {
         let code = result == .success ? "success" : "\(result)"
         logger.info(
             result == .success ? "bind" : "bind refused",
-            metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "user": "\(user)", "result": "\(code)", "reason": "\(reason)"])
+            metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "user": "\(LogText(user))", "result": "\(code)", "reason": "\(LogText(reason))"])
         audit.record(user: user, zone: zone.name, address: request.session.peer.description, method: method.rawValue, result: code, reason: reason)
     }
 
@@ -40,11 +48,14 @@ struct BindPolicy: Sendable {
 
     /// Refusals decided by the zone alone, before any lookup.
     /// `methods`: what this view can check; the zone must allow at least one of them.
-    func admission(_ zone: Zone, session: LDAPSession, isAnonymous: Bool, methods: Set<Zone.Method>) -> LDAPResult? {
+    /// `methods` nil: the zone's methods do not apply (the superadmin, where a zone lists it).
+    func admission(_ zone: Zone, session: LDAPSession, isAnonymous: Bool, methods: Set<Zone.Method>?) -> LDAPResult? {
         // An anonymous bind authenticates no one: a disabled zone still allows it where the
         // zone allows anonymous access (phonebook lookups keep working).
         if isAnonymous {
-            return zone.allowAnonymous
+            // A zone that forbids anonymous access refuses the bind itself; where only the
+            // default is off, the bind succeeds and each operation is refused (root DSE aside).
+            return zone.allowAnonymous != false
                 ? nil : LDAPResult(.inappropriateAuthentication, diagnosticMessage: "anonymous binds are not allowed from zone \(zone.name)")
         }
         guard zone.enabled else {
@@ -53,34 +64,25 @@ struct BindPolicy: Sendable {
         if zone.requireTLS && !session.isTLS {
             return LDAPResult(.confidentialityRequired, diagnosticMessage: "binds from zone \(zone.name) must use TLS (StartTLS or LDAPS)")
         }
-        guard !zone.methods.isDisjoint(with: methods) else {
-            let names = methods.map(\.rawValue).sorted().joined(separator: " or ")
-            return LDAPResult(.inappropriateAuthentication, diagnosticMessage: "\(names) passwords are not accepted from zone \(zone.name)")
-        }
-        return nil
+        guard let methods, zone.methods.isDisjoint(with: methods) else { return nil }
+        let names = methods.map(\.rawValue).sorted().joined(separator: " or ")
+        return LDAPResult(.inappropriateAuthentication, diagnosticMessage: "\(names) passwords are not accepted from zone \(zone.name)")
     }
 
     /// `2026-12-02T06:55:00Z`, as ISO8601DateFormatter wrote it; a format style is a value,
     /// so refusals do not build a formatter each.
     static let lockTime = Date.ISO8601FormatStyle()
 
-    /// Until when Veneer's lockout holds the account in this zone, or nil.
+    /// Until when Veneer's lockout holds the account's password in this zone, or nil.
     func lockedUntil(_ id: EntryID?, zone: Zone) -> Date? {
         guard let id, let policy = zone.lockout, let store else { return nil }
         return policy.lockedUntil(store.lockoutState(for: id), now: now())
     }
 
-    /// The refusal for a locked account, or nil. Locked accounts are refused before the
-    /// upstream is asked, so retries cannot lock the upstream account too.
-    func lockedRefusal(_ id: EntryID?, zone: Zone) -> (LDAPResult, until: Date)? {
-        guard let until = lockedUntil(id, zone: zone) else { return nil }
-        let message = zone.detailedErrors ? "account locked by Veneer until \(until.formatted(Self.lockTime))" : "invalid credentials"
-        return (LDAPResult(.invalidCredentials, diagnosticMessage: message), until)
-    }
-
     /// Counts a wrong password (a failure for any other reason is not the user's guess).
-    func recordFailure(_ id: EntryID?, zone: Zone, password: [UInt8]) async {
-        guard let id, let policy = zone.lockout, let store else { return }
+    func recordFailure(_ subject: LockoutSubject, zone: Zone, password: [UInt8]) async {
+        guard let policy = zone.lockout, let store else { return }
+        let id = subject.key
         let fingerprint = store.passwordFingerprint(password)
         let time = now()
         do {
@@ -93,19 +95,20 @@ struct BindPolicy: Sendable {
                 return (previous, state)
             }
             if let until = state?.lockedUntil, until != previous?.lockedUntil {
-                logger.notice("account locked", metadata: ["entry": "\(id)", "zone": "\(zone.name)", "until": "\(until)"])
+                logger.notice("account locked", metadata: ["subject": "\(subject)", "zone": "\(zone.name)", "until": "\(until)"])
             }
         } catch {
-            logger.error("cannot record a failed bind for lockout", metadata: ["entry": "\(id)", "error": "\(error)"])
+            logger.error("cannot record a failed bind for lockout", metadata: ["subject": "\(subject)", "error": "\(error)"])
         }
     }
 
-    func recordSuccess(_ id: EntryID?) async {
-        guard let id, let store, store.lockoutState(for: id) != nil else { return }
+    func recordSuccess(_ subject: LockoutSubject) async {
+        let id = subject.key
+        guard let store, store.lockoutState(for: id) != nil else { return }
         do {
             try await offLoop { try store.setLockoutState(nil, for: id) }
         } catch {
-            logger.error("cannot clear the lockout state", metadata: ["entry": "\(id)", "error": "\(error)"])
+            logger.error("cannot clear the lockout state", metadata: ["subject": "\(subject)", "error": "\(error)"])
         }
     }
 

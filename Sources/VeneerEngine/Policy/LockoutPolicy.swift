@@ -28,6 +28,15 @@ public struct LockoutPolicy: Sendable, Hashable {
         return until
     }
 
+    /// Failures that still count at `now`: none once the window has passed since the last one
+    /// or an expired lockout ended, exactly as `recordingFailure` would start afresh.
+    public func activeFailures(_ state: LockoutState?, now: Date) -> Int {
+        guard let state else { return 0 }
+        if let until = state.lockedUntil, until <= now { return 0 }
+        if now.timeIntervalSince(state.lastFailure) > window.seconds { return 0 }
+        return state.failureCount
+    }
+
     /// The state after a failed attempt. `fingerprint` identifies the wrong password without
     /// revealing it (a keyed hash).
     public func recordingFailure(_ state: LockoutState?, fingerprint: String, now: Date) -> LockoutState {

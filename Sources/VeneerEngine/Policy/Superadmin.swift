@@ -4,58 +4,50 @@ import VeneerStore
 
 /// The local superadmin (`[superadmin]`): a DN that is always checked locally against a
 /// PBKDF2 hash from the configuration, never sent upstream, so Veneer stays manageable when
-/// the upstream is down or the admin's directory account is locked. Its binds obey the zone
-/// (the zone must allow "local") and Veneer's lockout like anyone's.
+/// the upstream is down or the admin's directory account is locked.
+///
+/// It binds only from the zones that list it (by default the trusted ones: zones with
+/// `detailed_errors`); from anywhere else its DN answers exactly as an unknown name. Its
+/// lockout is counted per client address, so strangers cannot lock it out for everyone.
 public struct Superadmin: Sendable, Hashable {
     public var dn: DistinguishedName
     public var passwordHash: String
+    /// Zone names (lowercased) it may bind from; nil: every zone with detailed errors.
+    public var zones: Set<String>?
 
-    public init(dn: DistinguishedName, passwordHash: String) {
+    public init(dn: DistinguishedName, passwordHash: String, zones: Set<String>? = nil) {
         self.dn = dn
         self.passwordHash = passwordHash
+        self.zones = zones.map { Set($0.map { $0.lowercased() }) }
     }
 
-    /// Its lockout state's key: not an entry anywhere, so a fixed id.
-    static let entryID = EntryID("5af9c974-0000-4000-8000-000000000001") ?? EntryID.random()
+    func names(_ bindName: String) -> Bool {
+        guard let named = try? DistinguishedName(bindName) else { return false }
+        return named == dn
+    }
+
+    func allows(_ zone: Zone) -> Bool {
+        guard let zones else { return zone.detailedErrors }
+        return zones.contains(zone.name.lowercased())
+    }
 }
 
-extension BindPolicy {
-    /// Whether a bind name is the superadmin's DN.
-    func isSuperadmin(_ name: String) -> Bool {
-        guard let superadmin, let dn = try? DistinguishedName(name) else { return false }
-        return dn == superadmin.dn
+/// The superadmin's one check: its configured hash, on the bounded hashing pool.
+struct SuperadminBackend: BindBackend {
+    let superadmin: Superadmin
+    let hashing: PasswordHashingPool
+
+    var bindMethods: Set<Zone.Method> { [.localPassword] }
+
+    func resolve(_ name: String, zone: Zone) async throws -> BindLookup { .notFound }
+
+    func verify(_ candidate: BindCandidate, password: [UInt8], method: Zone.Method) async throws -> BindVerification {
+        let hash = superadmin.passwordHash
+        guard let text = String(validating: password, as: UTF8.self) else { return .wrongPassword }
+        return try await hashing.run { PasswordHashing.verify(text, against: hash) } ? .accepted : .wrongPassword
     }
 
-    /// Answers a bind naming the superadmin; false when the name is someone else's.
-    func bindSuperadmin(
-        _ name: String, password: [UInt8], zone: Zone, request: LDAPRequest, responder: LDAPResponder
-    ) async -> Bool {
-        guard let superadmin, let dn = try? DistinguishedName(name), dn == superadmin.dn else { return false }
-        func refuse(_ reason: String, _ message: String = "invalid credentials", controls: [LDAPControl] = []) async {
-            outcome(request, zone: zone, user: dn.description, method: .localPassword, result: .invalidCredentials, reason: reason)
-            await responder.finish(.bindResponse(BindResponse(LDAPResult(.invalidCredentials, diagnosticMessage: message))), controls: controls)
-        }
-        guard zone.methods.contains(.localPassword) else {
-            outcome(request, zone: zone, user: dn.description, method: .localPassword, result: .inappropriateAuthentication, reason: "local passwords not accepted")
-            await responder.finish(.bindResponse(BindResponse(LDAPResult(
-                .inappropriateAuthentication, diagnosticMessage: "local passwords are not accepted from zone \(zone.name)"))))
-            return true
-        }
-        if let (refusal, _) = lockedRefusal(Superadmin.entryID, zone: zone) {
-            await refuse("locked by Veneer", zone.detailedErrors ? refusal.diagnosticMessage : "invalid credentials", controls: Self.policyControls(request, error: .accountLocked))
-            return true
-        }
-        let hash = superadmin.passwordHash
-        let text = String(decoding: password, as: UTF8.self)
-        guard await offLoop({ () async -> Bool in PasswordHashing.verify(text, against: hash) }) else {
-            await recordFailure(Superadmin.entryID, zone: zone, password: password)
-            await refuse("wrong password")
-            return true
-        }
-        await recordSuccess(Superadmin.entryID)
-        request.session.setAuthorization(.user(dn: dn.description), context: BoundIdentity(dn: dn, isSuperadmin: true))
-        outcome(request, zone: zone, user: dn.description, method: .localPassword, result: .success, reason: "superadmin")
-        await responder.finish(.bindResponse(BindResponse(LDAPResult(.success))))
-        return true
+    func failureResult(_ error: any Error, zone: Zone) -> LDAPResult {
+        LDAPResult(.other, diagnosticMessage: "the password check failed")
     }
 }

@@ -22,7 +22,9 @@ public struct Zone: Sendable, Hashable {
     public var enabled: Bool
     public var methods: Set<Method>
     public var requireTLS: Bool
-    public var allowAnonymous: Bool
+    /// Anonymous binds and operations from this zone; nil follows `[directory]
+    /// allow_anonymous` (off in front of an upstream, on for the local registry).
+    public var allowAnonymous: Bool?
     public var lockout: LockoutPolicy?
     /// Tell clients why a bind failed (locked, disabled, expired) instead of only
     /// "invalid credentials". Never for the external zone.
@@ -32,10 +34,17 @@ public struct Zone: Sendable, Hashable {
     /// The attributes clients in this zone may read (lowercased names); nil: all the view
     /// serves. Others are left out of results and compare as absent.
     public var readableAttributes: Set<String>?
+    /// Binds one client address may have in flight; more wait (up to
+    /// `maximumQueuedBindsPerAddress`, then `busy`), so one address cannot occupy the
+    /// verification pool.
+    public var maximumBindsPerAddress: Int = 8
+    public var maximumQueuedBindsPerAddress: Int = 256
+    /// Connections one client address may hold open; more are refused.
+    public var maximumConnectionsPerAddress: Int = 512
 
     public init(
         name: String, networks: [NetworkBlock] = [], enabled: Bool = true, methods: Set<Method> = [.upstreamPassword, .localPassword],
-        requireTLS: Bool = false, allowAnonymous: Bool = true, lockout: LockoutPolicy? = LockoutPolicy(), detailedErrors: Bool = false,
+        requireTLS: Bool = false, allowAnonymous: Bool? = nil, lockout: LockoutPolicy? = LockoutPolicy(), detailedErrors: Bool = false,
         loginByAlias: Bool = false, readableAttributes: Set<String>? = nil
     ) {
         self.loginByAlias = loginByAlias

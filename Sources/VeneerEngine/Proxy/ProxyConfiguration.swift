@@ -40,7 +40,7 @@ public struct ProxyConfiguration: Sendable {
     public init(
         virtualSuffix: DistinguishedName, upstreamBase: DistinguishedName, preset: DirectoryPreset,
         excludedSubtrees: [DistinguishedName] = [], hideDisabledAccounts: Bool = false, passReferences: Bool = false,
-        maximumResults: Int = 5000, pageSize: Int = 1000, allowAnonymous: Bool = true, zones: ZonePolicy = ZonePolicy(),
+        maximumResults: Int = 5000, pageSize: Int = 1000, allowAnonymous: Bool = false, zones: ZonePolicy = ZonePolicy(),
         loginGroups: [DistinguishedName] = [], loginDomains: [String] = [], superadmin: Superadmin? = nil,
         loginCacheLifetime: Duration = defaultLoginCacheLifetime
     ) {

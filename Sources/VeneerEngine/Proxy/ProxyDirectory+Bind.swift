@@ -6,132 +6,66 @@ import VeneerStore
 extension ProxyDirectory {
     /// Simple binds pass through: the name (DN, login name, UPN or DOMAIN\user) is resolved to
     /// one upstream person with a service search, and the password is checked by a bind on a
-    /// verification connection. RFC 4513 §5.1: an empty name and password is anonymous; a name
-    /// with an empty password is an unauthenticated bind, which never authenticates anyone.
+    /// verification connection (or a local PIN, where the zone allows). The order of the
+    /// checks is `BindPolicy`'s, shared with the registry view.
     func bind(_ bind: BindRequest, request: LDAPRequest, responder: LDAPResponder) async {
-        request.session.setAuthorization(.anonymous)  // RFC 4511 §4.2.1: a failed bind leaves the session anonymous
-        guard bind.version == 3 else {
-            await finish(responder, .protocolError, "only LDAP version 3 is supported")
-            return
-        }
-        guard case .simple(let password) = bind.authentication else {
-            await finish(responder, .authMethodNotSupported, "only simple binds are supported")
-            return
-        }
-        let zone = bindPolicy.zone(of: request.session)
-        let isAnonymous = bind.name.isEmpty && password.isEmpty
-        let methods: Set<Zone.Method> = bindPolicy.isSuperadmin(bind.name) ? [.localPassword] : [.upstreamPassword, .localPIN]
-        if let refusal = bindPolicy.admission(zone, session: request.session, isAnonymous: isAnonymous, methods: methods) {
-            bindPolicy.outcome(request, zone: zone, user: bind.name, method: .upstreamPassword, result: refusal.resultCode, reason: refusal.diagnosticMessage)
-            await responder.finish(.bindResponse(BindResponse(refusal)))
-            return
-        }
-        if !isAnonymous, !password.isEmpty,
-            await bindPolicy.bindSuperadmin(bind.name, password: password, zone: zone, request: request, responder: responder)
-        {
-            return
-        }
-        if isAnonymous {
-            // Accepted: it only makes the session anonymous. With anonymous access off,
-            // what an anonymous session may then do is limited per operation (root DSE only).
-            await finish(responder, .success, "")
-            return
-        }
-        if password.isEmpty {
-            await finish(responder, .unwillingToPerform, "unauthenticated bind (a name without a password) is not allowed")
-            return
-        }
-        let started = ContinuousClock.now
-        /// Refusals made without asking the upstream take as long as those that did.
-        func refuseUniformly(_ message: String, detailed: Bool, controls: [LDAPControl] = []) async {
-            if !detailed { await bindPolicy.timing.pad(since: started) }
-            await responder.finish(
-                .bindResponse(BindResponse(LDAPResult(.invalidCredentials, diagnosticMessage: detailed ? message : "invalid credentials"))),
-                controls: controls)
-        }
-        let upstreamDN: DistinguishedName
-        let account: ResolvedAccount
-        do {
-            let locked = { (account: ResolvedAccount) in self.bindPolicy.lockedUntil(account.id, zone: zone) != nil }
-            switch try await resolveLoginRemembered(bind.name, zone: zone, orIfLocked: locked) {
-            case .found(let found):
-                account = found
-                upstreamDN = found.dn
-            case .notFound, .ambiguous:
-                bindPolicy.outcome(request, zone: zone, user: bind.name, method: .upstreamPassword, result: .invalidCredentials, reason: "no single matching user")
-                await refuseUniformly("invalid credentials", detailed: false)
-                return
+        await bindPolicy.bind(bind, request: request, responder: responder, backend: self)
+    }
+}
+
+extension ProxyDirectory: BindBackend {
+    var bindMethods: Set<Zone.Method> { [.upstreamPassword, .localPIN] }
+
+    func resolve(_ name: String, zone: Zone) async throws -> BindLookup {
+        let locked = { (account: ResolvedAccount) in self.bindPolicy.lockedUntil(account.id, zone: zone) != nil }
+        switch try await resolveLoginRemembered(name, zone: zone, orIfLocked: locked) {
+        case .notFound: return .notFound
+        case .ambiguous: return .ambiguous
+        case .found(let account):
+            var ineligible: String?
+            if let overlay, let id = account.id, !overlay.view.local(id).active {
+                ineligible = "account deactivated in Veneer"  // refused before the upstream is asked
+            } else if account.disabledUpstream {
+                ineligible = "account disabled in the upstream directory"
+            } else if !account.inLoginGroup {
+                ineligible = "not a member of a login group"
             }
-        } catch {
-            await responder.finish(.bindResponse(BindResponse(Self.result(for: error))))
-            return
-        }
-        if let overlay, let id = account.id, !overlay.view.local(id).active {
-            // Deactivated locally: refused before the upstream is asked, whatever it would say.
-            bindPolicy.outcome(request, zone: zone, user: upstreamDN.description, method: .upstreamPassword, result: .invalidCredentials, reason: "deactivated locally")
-            await refuseUniformly("account deactivated in Veneer", detailed: zone.detailedErrors)
-            return
-        }
-        if account.disabledUpstream || !account.inLoginGroup {
-            let reason = account.disabledUpstream ? "account disabled in the upstream directory" : "not a member of a login group"
-            bindPolicy.outcome(request, zone: zone, user: upstreamDN.description, method: .upstreamPassword, result: .invalidCredentials, reason: reason)
-            await refuseUniformly(reason, detailed: zone.detailedErrors)
-            return
-        }
-        if let (refusal, until) = bindPolicy.lockedRefusal(account.id, zone: zone) {
-            bindPolicy.outcome(request, zone: zone, user: upstreamDN.description, method: .upstreamPassword, result: .invalidCredentials, reason: "locked by Veneer until \(until)")
-            await refuseUniformly(refusal.diagnosticMessage, detailed: zone.detailedErrors, controls: BindPolicy.policyControls(request, error: .accountLocked))
-            return
-        }
-        do {
-            // The zone's mode: "upstream only", "upstream, then local PIN" (sipXecs: a phone
-            // keeps working with its PIN when the directory password changed), or "local only".
-            var upstreamResult: LDAPResult?
-            var method = Zone.Method.upstreamPassword
-            var succeeded = false
-            if zone.methods.contains(.upstreamPassword) {
-                let checkStarted = ContinuousClock.now
-                let (response, _) = try await upstream.verifyPassword(name: upstreamDN.description, password: password)
-                bindPolicy.timing.observe(ContinuousClock.now - checkStarted)
-                upstreamResult = response.result
-                succeeded = response.result.resultCode == .success
-            }
-            let reason = upstreamResult.flatMap { configuration.preset.activeDirectoryErrors ? ActiveDirectoryBindError(diagnosticMessage: $0.diagnosticMessage) : nil }
-            let wrongUpstreamPassword = upstreamResult.map { $0.resultCode == .invalidCredentials && (reason == nil || reason == .invalidCredentials) } ?? true
-            if !succeeded, wrongUpstreamPassword, zone.methods.contains(.localPIN), let overlay, let id = account.id {
-                let store = overlay.store
-                let pin = String(decoding: password, as: UTF8.self)
-                method = .localPIN
-                succeeded = await offLoop { await store.verifyPIN(id, pin: pin) }
-            }
-            var result: LDAPResult
-            var policyError: PasswordPolicyResponseControl.PolicyError?
-            if succeeded {
-                await bindPolicy.recordSuccess(account.id)
-                let virtualDN = suffix.toVirtual(upstreamDN) ?? upstreamDN
-                let identity = BoundIdentity(dn: virtualDN, groups: Set(account.groups.compactMap { suffix.toVirtual($0) }))
-                request.session.setAuthorization(.user(dn: virtualDN.description), context: identity)
-                result = LDAPResult(.success)
-            } else {
-                if wrongUpstreamPassword {
-                    await bindPolicy.recordFailure(account.id, zone: zone, password: password)  // a wrong password: the user's guess
-                }
-                policyError = reason?.policyError
-                result = upstreamResult.map { clientResult(forFailed: $0, detailed: zone.detailedErrors) }
-                    ?? LDAPResult(.invalidCredentials, diagnosticMessage: "invalid credentials")
-            }
-            let detail = upstreamResult.map { "upstream: \($0.resultCode) \($0.diagnosticMessage)" } ?? "local PIN"
-            bindPolicy.outcome(
-                request, zone: zone, user: upstreamDN.description, method: method, result: result.resultCode,
-                reason: result.resultCode == .success ? "" : detail)
-            await responder.finish(.bindResponse(BindResponse(result)), controls: BindPolicy.policyControls(request, error: policyError))
-        } catch {
-            await responder.finish(.bindResponse(BindResponse(Self.result(for: error))))
+            let virtualDN = suffix.toVirtual(account.dn) ?? account.dn
+            let identity = BoundIdentity(dn: virtualDN, groups: Set(account.groups.compactMap { suffix.toVirtual($0) }))
+            return .found(BindCandidate(name: account.dn.description, id: account.id, ineligible: ineligible, identity: identity))
         }
     }
 
-    private func finish(_ responder: LDAPResponder, _ code: LDAPResultCode, _ message: String) async {
-        await responder.finish(.bindResponse(BindResponse(LDAPResult(code, diagnosticMessage: message))))
+    func verify(_ candidate: BindCandidate, password: [UInt8], method: Zone.Method) async throws -> BindVerification {
+        switch method {
+        case .upstreamPassword:
+            let (response, _) = try await upstream.verifyPassword(name: candidate.name, password: password)
+            let result = response.result
+            if result.resultCode == .success { return .accepted }
+            let reason = configuration.preset.activeDirectoryErrors ? ActiveDirectoryBindError(diagnosticMessage: result.diagnosticMessage) : nil
+            if result.resultCode == .invalidCredentials && (reason == nil || reason == .invalidCredentials || reason == .userNotFound) {
+                return .wrongPassword
+            }
+            return .refused(clientResult(forFailed: result, detailed: true), policyError: reason?.policyError)
+        case .localPIN:
+            guard let overlay, let id = candidate.id else { return .wrongPassword }
+            let store = overlay.store
+            let minimum = overlay.configuration.pinMinimumDigits
+            let pin = String(decoding: password, as: UTF8.self)
+            // A PIN is digits only and at least the configured length: anything else is
+            // wrong, at the price of the same hash so the difference does not show.
+            let wellFormed = pin.utf8.count >= minimum && pin.utf8.allSatisfy { (0x30...0x39).contains($0) }
+            let verified = try await bindPolicy.hashing.run { store.verifyPIN(id, pin: wellFormed ? pin : "") && wellFormed }
+            return verified ? .accepted : .wrongPassword
+        case .localPassword:
+            return .wrongPassword
+        }
+    }
+
+    func failureResult(_ error: any Error, zone: Zone) -> LDAPResult {
+        let result = Self.result(for: error)
+        // Upstream internals only for trusted zones.
+        return zone.detailedErrors ? result : LDAPResult(result.resultCode, diagnosticMessage: "the upstream directory is unavailable")
     }
 
     /// The upstream's refusal as the client sees it: no upstream DNs or internals, AD's

@@ -33,17 +33,18 @@ extension ProxyDirectory {
             return
         }
         do {
-            if let old = change.request.oldPassword {
-                // The old password is the user's directory password: the upstream checks it.
-                let (response, _) = try await upstream.verifyPassword(name: upstreamDN.description, password: old)
-                guard response.result.resultCode == .success else {
-                    await finish(.invalidCredentials, "the old password is wrong")
-                    return
-                }
-            }
             guard let (id, userName) = try await digestIdentity(of: upstreamDN, userNameAttribute: policy.userNameAttribute) else {
                 await finish(.noSuchObject, "no such entry, or it has no \(policy.userNameAttribute) to use as SIP user name: \(targetDN)")
                 return
+            }
+            if let old = change.request.oldPassword {
+                // The old password is the user's directory password: the upstream checks it,
+                // under Veneer's lockout like a bind.
+                let candidate = BindCandidate(name: upstreamDN.description, id: id, identity: BoundIdentity(dn: targetDN))
+                if let refusal = await bindPolicy.checkOldPassword(candidate, password: old, request: request, backend: self, method: .upstreamPassword) {
+                    await responder.finish(.extendedResponse(ExtendedResponse(refusal)))
+                    return
+                }
             }
             let credential = DigestCredential(username: userName, realm: policy.realm, password: password)
             let store = overlay.store

@@ -22,6 +22,10 @@ extension ProxyDirectory {
             return
         }
         let clientPaging = request.controls.first { $0.oid == PagedResultsControl.oid }
+        let zone = bindPolicy.zone(of: request.session)
+        // Attributes the zone may not read are Undefined in filters too.
+        var search = search
+        search.filter = zone.readableFilter(search.filter)
         let selection = mapper.selection(for: search.attributes)
         let identity = request.identity
         // With an overlay, local filter items become id assertions; a plan that had to widen
@@ -57,7 +61,6 @@ extension ProxyDirectory {
         if configuration.preset.sendDomainScopeControl { controls.append(LDAPControl(DomainScopeControl())) }
         if let clientPaging { controls.append(clientPaging) }
         let view = overlay?.view
-        let zone = bindPolicy.zone(of: request.session)
 
         // With the identity suffix and nothing excluded, entry names pass through unparsed;
         // access rules about "self" still need each entry's DN when the requester is someone.

@@ -1,3 +1,4 @@
+import Foundation
 import LDAPClient
 import LDAPCore
 import LDAPServer
@@ -38,12 +39,20 @@ public final class ProxyDirectory: LDAPRequestHandler {
         self.rootDSE = rootDSE
         self.objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
         self.logger = logger
-        self.loginCache = LoginCache(lifetime: configuration.loginCacheLifetime)
-        self.bindPolicy = BindPolicy(zones: configuration.zones, store: overlay?.store, superadmin: configuration.superadmin, logger: logger)
+        let store = overlay?.store
+        self.loginCache = LoginCache(
+            lifetime: configuration.loginCacheLifetime,
+            cost: { account in account.dn.description.utf8.count + account.groups.reduce(0) { $0 + $1.description.utf8.count + 16 } + 96 },
+            retain: { account in
+                // A locked account's name stays known, so its binds cost the upstream nothing.
+                guard let id = account.id, let until = store?.lockoutState(for: id)?.lockedUntil else { return false }
+                return until > Date()
+            })
+        self.bindPolicy = BindPolicy(zones: configuration.zones, store: store, superadmin: configuration.superadmin, logger: logger)
     }
 
     public func handle(_ request: LDAPRequest, responder: LDAPResponder) async {
-        let allowAnonymous = configuration.allowAnonymous && bindPolicy.zone(of: request.session).allowAnonymous
+        let allowAnonymous = bindPolicy.zone(of: request.session).allowAnonymous ?? configuration.allowAnonymous
         if let refusal = RequestGate.refusal(of: request, supportedControls: Self.supportedControls, allowAnonymous: allowAnonymous) {
             await RequestGate.fail(request, responder, refusal)
             return

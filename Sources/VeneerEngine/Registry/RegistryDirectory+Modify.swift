@@ -45,10 +45,9 @@ extension RegistryDirectory {
             return await responder.finish(.extendedResponse(ExtendedResponse(PasswordChange.missingNewPassword)))
         }
         if let old = change.request.oldPassword {
-            let store = overlay.store
-            let id = located.entry.id
-            guard let text = String(validating: old, as: UTF8.self), await offLoop({ await store.verifyRegistryPassword(id, password: text) }) else {
-                return await finish(.invalidCredentials, "the old password is wrong")
+            let candidate = BindCandidate(name: located.entry.dn, id: located.entry.id, identity: BoundIdentity(dn: located.dn))
+            if let refusal = await bindPolicy.checkOldPassword(candidate, password: old, request: request, backend: self, method: .localPassword) {
+                return await responder.finish(.extendedResponse(ExtendedResponse(refusal)))
             }
         }
         do {

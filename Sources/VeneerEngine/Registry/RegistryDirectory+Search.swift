@@ -35,7 +35,8 @@ extension RegistryDirectory {
             guard let attribute = OverlayAttribute(named: name) else { return nil }
             return attribute.isSecret || !overlay.configuration.access.canRead(attribute, by: identity, on: nil) ? attribute.key : nil
         })
-        let filter = FilterRecheck(filter: search.filter, undefinedAttributes: undefined, objectClasses: objectClasses)
+        // So are attributes the zone may not read.
+        let filter = FilterRecheck(filter: zone.readableFilter(search.filter), undefinedAttributes: undefined, objectClasses: objectClasses)
         var sent = 0
         for located in all where Self.inScope(located.dn, base: base, scope: search.scope) {
             if Task.isCancelled { return }

@@ -35,7 +35,7 @@ public final class RegistryDirectory: LDAPRequestHandler {
     static let supportedControls: Set<String> = [ManageDsaITControl.oid, PasswordPolicyRequestControl.oid]
 
     public func handle(_ request: LDAPRequest, responder: LDAPResponder) async {
-        let allowAnonymous = allowAnonymous && bindPolicy.zone(of: request.session).allowAnonymous
+        let allowAnonymous = bindPolicy.zone(of: request.session).allowAnonymous ?? allowAnonymous
         if let refusal = RequestGate.refusal(of: request, supportedControls: Self.supportedControls, allowAnonymous: allowAnonymous) {
             await RequestGate.fail(request, responder, refusal)
             return

@@ -1,0 +1,155 @@
+import CLDAP
+import Foundation
+import Testing
+import VeneerTestSupport
+
+/// Attacks on binds against the built binary in front of a real slapd, as a stranger would
+/// make them: bursts of guesses on many connections released at once, and probes comparing
+/// answers (codes, messages, controls) for names that exist and names that do not.
+/// Runs with ZoneLockoutTests' configuration: office (127.0.0.1, detailed, threshold 3),
+/// external (everything else, threshold 3).
+@Suite("Bind attacks, end to end", .serialized)
+struct BindAttackTests {
+    /// What a bind answered, read with libldap.
+    struct Answer: Equatable, CustomStringConvertible {
+        var code: Int32
+        var message: String
+        /// OIDs of the response controls.
+        var controls: [String]
+        var description: String { "\(code) \"\(message)\" controls \(controls)" }
+    }
+
+    /// Opens `passwords.count` connections to `url` from `source`, then sends one simple bind
+    /// on each (all requests written before any answer is read), and collects the answers in
+    /// order. Runs on its own thread: libldap blocks.
+    static func simultaneousBinds(url: String, source: String, dn: String, passwords: [String], ppolicy: Bool = false) async -> [Answer] {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: simultaneousBindsBlocking(url: url, source: source, dn: dn, passwords: passwords, ppolicy: ppolicy))
+            }
+        }
+    }
+
+    private static func simultaneousBindsBlocking(url: String, source: String, dn: String, passwords: [String], ppolicy: Bool) -> [Answer] {
+        var handles: [OpaquePointer] = []
+        defer { for handle in handles { ldap_unbind_ext_s(handle, nil, nil) } }
+        for _ in passwords {
+            var ld: OpaquePointer?
+            guard ldap_initialize(&ld, url) == LDAP_SUCCESS, let ld else { return [] }
+            var version = LDAP_VERSION3
+            ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version)
+            // Per handle: the LDAPSOCKET_BIND_ADDRESSES variable is read once per process.
+            guard source.withCString({ ldap_set_option(ld, LDAP_OPT_SOCKET_BIND_ADDRESSES, $0) }) == LDAP_OPT_SUCCESS else { return [] }
+            guard ldap_connect(ld) == LDAP_SUCCESS else { return [] }
+            handles.append(ld)
+        }
+        // The password-policy request control (draft-behera-ldap-password-policy), no value.
+        let oid = strdup("1.3.6.1.4.1.42.2.27.8.5.1")
+        defer { free(oid) }
+        var control = LDAPControl(ldctl_oid: oid, ldctl_value: berval(bv_len: 0, bv_val: nil), ldctl_iscritical: 0)
+        var ids: [Int32] = []
+        for (handle, password) in zip(handles, passwords) {
+            var bytes = Array(password.utf8CString.dropLast())
+            var messageID: Int32 = -1
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                var credentials = berval(bv_len: ber_len_t(buffer.count), bv_val: buffer.baseAddress)
+                withUnsafeMutablePointer(to: &control) { pointer in
+                    var controls: [UnsafeMutablePointer<LDAPControl>?] = [pointer, nil]
+                    _ = ppolicy
+                        ? ldap_sasl_bind(handle, dn, nil, &credentials, &controls, nil, &messageID)
+                        : ldap_sasl_bind(handle, dn, nil, &credentials, nil, nil, &messageID)
+                }
+            }
+            ids.append(messageID)
+        }
+        var answers: [Answer] = []
+        for (handle, id) in zip(handles, ids) {
+            var timeout = timeval(tv_sec: 60, tv_usec: 0)
+            var message: OpaquePointer?
+            guard id >= 0, ldap_result(handle, id, 1, &timeout, &message) > 0, let message else {
+                answers.append(Answer(code: -1, message: "no answer", controls: []))
+                continue
+            }
+            var code: Int32 = 0
+            var text: UnsafeMutablePointer<CChar>?
+            var controls: UnsafeMutablePointer<UnsafeMutablePointer<LDAPControl>?>?
+            ldap_parse_result(handle, message, &code, nil, &text, nil, &controls, 1)
+            var oids: [String] = []
+            if let controls {
+                var index = 0
+                while let current = controls[index] {
+                    oids.append(String(cString: current.pointee.ldctl_oid))
+                    index += 1
+                }
+                ldap_controls_free(controls)
+            }
+            answers.append(Answer(code: code, message: text.map { String(cString: $0) } ?? "", controls: oids))
+            if let text { ldap_memfree(text) }
+        }
+        return answers
+    }
+
+    func withServed(_ body: (SlapdFixture, ZoneLockoutTests.Served, ZoneLockoutTests.Installation) async throws -> Void) async throws {
+        try await ZoneLockoutTests().withServed(body)
+    }
+
+    @Test("50 wrong passwords and the right one released together on 51 connections: at most the threshold reaches slapd, the right one is refused as locked")
+    func burst() async throws {
+        try await withServed { slapd, served, _ in
+            let victim = (dn: slapd.userDN(13), password: slapd.userPassword(13))
+            func upstreamBinds() -> Int {
+                slapd.logLines(containing: "BIND dn=\"").filter { $0.lowercased().contains(victim.dn.lowercased()) }.count
+            }
+            let before = upstreamBinds()
+            let passwords = (0..<50).map { "wrong-guess-\($0)" } + [victim.password]
+            let answers = await Self.simultaneousBinds(url: served.url, source: "127.0.0.1", dn: victim.dn, passwords: passwords)
+            #expect(answers.count == 51)
+            #expect(answers.allSatisfy { $0.code == 49 }, "every bind refused, the right password too: \(answers.map(\.description))")
+            #expect(answers.last?.message.contains("locked by Veneer") == true, "the right password is refused as locked: \(answers.last?.description ?? "")")
+            try await Task.sleep(for: .milliseconds(300))  // slapd's log is written asynchronously
+            let checked = upstreamBinds() - before
+            #expect(checked <= 3, "at most lockout_threshold (3) checks may reach slapd; \(checked) did")
+            // And it stays locked: the right password alone is refused without asking slapd.
+            let after = try await ldapTool("ldapwhoami", ["-x", "-H", served.url, "-D", victim.dn, "-w", victim.password], environment: ["LDAPSOCKET_BIND_ADDRESSES": "127.0.0.1"])
+            #expect(after.status == 49 && after.output.contains("locked by Veneer"), "\(after.output)")
+        }
+    }
+
+    @Test("from the external zone an unknown name, a wrong password, a locked account and the superadmin's DN answer identically, controls included")
+    func noEnumeration() async throws {
+        try await withServed { slapd, served, _ in
+            let external = "127.0.0.4"
+            func answer(_ dn: String, _ password: String) async -> Answer? {
+                await Self.simultaneousBinds(url: served.url, source: external, dn: dn, passwords: [password], ppolicy: true).first
+            }
+            // Lock user 14 from the external zone (threshold 3, distinct passwords).
+            for attempt in 0..<3 { _ = await answer(slapd.userDN(14), "lock-it-\(attempt)") }
+            let unknown = await answer("uid=nobody-at-all,ou=people,\(slapd.baseDN)", "whatever-1")
+            let wrong = await answer(slapd.userDN(15), "not-the-password")
+            let locked = await answer(slapd.userDN(14), slapd.userPassword(14))
+            let bareUnknown = await answer("nobody-at-all", "whatever-1")
+            let bareWrong = await answer("user0015", "not-the-password")
+            let answers = [unknown, wrong, locked, bareUnknown, bareWrong].compactMap { $0 }
+            #expect(answers.count == 5)
+            #expect(Set(answers.map(\.description)).count == 1, "identical answers: \(answers.map(\.description))")
+            #expect(answers.first?.code == 49 && answers.first?.controls.isEmpty == true, "\(answers.map(\.description))")
+            // The trusted office zone is told why, with the control: what the external zone must not see.
+            let officeLocked = await Self.simultaneousBinds(url: served.url, source: "127.0.0.1", dn: slapd.userDN(14), passwords: ["x"], ppolicy: true).first
+            #expect(officeLocked?.message.contains("locked by Veneer") == true && officeLocked?.controls == ["1.3.6.1.4.1.42.2.27.8.5.1"], "\(officeLocked?.description ?? "")")
+        }
+    }
+
+    @Test("the superadmin is locked per client address: strangers' guesses from one address do not lock it out elsewhere")
+    func superadminLockoutPerAddress() async throws {
+        try await withServed { _, served, _ in
+            let dn = ZoneLockoutTests.superadminDN
+            // External (listed in this configuration's [superadmin] zones): threshold 3.
+            let guesses = await Self.simultaneousBinds(url: served.url, source: "127.0.0.4", dn: dn, passwords: (0..<6).map { "guess-\($0)" })
+            #expect(guesses.allSatisfy { $0.code == 49 }, "\(guesses.map(\.description))")
+            let lockedThere = await Self.simultaneousBinds(url: served.url, source: "127.0.0.4", dn: dn, passwords: [ZoneLockoutTests.superadminPassword])
+            #expect(lockedThere.first?.code == 49, "locked at the guessing address: \(lockedThere.map(\.description))")
+            let office = await Self.simultaneousBinds(url: served.url, source: "127.0.0.1", dn: dn, passwords: [ZoneLockoutTests.superadminPassword])
+            #expect(office.first?.code == 0, "still binds from another address: \(office.map(\.description))")
+        }
+    }
+}
