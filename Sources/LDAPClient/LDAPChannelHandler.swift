@@ -33,6 +33,10 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         didSet { backPressure.set(!paused.isEmpty) }
     }
     private var readHeld = false
+    /// Searches whose consumer is behind while other operations share the connection: their
+    /// responses are still read (so the others go on) and counted here, up to
+    /// its `overflowLimit` past the consumer's buffer; beyond it the search is abandoned.
+    private var overflowing: [Int32: Int] = [:]
     /// When the server last sent anything at all (see `timerFired`).
     private var lastInbound = NIODeadline.now()
     private var failure: LDAPClientError?
@@ -160,7 +164,7 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
 
     // MARK: Operations (called by LDAPConnection on the event loop)
 
-    func submit(_ message: LDAPMessage, name: String, sink: ResponseSink, timeout: TimeAmount?, abandonable: Bool) {
+    func submit(_ message: LDAPMessage, name: String, sink: ResponseSink, timeout: TimeAmount?, abandonable: Bool, overflowLimit: Int = 4096) {
         if let failure {
             sink.fail(failure)
             return
@@ -174,7 +178,9 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
             return
         }
         pending[message.messageID] = PendingOperation(
-            sink: sink, name: name, abandonable: abandonable, timeout: timeout, lastActivity: .now(), timer: nil)
+            sink: sink, name: name, abandonable: abandonable, timeout: timeout, lastActivity: .now(), timer: nil,
+            overflowLimit: overflowLimit)
+        releasePausedForNewcomer(context: context)
         armTimer(message.messageID, context: context)
         write(message, context: context)
     }
@@ -285,7 +291,7 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
                 pending[id] = operation
                 switch source.yield(message) {
                 case .produceMore: break
-                case .stopProducing: paused[id] = paused[id] ?? .now()
+                case .stopProducing: holdBack(id)
                 case .dropped: failOperation(id, CancellationError(), sendAbandon: true)
                 }
             case .searchResultDone:
@@ -341,7 +347,40 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         }
     }
 
+    /// The consumer of `id` is behind. Alone on the connection, its reads pause (TCP pushes
+    /// back on the server, nothing is lost). Sharing the connection, pausing would stall every
+    /// other client's operation, so the search keeps being read into its consumer's buffer,
+    /// bounded: past its `overflowLimit` it is abandoned upstream and fails `slowConsumer`.
+    private func holdBack(_ id: Int32) {
+        if let count = overflowing[id] {
+            overflowing[id] = count + 1
+            if count + 1 > pending[id]?.overflowLimit ?? 0 {
+                overflowing[id] = nil
+                logger.notice("abandoning a search whose client stopped reading", metadata: ["messageID": "\(id)", "server": "\(server)"])
+                failOperation(id, LDAPClientError(.slowConsumer, "the client stopped reading the results of a search on \(server)"), sendAbandon: true)
+            }
+        } else if pending.count > 1 {
+            overflowing[id] = 1
+        } else {
+            paused[id] = paused[id] ?? .now()
+        }
+    }
+
+    /// Another operation joins a connection whose reads are paused for a slow search: the
+    /// search goes over to bounded overflow, so the newcomer is not stalled behind it.
+    private func releasePausedForNewcomer(context: ChannelHandlerContext) {
+        guard !paused.isEmpty else { return }
+        for id in paused.keys { overflowing[id] = 0 }
+        paused = [:]
+        if readHeld {
+            readHeld = false
+            lastInbound = .now()
+            context.read()
+        }
+    }
+
     private func unpause(_ id: Int32) {
+        overflowing[id] = nil
         guard paused.removeValue(forKey: id) != nil, paused.isEmpty, readHeld, let context else { return }
         readHeld = false
         // Silence is only measured while we listen: the clock starts again now.
@@ -357,6 +396,7 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         let operations = pending
         pending = [:]
         paused = [:]
+        overflowing = [:]
         startTLSRequest = nil
         for operation in operations.values {
             operation.timer?.cancel()

@@ -44,6 +44,10 @@ public struct LDAPClientConfiguration: Sendable {
     public var maximumResults: Int = 5000
     /// Responses buffered per search before the connection stops reading from the upstream.
     public var searchBufferSize: Int = 64
+    /// Responses a search may receive past a full buffer while other operations share its
+    /// connection (reads cannot pause for one consumer without stalling the others); beyond
+    /// it the search is abandoned and fails `slowConsumer`.
+    public var searchOverflowLimit: Int = 4096
 
     public var limits: LDAPLimits = .upstreamResponses
 

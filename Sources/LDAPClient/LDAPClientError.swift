@@ -23,6 +23,9 @@ public struct LDAPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let busy = Kind(rawValue: "busy")
         /// The server rejected the service account's bind (wrong DN or password, locked, …).
         public static let bindFailed = Kind(rawValue: "bindFailed")
+        /// The consumer of a search stopped taking its results while others shared the
+        /// connection: the search was abandoned rather than stall them.
+        public static let slowConsumer = Kind(rawValue: "slowConsumer")
         /// The caller asked for something this API does not do (e.g. a Bind through `send`).
         public static let invalidRequest = Kind(rawValue: "invalidRequest")
     }

@@ -184,7 +184,7 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
     /// Starts a search; responses stream through a bounded buffer (see `ResponseProducer`).
     /// Dropping or cancelling the consumer abandons the search upstream.
     func search(
-        _ request: SearchRequest, controls: [LDAPControl], timeout: Duration?, bufferSize: Int
+        _ request: SearchRequest, controls: [LDAPControl], timeout: Duration?, bufferSize: Int, overflowLimit: Int = 4096
     ) -> ResponseProducer {
         let messageID = messageIDs.next()
         let high = max(bufferSize, 2)
@@ -195,7 +195,7 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
         eventLoop.execute {
             self.handler.value.submit(
                 message, name: "search", sink: .stream(new.source), timeout: timeout.map(TimeAmount.init),
-                abandonable: true)
+                abandonable: true, overflowLimit: overflowLimit)
         }
         return new.sequence
     }

@@ -43,4 +43,5 @@ struct SearchPlan: Sendable {
     var limit: Int?
     var operationTimeout: Duration
     var bufferSize: Int
+    var overflowLimit: Int = 4096
 }

@@ -49,7 +49,8 @@ public final class LDAPUpstream: Sendable {
         let plan = SearchPlan(
             request: request, controls: controls,
             paging: transparent ? .transparent(pageSize: Int32(clamping: configuration.pageSize)) : .none,
-            limit: limit, operationTimeout: configuration.operationTimeout, bufferSize: configuration.searchBufferSize)
+            limit: limit, operationTimeout: configuration.operationTimeout, bufferSize: configuration.searchBufferSize,
+            overflowLimit: configuration.searchOverflowLimit)
         return LDAPSearchResults(plan: plan, pool: servicePool)
     }
 

@@ -34,4 +34,6 @@ struct PendingOperation {
     /// The last time the server sent something for this operation (or it was sent).
     var lastActivity: NIODeadline
     var timer: Scheduled<Void>?
+    /// Responses a search may take past its consumer's full buffer (see `searchOverflowLimit`).
+    var overflowLimit = 4096
 }

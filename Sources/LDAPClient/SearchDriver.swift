@@ -140,7 +140,7 @@ final class SearchDriver {
             controls.append(LDAPControl(PagedResultsControl(size: size, cookie: cookie)))
         }
         page = connection.search(
-            request, controls: controls, timeout: plan.operationTimeout, bufferSize: plan.bufferSize
+            request, controls: controls, timeout: plan.operationTimeout, bufferSize: plan.bufferSize, overflowLimit: plan.overflowLimit
         ).makeAsyncIterator()
     }
 

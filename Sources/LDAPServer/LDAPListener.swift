@@ -162,7 +162,8 @@ public final class LDAPListener: Sendable {
         try pipeline.addHandler(
             LDAPSessionHandler(
                 session: session, handler: handler, framer: framer, sslContext: sslContext,
-                maximumOperations: configuration.maximumOperationsPerConnection, logger: logger))
+                maximumOperations: configuration.maximumOperationsPerConnection,
+                slowReaderTimeout: configuration.slowReaderTimeout, logger: logger))
     }
 
     /// Stops accepting, lets operations in flight finish for the grace period, then closes

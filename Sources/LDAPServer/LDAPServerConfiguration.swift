@@ -54,6 +54,9 @@ public struct LDAPServerConfiguration: Sendable {
     /// Connections one client address (after any PROXY header) may hold open; more are
     /// refused with a Notice of Disconnection (`busy`). The engine's zones decide per address.
     public var maximumConnectionsPerAddress: @Sendable (_ host: String) -> Int = { _ in .max }
+    /// A client that leaves its responses unread this long (the socket stays unwritable) is
+    /// disconnected: its searches stop, and their upstream operations are abandoned.
+    public var slowReaderTimeout: Duration = .seconds(30)
 
     public init(
         listeners: [Listener], tls: TLS? = nil, limits: LDAPLimits = .clientRequests,

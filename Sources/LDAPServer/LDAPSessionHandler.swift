@@ -28,6 +28,9 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     private let framer: LDAPRequestFramer
     private let sslContext: NIOSSLContext?
     private let maximumOperations: Int
+    private let slowReaderTimeout: Duration
+    /// Armed while the client leaves responses unread; closes the connection when it fires.
+    private var slowReaderTimer: Scheduled<Void>?
     private var logger: Logger
 
     private var inFlight: [Int32: Task<Void, Never>] = [:]
@@ -43,8 +46,9 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
 
     init(
         session: LDAPSession, handler: any LDAPRequestHandler, framer: LDAPRequestFramer,
-        sslContext: NIOSSLContext?, maximumOperations: Int, logger: Logger
+        sslContext: NIOSSLContext?, maximumOperations: Int, slowReaderTimeout: Duration = .seconds(30), logger: Logger
     ) {
+        self.slowReaderTimeout = slowReaderTimeout
         self.session = session
         self.handler = handler
         self.framer = framer
@@ -62,6 +66,8 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
+        slowReaderTimer?.cancel()
+        slowReaderTimer = nil
         for task in inFlight.values { task.cancel() }
         inFlight.removeAll()
         queued.removeAll()
@@ -84,6 +90,20 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            slowReaderTimer?.cancel()
+            slowReaderTimer = nil
+        } else if slowReaderTimer == nil {
+            // A client that stops reading holds its searches (and their upstream operations)
+            // open; past the timeout it is disconnected, which cancels them.
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            slowReaderTimer = context.eventLoop.scheduleTask(in: TimeAmount(slowReaderTimeout)) {
+                let (handler, context) = loopBound.value
+                guard !context.channel.isWritable, !handler.closing else { return }
+                handler.logger.warning("disconnecting a client that stopped reading its responses", metadata: ["timeout": "\(handler.slowReaderTimeout)"])
+                context.close(promise: nil)
+            }
+        }
         resumeReadingIfPossible(context: context)
         context.fireChannelWritabilityChanged()
     }

@@ -186,6 +186,45 @@ struct SessionProtocolTests {
         #expect(try await first.next()?.messageID == 1)
     }
 
+    @Test("a client that stops reading its results is disconnected after the slow-reader timeout, which cancels its search")
+    func slowReader() async throws {
+        let server = try await TestServer.start(slowReaderTimeout: .seconds(1))
+        defer { Task { await server.listener.shutdown() } }
+        let stalled = try await RawClient(port: server.port, reading: false)
+        try await stalled.send(try search(3, base: "flood"))
+        let reading = try await RawClient(port: server.port)
+        defer { Task { await reading.close() } }
+        var cut = false
+        for _ in 0..<100 where !cut {
+            try await Task.sleep(for: .milliseconds(50))
+            cut = server.directory.cancelled.withLock { $0.contains(3) }
+        }
+        #expect(cut, "the flood search was cancelled by the disconnect")
+        #expect(server.listener.connectionCount == 1, "only the reading client is left")
+        try await reading.send(try search(1, filter: "(uid=user2)"))
+        #expect(try await reading.next()?.messageID == 1, "others are served")
+    }
+
+    @Test("connections beyond the per-address limit get a busy notice; other addresses are not affected")
+    func perAddressConnectionLimit() async throws {
+        let server = try await TestServer.start(connectionsPerAddress: 2)
+        defer { Task { await server.listener.shutdown() } }
+        let first = try await RawClient(port: server.port)
+        let second = try await RawClient(port: server.port)
+        defer { Task { await first.close(); await second.close() } }
+        try await Task.sleep(for: .milliseconds(100))
+        let third = try await RawClient(port: server.port)
+        let notice = try #require(try await third.next())
+        #expect(notice.protocolOp.result?.resultCode == .busy && notice.protocolOp.result?.diagnosticMessage.contains("from this address") == true)
+        #expect(await third.isClosed(within: .seconds(2)))
+        await second.close()
+        try await Task.sleep(for: .milliseconds(200))
+        let again = try await RawClient(port: server.port)
+        defer { Task { await again.close() } }
+        try await again.send(try search(1, filter: "(uid=user2)"))
+        #expect(try await again.next()?.messageID == 1, "a closed connection frees its slot")
+    }
+
     @Test("a reused message ID is a protocol error")
     func reusedMessageID() async throws {
         let server = try await TestServer.start()

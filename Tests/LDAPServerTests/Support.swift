@@ -50,6 +50,17 @@ final class TestDirectory: LDAPRequestHandler {
                 await responder.finish(.searchResultDone(LDAPResult(.success)))
                 return
             }
+            if search.baseObject == "flood" {
+                // Results without end, 4 KiB each, until the operation is cancelled.
+                let filler = PartialAttribute(type: "description", strings: [String(repeating: "x", count: 4096)])
+                var sent = 0
+                while !Task.isCancelled {
+                    await responder.send(.searchResultEntry(SearchResultEntry(objectName: "uid=flood\(sent),\(Self.baseDN)", attributes: [filler])))
+                    sent += 1
+                }
+                cancelled.withLock { $0.append(request.messageID) }
+                return
+            }
             if search.baseObject == "hold" {
                 do {
                     try await gate.wait()
@@ -121,16 +132,19 @@ struct TestServer {
 
     static func start(
         tls: TestCertificate? = nil, maximumOperations: Int = 64, idleTimeout: Duration = .seconds(900),
-        maximumConnections: Int = 100, extraPlainHosts: [String] = [], trustedProxies: [NetworkBlock] = []
+        maximumConnections: Int = 100, extraPlainHosts: [String] = [], trustedProxies: [NetworkBlock] = [],
+        slowReaderTimeout: Duration = .seconds(30), connectionsPerAddress: Int = .max
     ) async throws -> TestServer {
         var listeners = [LDAPServerConfiguration.Listener(host: "127.0.0.1", port: 0, security: .plain, trustedProxies: trustedProxies)]
         listeners += extraPlainHosts.map { .init(host: $0, port: 0, security: .plain) }
         if tls != nil { listeners.append(.init(host: "127.0.0.1", port: 0, security: .ldaps)) }  // kept last
-        let configuration = LDAPServerConfiguration(
+        var configuration = LDAPServerConfiguration(
             listeners: listeners,
             tls: tls.map { .init(certificateChainFile: $0.certificateFile, privateKeyFile: $0.keyFile) },
             maximumOperationsPerConnection: maximumOperations, idleTimeout: idleTimeout,
             maximumConnections: maximumConnections, shutdownGracePeriod: .milliseconds(200))
+        configuration.slowReaderTimeout = slowReaderTimeout
+        configuration.maximumConnectionsPerAddress = { _ in connectionsPerAddress }
         let directory = TestDirectory()
         var logger = Logger(label: "test.listener")
         logger.logLevel = .critical
@@ -197,10 +211,13 @@ final class RawClient: Sendable {
         func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
     }
 
-    init(port: Int) async throws {
+    /// `reading: false` never reads what the server sends (a client that stopped reading).
+    init(port: Int, reading: Bool = true) async throws {
         let mailbox = Mailbox()
         self.mailbox = mailbox
         channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.autoRead, value: reading)
+            .channelOption(.socketOption(.so_rcvbuf), value: reading ? 0 : 4096)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LDAPMessageDecoder(limits: .upstreamResponses)))

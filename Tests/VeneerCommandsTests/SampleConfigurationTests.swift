@@ -59,7 +59,7 @@ struct SampleConfigurationTests {
         #expect(proxy.maximumResults == 5000)
         #expect(proxy.pageSize == 1000)
         #expect(proxy.loginCacheLifetime == .seconds(30))
-        #expect(proxy.allowAnonymous)
+        #expect(!proxy.allowAnonymous, "anonymous access in front of AD is off in the sample, as by default")
         #expect(!proxy.hideDisabledAccounts)
 
         let upstream = try await upstreamConfiguration.settings()

@@ -18,6 +18,11 @@ struct ServeCommandTests {
             [store]
             path = "store.sqlite"
 
+            [directory]
+
+            allow_anonymous = true  # these tests search anonymously
+
+
             [upstream]
             preset = "\(shippedPreset("openldap"))"
             servers = ["ldap://127.0.0.1:9"]

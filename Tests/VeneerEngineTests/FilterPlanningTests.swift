@@ -23,6 +23,12 @@ struct FilterPlanningTests {
         dnAttributes: ["memberOf"])
 
     func plan(_ filter: String, preset: DirectoryPreset = openLDAPLike, maximumIDs: Int = 256) throws -> (String, Bool) {
+        let (upstream, recheck, refusal) = try planned(try LDAPFilter(filter, maximumDepth: 64), preset: preset, maximumIDs: maximumIDs)
+        #expect(refusal == nil)
+        return (upstream, recheck)
+    }
+
+    func planned(_ filter: LDAPFilter, preset: DirectoryPreset = openLDAPLike, maximumIDs: Int = 256, limits: FilterPlanLimits = .standard) throws -> (String, Bool, String?) {
         var configuration = OverlayConfiguration(
             presentAliasesAs: ["telephoneNumber"], digest: DigestPolicy(realm: "example.com"),
             roles: RolePolicy(adminGroups: [try DistinguishedName("cn=admins,dc=example,dc=com")]))
@@ -37,11 +43,45 @@ struct FilterPlanningTests {
         var items = LocalFilterItems(
             view: view, configuration: configuration, identity: .anonymous, idAttribute: preset.idAttribute, idSyntax: preset.idSyntax)
         items.maximumIDs = maximumIDs
+        items.budget = FilterPlanBudget(limits: limits)
         let mapper = AttributeMapper(preset: preset)
         let rewriter = FilterRewriter(mapper: mapper, suffix: SuffixMapper(
             virtualSuffix: try DistinguishedName("dc=example,dc=com"), upstreamBase: try DistinguishedName("dc=example,dc=com")))
-        let (upstream, recheck) = rewriter.plan(try LDAPFilter(filter), local: items)
-        return (upstream.description, recheck)
+        let (upstream, recheck, refusal) = rewriter.plan(filter, local: items)
+        return (upstream.description, recheck, refusal)
+    }
+
+    @Test("40,000 distinct items on an overlay attribute are refused before any is evaluated")
+    func tooManyLocalItems() throws {
+        let items = (0..<40_000).map { LDAPFilter.greaterOrEqual(AttributeValueAssertion(attribute: "veneerExtension", value: Array("\($0)".utf8))) }
+        let (upstream, _, refusal) = try planned(.or(items))
+        #expect(refusal?.contains("more than 32 distinct items") == true)
+        #expect(upstream == "(&(objectClass=*)(!(objectClass=*)))", "nothing is sent")
+    }
+
+    @Test("identical items cost once: 40,000 copies plan like one")
+    func identicalItems() throws {
+        let item = LDAPFilter.greaterOrEqual(AttributeValueAssertion(attribute: "veneerExtension", value: Array("1000".utf8)))
+        let once = try planned(.or([item, .equality("cn", "x")]))
+        let repeated = try planned(.or(Array(repeating: item, count: 40_000) + [.equality("cn", "x")]))
+        #expect(repeated.2 == nil && repeated.0 == once.0 && repeated.0.contains(Self.aliceID))
+    }
+
+    @Test("the id assertions of the whole plan are capped: beyond the cap items are widened and re-checked")
+    func idBudget() throws {
+        var limits = FilterPlanLimits()
+        limits.maximumIDAssertions = 1
+        let (upstream, recheck, refusal) = try planned(try LDAPFilter("(|(veneerAlias=111)(veneerAlias=222))"), limits: limits)
+        #expect(refusal == nil && recheck)
+        #expect(upstream.contains(Self.aliceID) && !upstream.contains(Self.bobID), "\(upstream)")
+    }
+
+    @Test("an upstream filter beyond the size cap is refused, not sent")
+    func upstreamSize() throws {
+        var limits = FilterPlanLimits()
+        limits.maximumUpstreamFilterBytes = 64
+        let (_, _, refusal) = try planned(try LDAPFilter("(|(veneerAlias=111)(veneerAlias=222)(cn=a)(cn=b))"), limits: limits)
+        #expect(refusal?.contains("larger than") == true)
     }
 
     static let aliceID = "entryUUID=f81d4fae-7dec-11d0-a765-00a0c91e6bf6"

@@ -56,7 +56,7 @@ struct ProxyActiveDirectoryTests {
         var proxy = ProxyConfiguration(
             virtualSuffix: try DistinguishedName(virtualSuffix), upstreamBase: try DistinguishedName(dc.baseDN),
             preset: try PresetLoader.load(file: VeneerHarness.presetsDirectory + "/active-directory.toml"),
-            excludedSubtrees: [try DistinguishedName(dc.excludedOU)], pageSize: 25)
+            excludedSubtrees: [try DistinguishedName(dc.excludedOU)], pageSize: 25, allowAnonymous: true)
         configure(&proxy)
         var overlay: LocalOverlay?
         var storeDirectory: String?

@@ -25,6 +25,11 @@ struct ProxyProtocolEndToEndTests {
             [store]
             path = "../var/veneer.sqlite"
 
+            [directory]
+
+            allow_anonymous = true  # these tests search anonymously
+
+
             [upstream]
             preset = "\(VeneerHarness.presetsDirectory)/openldap.toml"
             servers = ["ldap://127.0.0.1:\(slapd.port)"]

@@ -67,6 +67,11 @@ struct ServedBinaryTests {
         secret_key_file = "../var/secret.key"
         create_secret_key = true
 
+        [directory]
+
+        allow_anonymous = true  # these tests search anonymously
+
+
         [upstream]
         preset = "\(VeneerHarness.presetsDirectory)/openldap.toml"
         servers = ["ldap://127.0.0.1:\(slapd.port)"]

@@ -76,7 +76,8 @@ struct VeneerHarness {
             let upstream = LDAPUpstream(configuration: client, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
             var proxy = ProxyConfiguration(
                 virtualSuffix: try DistinguishedName(virtualSuffix), upstreamBase: try DistinguishedName(slapd.baseDN),
-                preset: try PresetLoader.load(file: presetsDirectory + "/openldap.toml"), pageSize: 10)
+                preset: try PresetLoader.load(file: presetsDirectory + "/openldap.toml"), pageSize: 10,
+                allowAnonymous: true)  // most suites search anonymously; the default (off) is tested on its own
             configure(&proxy)
             var overlay: LocalOverlay?
             if let overlaySetup {

@@ -90,7 +90,8 @@ extension ConfigurationReading {
                 ?? defaults.maximumOperationsPerConnection,
             idleTimeout: table.seconds("idle_timeout_seconds") ?? defaults.idleTimeout,
             maximumConnections: table.integer("max_connections", in: 1...10_000_000) ?? defaults.maximumConnections,
-            shutdownGracePeriod: table.seconds("shutdown_grace_seconds", allowZero: true) ?? defaults.shutdownGracePeriod)
+            shutdownGracePeriod: table.seconds("shutdown_grace_seconds", allowZero: true) ?? defaults.shutdownGracePeriod,
+            slowReaderTimeout: table.seconds("slow_reader_seconds") ?? defaults.slowReaderTimeout)
         table.finish()
         return limits
     }

@@ -14,6 +14,7 @@ extension VeneerConfiguration {
             idleTimeout: limits.idleTimeout,
             maximumConnections: limits.maximumConnections,
             shutdownGracePeriod: limits.shutdownGracePeriod)
+        server.slowReaderTimeout = limits.slowReaderTimeout
         let zones = self.zones
         server.maximumConnectionsPerAddress = { host in zones.zone(for: host).maximumConnectionsPerAddress }
         return server

@@ -48,6 +48,7 @@ public struct VeneerConfiguration: Sendable {
         public var idleTimeout: Duration
         public var maximumConnections: Int
         public var shutdownGracePeriod: Duration
+        public var slowReaderTimeout: Duration
     }
 
     public struct Upstream: Sendable {

@@ -29,10 +29,25 @@ public struct FilterRewriter: Sendable {
     /// become sets of entry ids (`local` decides them); where a set is too large to send, the
     /// upstream filter is widened to TRUE and `recheck` says the merged entries must be
     /// filtered again.
-    func plan(_ filter: LDAPFilter, local: LocalFilterItems) -> (upstream: LDAPFilter, recheck: Bool) {
+    ///
+    /// Bounded (see `FilterPlanLimits`): identical items cost once, too many local items or
+    /// too large an upstream filter give `refusal` (for `adminLimitExceeded`) instead.
+    func plan(_ filter: LDAPFilter, local: LocalFilterItems) -> (upstream: LDAPFilter, recheck: Bool, refusal: String?) {
+        let filter = filter.deduplicated
+        let limits = local.budget.limits
+        let localItems = filter.distinctItems.lazy.filter(local.isLocal).prefix(limits.maximumLocalItems + 1).count
+        if localItems > limits.maximumLocalItems {
+            return (Self.matchesNothing, false, "the filter has more than \(limits.maximumLocalItems) distinct items on Veneer's own attributes")
+        }
         var approximated = false
         let upstream = rewrite(filter, local: local, approximated: &approximated).whenTrue
-        return (upstream, approximated)
+        if let refusal = local.budget.refusal { return (Self.matchesNothing, false, refusal) }
+        var writer = BERWriter()
+        upstream.encode(into: &writer)
+        if writer.buffer.readableBytes > limits.maximumUpstreamFilterBytes {
+            return (Self.matchesNothing, false, "the filter would need an upstream request larger than \(limits.maximumUpstreamFilterBytes / 1024) KiB; narrow it")
+        }
+        return (upstream, approximated, nil)
     }
 
     struct Rewritten {

@@ -27,8 +27,39 @@ struct LocalFilterItems {
     let idSyntax: DirectoryPreset.IDSyntax
     /// Largest id set sent upstream as an OR of id assertions.
     var maximumIDs = 256
+    /// This search's plan: limits, outcomes already decided, ids handed out.
+    var budget = FilterPlanBudget(limits: .standard)
 
+    /// Whether an item is decided here at all (cheap: nothing is evaluated), so a filter
+    /// with too many local items is refused before any is.
+    func isLocal(_ item: LDAPFilter) -> Bool {
+        guard let attribute = item.attribute else { return false }
+        let key = AttributeName(attribute).key
+        if key == "objectclass" { return true }
+        if configuration.presentAliasesAs.contains(where: { $0.lowercased() == key }) { return true }
+        return OverlayAttribute(named: attribute) != nil
+    }
+
+    /// The item's outcome, decided once per distinct item and within the plan's budget: an
+    /// id set that would take the plan past its id limit is widened instead.
     func outcome(of item: LDAPFilter) -> Outcome {
+        if let known = budget.outcomes[item] { return known }
+        if budget.refusal != nil { return .undefined }
+        var outcome = decide(item)
+        if case .exact(let byDefault, let exceptions, let replacesUpstream) = outcome {
+            if budget.idAssertions + exceptions.count > budget.limits.maximumIDAssertions {
+                outcome = .approximate
+            } else {
+                budget.idAssertions += exceptions.count
+                outcome = .exact(byDefault: byDefault, exceptions: exceptions, replacesUpstream: replacesUpstream)
+            }
+        }
+        if budget.isOverTime { budget.refusal = "the filter takes too long to plan; simplify it" }
+        budget.outcomes[item] = outcome
+        return outcome
+    }
+
+    private func decide(_ item: LDAPFilter) -> Outcome {
         guard let attribute = item.attribute else { return .notLocal }
         let key = AttributeName(attribute).key
         if key == "objectclass" { return objectClassOutcome(item) }
@@ -66,7 +97,13 @@ struct LocalFilterItems {
         let byDefault = item.evaluate(SearchResultEntry(objectName: "", attributes: values(view.absent)), rules: rules)
         if byDefault == .undefined, case .equalityMatch = item { return .undefined }  // invalid assertion value
         var exceptions = Set<EntryID>()
+        var scanned = 0
         for (id, local) in view.records {
+            scanned += 1
+            if scanned % 1024 == 0, budget.isOverTime {
+                budget.refusal = "the filter takes too long to plan; simplify it"
+                return .undefined
+            }
             let outcome = item.evaluate(SearchResultEntry(objectName: "", attributes: values(local)), rules: rules)
             if outcome.isTrue != byDefault.isTrue { exceptions.insert(id) }
         }

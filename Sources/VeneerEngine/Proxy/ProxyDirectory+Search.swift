@@ -35,7 +35,13 @@ extension ProxyDirectory {
         var extraAttributes: [String] = []
         if let overlay {
             let widened: Bool
-            (clientFilter, widened) = rewriter.plan(search.filter, local: overlay.filterItems(for: identity, preset: mapper.preset))
+            let refusal: String?
+            (clientFilter, widened, refusal) = rewriter.plan(search.filter, local: overlay.filterItems(for: identity, preset: mapper.preset))
+            if let refusal {
+                logger.notice("filter refused", metadata: ["peer": "\(request.session.peer)", "reason": "\(refusal)", "filter": "\(LogText(search.filter.description))"])
+                await responder.finish(.searchResultDone(LDAPResult(.adminLimitExceeded, diagnosticMessage: refusal)))
+                return
+            }
             if widened {
                 extraAttributes += search.filter.attributeNames
                 recheck = FilterRecheck(

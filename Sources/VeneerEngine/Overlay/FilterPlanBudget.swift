@@ -1,0 +1,72 @@
+import LDAPCore
+
+/// What one search's filter plan may cost. A client controls its filter; without bounds a
+/// 1 MB filter of 40,000 distinct `(veneerExtension>=N)` items made Veneer scan every overlay
+/// record 40,000 times (23 s of CPU) and send the upstream an OR of millions of ids. With
+/// them, such a filter is refused in milliseconds with `adminLimitExceeded`, and a plan the
+/// upstream receives stays far below its request size limit.
+struct FilterPlanLimits: Sendable {
+    /// Distinct filter items on local attributes (overlay attributes, aliases presented under
+    /// upstream names); counted before any is evaluated.
+    var maximumLocalItems = 32
+    /// Entry-id assertions in the whole upstream filter; an item beyond it is widened instead
+    /// (and the merged entries re-checked).
+    var maximumIDAssertions = 1024
+    /// The encoded upstream filter; beyond it the search is refused (slapd takes 4 MiB by
+    /// default, AD 10 MB; one search must not come near).
+    var maximumUpstreamFilterBytes = 256 * 1024
+    /// Wall-clock time evaluating local items may take.
+    var timeBudget: Duration = .milliseconds(250)
+
+    static let standard = FilterPlanLimits()
+}
+
+/// The bookkeeping of one plan: outcomes of items already decided (identical items cost
+/// once), ids handed out, the deadline, and why the plan was given up, if it was.
+final class FilterPlanBudget {
+    let limits: FilterPlanLimits
+    let deadline: ContinuousClock.Instant
+    var outcomes: [LDAPFilter: LocalFilterItems.Outcome] = [:]
+    var idAssertions = 0
+    /// Set when a limit was hit: the search is refused with this message.
+    var refusal: String?
+
+    init(limits: FilterPlanLimits) {
+        self.limits = limits
+        self.deadline = .now + limits.timeBudget
+    }
+
+    var isOverTime: Bool { ContinuousClock.now > deadline }
+}
+
+extension LDAPFilter {
+    /// The same filter with identical subfilters of an AND or OR kept once (both are
+    /// idempotent), so repeating an item costs nothing.
+    var deduplicated: LDAPFilter {
+        switch self {
+        case .and(let filters): .and(Self.unique(filters.map(\.deduplicated)))
+        case .or(let filters): .or(Self.unique(filters.map(\.deduplicated)))
+        case .not(let inner): .not(inner.deduplicated)
+        default: self
+        }
+    }
+
+    private static func unique(_ filters: [LDAPFilter]) -> [LDAPFilter] {
+        var seen = Set<LDAPFilter>()
+        return filters.filter { seen.insert($0).inserted }
+    }
+
+    /// Every leaf item, once each.
+    var distinctItems: Set<LDAPFilter> {
+        var items = Set<LDAPFilter>()
+        func collect(_ filter: LDAPFilter) {
+            switch filter {
+            case .and(let filters), .or(let filters): filters.forEach(collect)
+            case .not(let inner): collect(inner)
+            default: items.insert(filter)
+            }
+        }
+        collect(self)
+        return items
+    }
+}
