@@ -3,9 +3,10 @@ import Foundation
 import Testing
 import VeneerTestSupport
 
-/// Attacks on binds against the built binary in front of a real slapd, as a stranger would
-/// make them: bursts of guesses on many connections released at once, and probes comparing
-/// answers (codes, messages, controls) for names that exist and names that do not.
+/// Attacks against the built binary in front of a real slapd, as a stranger would make them:
+/// bursts of guesses on many connections released at once, probes comparing answers (codes,
+/// messages, controls) for names that exist and names that do not, and requests built to
+/// make Veneer or the upstream work hard.
 /// Runs with ZoneLockoutTests' configuration: office (127.0.0.1, detailed, threshold 3),
 /// external (everything else, threshold 3).
 @Suite("Bind attacks, end to end", .serialized)
@@ -150,6 +151,73 @@ struct BindAttackTests {
             #expect(lockedThere.first?.code == 49, "locked at the guessing address: \(lockedThere.map(\.description))")
             let office = await Self.simultaneousBinds(url: served.url, source: "127.0.0.1", dn: dn, passwords: [ZoneLockoutTests.superadminPassword])
             #expect(office.first?.code == 0, "still binds from another address: \(office.map(\.description))")
+        }
+    }
+
+    /// User plus system CPU time of a process so far, from /proc (Linux).
+    static func cpuSeconds(_ pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Resident memory of a process in KiB, from /proc (Linux).
+    static func residentKiB(_ pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        return line.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }
+    }
+
+    @Test("a 1 MB filter of 40,000 overlay items is refused adminLimitExceeded at the cost of milliseconds, not seconds")
+    func filterBomb() async throws {
+        try await withServed { slapd, served, _ in
+            let filter = "(|" + (0..<40_000).map { "(veneerExtension>=\($0))" }.joined() + ")"
+            #expect(filter.utf8.count > 900_000)
+            let user = (dn: slapd.userDN(16), password: slapd.userPassword(16))
+            let cpuBefore = try #require(Self.cpuSeconds(served.child.pid))
+            // In-process libldap: the filter is too long for a command line or ldapsearch -f.
+            let url = served.url
+            let bomb = await withCheckedContinuation { continuation in
+                Thread.detachNewThread {
+                    guard let session = try? LibLDAPClientTests.Session(url: url), session.bind(user.dn, user.password) == LDAP_SUCCESS else {
+                        return continuation.resume(returning: (status: Int32(-1), entries: 0))
+                    }
+                    let (status, entries) = session.search(base: slapd.baseDN, filter: filter, attributes: ["1.1"])
+                    continuation.resume(returning: (status: status, entries: entries.count))
+                }
+            }
+            let cpu = try #require(Self.cpuSeconds(served.child.pid)) - cpuBefore
+            #expect(bomb.status == 11 && bomb.entries == 0, "adminLimitExceeded (11): \(bomb)")
+            // Generous against scheduling noise; before the bound this one request took 23 s.
+            #expect(cpu < 2.0, "Veneer spent \(cpu) s of CPU on one filter")
+            let normal = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", served.url, "-D", user.dn, "-w", user.password, "-b", slapd.baseDN, "(uid=user0017)", "1.1"], environment: ["LDAPSOCKET_BIND_ADDRESSES": "127.0.0.1"])
+            #expect(normal.status == 0 && normal.output.contains("uid=user0017"), "\(normal.output)")
+        }
+    }
+
+    @Test("binds with 1 MiB names cost no lasting memory and never reach slapd")
+    func hugeBindNames() async throws {
+        try await withServed { slapd, served, _ in
+            let pid = served.child.pid
+            // Warm up so allocator pools exist before the baseline.
+            _ = await Self.simultaneousBinds(url: served.url, source: "127.0.0.4", dn: String(repeating: "w", count: 1 << 20), passwords: Array(repeating: "x", count: 20))
+            try await Task.sleep(for: .seconds(1))
+            let baseline = try #require(Self.residentKiB(pid))
+            let searchesBefore = slapd.logLines(containing: "SRCH base=").count
+            var refused = 0
+            for batch in 0..<25 {
+                let name = String(repeating: "n", count: 1 << 20) + "\(batch)"
+                let answers = await Self.simultaneousBinds(url: served.url, source: "127.0.0.4", dn: name, passwords: (0..<40).map { "p\($0)" })
+                refused += answers.filter { $0.code == 49 }.count
+            }
+            #expect(refused == 1000, "each refused as an unknown name")
+            try await Task.sleep(for: .seconds(2))  // audit batches written, connections gone
+            let after = try #require(Self.residentKiB(pid))
+            #expect(after - baseline < 16 * 1024, "RSS grew by \(after - baseline) KiB over 1000 binds with 1 MiB names")
+            #expect(slapd.logLines(containing: "SRCH base=").count == searchesBefore, "no lookup reached slapd")
         }
     }
 }

@@ -140,6 +140,8 @@ extension BindPolicy {
         func uniform(_ user: String, _ method: Zone.Method, reason: String) -> BindDecision {
             BindDecision(result: Self.invalidCredentials, policyControl: nil, pad: true, user: user, method: method, reason: reason)
         }
+        // No DN or login name is this long; looking it up would only forward the bytes.
+        guard name.utf8.count <= Self.maximumNameBytes else { return uniform(name, firstMethod, reason: "bind name longer than \(Self.maximumNameBytes) bytes") }
         if let superadmin, superadmin.names(name) {
             // Outside the zones that list it, the superadmin's DN is just an unknown name.
             guard superadmin.allows(zone) else { return uniform(name, .localPassword, reason: "superadmin not allowed from this zone") }
@@ -163,6 +165,7 @@ extension BindPolicy {
     }
 
     static let invalidCredentials = LDAPResult(.invalidCredentials, diagnosticMessage: "invalid credentials")
+    static let maximumNameBytes = 4096
 
     /// A refusal: `detailed` as it is in zones that show reasons, "invalid credentials"
     /// (padded, without a control) everywhere else.

@@ -39,7 +39,9 @@ struct BindPolicy: Sendable {
         logger.info(
             result == .success ? "bind" : "bind refused",
             metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "user": "\(LogText(user))", "result": "\(code)", "reason": "\(LogText(reason))"])
-        audit.record(user: user, zone: zone.name, address: request.session.peer.description, method: method.rawValue, result: code, reason: reason)
+        // Cut before it is queued: a 2 MiB bind name must not sit in the audit batch whole.
+        audit.record(user: String(user.utf8.prefix(1024)) ?? String(user.prefix(256)), zone: zone.name, address: request.session.peer.description, method: method.rawValue, result: code,
+            reason: String(reason.utf8.prefix(1024)) ?? String(reason.prefix(256)))
     }
 
     func zone(of session: LDAPSession) -> Zone {
