@@ -1,3 +1,4 @@
+import Foundation
 import LDAPCore
 import Testing
 import VeneerStore
