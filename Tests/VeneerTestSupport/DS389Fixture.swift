@@ -179,7 +179,7 @@ public final class DS389Fixture: Sendable {
 
     /// How many simple binds as `dn` reached the server.
     public func bindCount(dn: String) -> Int {
-        let wanted = "BIND dn=\"\(dn.lowercased())\""
+        let wanted = "bind dn=\"\(dn.lowercased())\""  // compared with lowercased lines
         return accessLog().split(separator: "\n").filter { $0.lowercased().contains(wanted) }.count
     }
 
