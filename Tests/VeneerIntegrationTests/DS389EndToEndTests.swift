@@ -111,6 +111,10 @@ struct DS389EndToEndTests {
                 return parseLDIF(result.output)
             }
 
+            // `veneer check` reads every person's id with the shipped preset.
+            let check = try await veneer(["check"], installation: installation)
+            #expect(check.status == 0 && check.output.contains("ok       5 users under"), "\(check.output)")
+
             // entryUUID is the nsUniqueId in the canonical UUID form.
             let entry = try await search("(uid=\(alice.uid))")
             #expect(entry[alice.dn]?["entryuuid"] == [canonical], "\(entry)")

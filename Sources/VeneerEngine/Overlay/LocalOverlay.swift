@@ -86,7 +86,7 @@ public final class LocalOverlay: Sendable {
 extension DirectoryPreset {
     /// The entry id in an upstream entry's attributes, read in the preset's id syntax; nil
     /// when the entry has none or it is not in that syntax.
-    func entryID(in attributes: [PartialAttribute]) -> EntryID? {
+    public func entryID(in attributes: [PartialAttribute]) -> EntryID? {
         let key = idAttribute.asciiLowercased
         guard let value = attributes.first(where: { AttributeName($0.type).key == key })?.values.first else { return nil }
         return idSyntax.entryID(fromUpstream: value)
