@@ -5,8 +5,8 @@
 /// `UUID(uuidString:)` goes through `sscanf`, and with the trimming and lowercasing around it
 /// that was 9 % of Veneer's CPU in a 51-entry phonebook search.
 enum CanonicalUUID {
-    /// Offsets of the hyphens in the text of each form (36 or 35 characters). Both forms are the same 32
-    /// hex digits, so converting between them only moves hyphens.
+    /// Offsets of the hyphens in the text of each form (36 or 35 characters). Both forms are
+    /// the same 32 hex digits, so converting between them only moves hyphens.
     static func hyphenOffsets(_ form: EntryID.TextForm) -> (Int, Int, Int, Int) {
         switch form {
         case .rfc4122: (8, 13, 18, 23)
