@@ -4,24 +4,56 @@ import Foundation
 // The store's public vocabulary. Plain values only: no GRDB type crosses this module's API.
 
 /// The immutable id of a directory entry that overlay rows hang off: the upstream's
-/// `entryUUID` (or AD `objectGUID` converted to its string form) or a registry entry's own
-/// UUID. Always the lowercase canonical 8-4-4-4-12 form, so it is compared as plain text.
+/// `entryUUID` (AD `objectGUID` converted to its string form, 389's `nsUniqueId` regrouped) or a
+/// registry entry's own UUID. Always the lowercase canonical 8-4-4-4-12 form, so it is compared
+/// as plain text and the same entry gives the same id whichever way the upstream groups it.
 public struct EntryID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let rawValue: String
 
-    /// Accepts any case and surrounding braces (`{…}` as AD tools print GUIDs); nil if the
-    /// text is not a UUID.
+    /// How the 32 hex digits of a 128-bit id are grouped in text.
+    public enum TextForm: Sendable, Hashable {
+        /// 8-4-4-4-12 (RFC 9562 §4; RFC 4530 `entryUUID`, AD GUIDs as tools print them).
+        case rfc4122
+        /// 8-8-8-8 (389 Directory Server's and Red Hat DS's `nsUniqueId`, e.g.
+        /// `c3a1b2d4-1dd211b2-8f63e6a5-4e7fb4a8`).
+        case groupsOfEight
+    }
+
+    /// Accepts either form, any case and surrounding braces (`{…}` as AD tools print GUIDs);
+    /// nil if the text is not an id. For text typed by people (the CLI) and read back from the
+    /// store; upstream values go through `init(utf8:form:)` with the form the preset declares.
     public init?(_ text: String) {
         var text = text
-        guard let canonical = text.withUTF8({ CanonicalUUID.lowercased($0) }) else { return nil }
+        guard
+            let canonical = text.withUTF8({
+                CanonicalUUID.lowercased($0, form: .rfc4122) ?? CanonicalUUID.lowercased($0, form: .groupsOfEight)
+            })
+        else { return nil }
         rawValue = canonical
     }
 
-    /// The same from the bytes of an attribute value (`entryUUID` is read per entry of every
-    /// search, so this skips building a String first).
+    /// The same from the bytes of an attribute value.
     public init?(utf8 bytes: [UInt8]) {
-        guard let canonical = bytes.withUnsafeBufferPointer({ CanonicalUUID.lowercased($0) }) else { return nil }
+        guard
+            let canonical = bytes.withUnsafeBufferPointer({
+                CanonicalUUID.lowercased($0, form: .rfc4122) ?? CanonicalUUID.lowercased($0, form: .groupsOfEight)
+            })
+        else { return nil }
         rawValue = canonical
+    }
+
+    /// An upstream attribute value in exactly `form` (the id attribute is read per entry of
+    /// every search, so this skips building a String first). Only the declared form: the
+    /// reverse direction (`text(in:)`, for filters sent upstream) writes that form, so a value
+    /// the upstream spells differently would be stored but never found again.
+    public init?(utf8 bytes: [UInt8], form: TextForm) {
+        guard let canonical = bytes.withUnsafeBufferPointer({ CanonicalUUID.lowercased($0, form: form) }) else { return nil }
+        rawValue = canonical
+    }
+
+    /// The id written in `form`, e.g. for an equality assertion the upstream matches.
+    public func text(in form: TextForm) -> String {
+        CanonicalUUID.text(ofCanonical: rawValue, in: form)
     }
 
     public static func random() -> EntryID {

@@ -16,6 +16,9 @@ packages+=(haproxy)
 # Samba as a real Active Directory DC (Tests/Scripts/samba-dc.sh): samba-vfs-modules because
 # provisioning sets the sysvol ACLs through acl_xattr; openssl makes the DC's certificates.
 packages+=(samba samba-dsdb-modules samba-vfs-modules samba-ad-provision ldb-tools openssl)
+# 389 Directory Server (Tests/VeneerTestSupport/DS389Fixture.swift): dscreate, ns-slapd and
+# lib389; --no-install-recommends (below) skips ~127 packages it does not need.
+packages+=(389-ds-base)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

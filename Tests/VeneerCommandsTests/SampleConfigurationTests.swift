@@ -115,15 +115,16 @@ struct SampleConfigurationTests {
 
     @Test("ids and filters of the other presets")
     func others() throws {
-        let expected: [(String, String, String, String?)] = [
-            ("openldap", "entryUUID", "(objectClass=inetOrgPerson)", "(pwdAccountLockedTime=*)"),
-            ("389ds", "nsUniqueId", "(objectClass=inetOrgPerson)", "(nsAccountLock=TRUE)"),
-            ("freeipa", "ipaUniqueID", "(&(objectClass=person)(objectClass=posixAccount))", "(nsAccountLock=TRUE)"),
-            ("custom", "entryUUID", "(objectClass=inetOrgPerson)", "(pwdAccountLockedTime=*)"),
+        let expected: [(String, String, DirectoryPreset.IDSyntax, String, String?)] = [
+            ("openldap", "entryUUID", .uuidString, "(objectClass=inetOrgPerson)", "(pwdAccountLockedTime=*)"),
+            // 389's nsUniqueId is not RFC 4122 text: read as a UUID string, no entry would have an id.
+            ("389ds", "nsUniqueId", .uuidGroupsOfEight, "(objectClass=inetOrgPerson)", "(nsAccountLock=TRUE)"),
+            ("freeipa", "ipaUniqueID", .uuidString, "(&(objectClass=person)(objectClass=posixAccount))", "(nsAccountLock=TRUE)"),
+            ("custom", "entryUUID", .uuidString, "(objectClass=inetOrgPerson)", "(pwdAccountLockedTime=*)"),
         ]
-        for (name, id, userFilter, disabledFilter) in expected {
+        for (name, id, syntax, userFilter, disabledFilter) in expected {
             let preset = try PresetLoader.load(file: shippedPreset(name))
-            #expect(preset.idAttribute == id && preset.idSyntax == .uuidString, "\(name)")
+            #expect(preset.idAttribute == id && preset.idSyntax == syntax, "\(name)")
             #expect(preset.userFilter == (try LDAPFilter(userFilter)), "\(name)")
             #expect(preset.disabledFilter == (try disabledFilter.map { try LDAPFilter($0) }), "\(name)")
             #expect(preset.loginAttributes == ["uid"] && preset.principalNameAttribute == "mail", "\(name)")

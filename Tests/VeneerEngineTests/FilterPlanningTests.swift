@@ -126,4 +126,13 @@ struct FilterPlanningTests {
         let octets: [UInt8] = [0xae, 0x4f, 0x1d, 0xf8, 0xec, 0x7d, 0xd0, 0x11, 0xa7, 0x65, 0x00, 0xa0, 0xc9, 0x1e, 0x6b, 0xf6]
         #expect(upstream == LDAPFilter.equalityMatch(AttributeValueAssertion(attribute: "objectGUID", value: octets)).description)
     }
+
+    @Test("389 DS: ids are sent as nsUniqueId in its 8-8-8-8 grouping")
+    func ds389IDs() throws {
+        let (alias, aliasRecheck) = try plan("(veneerAlias=111)", preset: ds389Preset)
+        #expect(alias == "(nsUniqueId=f81d4fae-7dec11d0-a76500a0-c91e6bf6)")
+        #expect(!aliasRecheck)
+        let (inactive, _) = try plan("(veneerActive=TRUE)", preset: ds389Preset)
+        #expect(inactive == "(!(nsUniqueId=0b9f2c1e-11114c2b-9a3d0000-00000002))")
+    }
 }

@@ -8,15 +8,25 @@ import VeneerTestSupport
 struct CheckCommandTests {
     static var veneerBinary: String { VeneerHarness.repositoryRoot + "/.build/debug/veneer" }
 
-    func configuration(_ slapd: SlapdFixture, port: Int? = nil, password: String? = nil, baseDN: String? = nil) throws -> String {
+    func configuration(
+        _ slapd: SlapdFixture, port: Int? = nil, password: String? = nil, baseDN: String? = nil, idSyntax: String? = nil
+    ) throws -> String {
         let directory = NSTemporaryDirectory() + "veneer-check-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var preset = "\(VeneerHarness.presetsDirectory)/openldap.toml"
+        if let idSyntax {
+            // The shipped preset with another id syntax, as an operator's copy would have.
+            let text = try String(contentsOfFile: preset, encoding: .utf8)
+                .replacingOccurrences(of: "id_syntax = \"uuid-string\"", with: "id_syntax = \"\(idSyntax)\"")
+            preset = directory + "/preset.toml"
+            try text.write(toFile: preset, atomically: true, encoding: .utf8)
+        }
         let passwordFile = directory + "/password"
         try (password ?? slapd.servicePassword).write(toFile: passwordFile, atomically: true, encoding: .utf8)
         chmod(passwordFile, 0o600)
         let text = """
             [upstream]
-            preset = "\(VeneerHarness.presetsDirectory)/openldap.toml"
+            preset = "\(preset)"
             servers = ["ldap://127.0.0.1:\(port ?? slapd.port)"]
             start_tls = false
             bind_dn = "\(slapd.serviceDN)"
@@ -54,6 +64,22 @@ struct CheckCommandTests {
             #expect(base.status == 1, "\(base.output)")
             #expect(base.output.contains("check base_dn"), "\(base.output)")
             #expect(!wrong.output.contains("nope") && !dead.output.contains(slapd.servicePassword))
+        }
+    }
+
+    @Test("ids the preset's id_syntax cannot read are reported: those people could not log in")
+    func unreadableIDs() async throws {
+        var options = SlapdFixture.Options()
+        options.users = 5
+        options.tls = false
+        try await SlapdFixture.with(options) { slapd in
+            // slapd's entryUUIDs are 8-4-4-4-12; a preset declaring 389's grouping reads none.
+            let wrong = try await runProgram(Self.veneerBinary, ["check", "--config", try configuration(slapd, idSyntax: "uuid-8-8-8-8")])
+            #expect(wrong.status == 1, "\(wrong.output)")
+            #expect(wrong.output.contains("FAILED   5 of 5 users have no entryUUID readable as id_syntax \"uuid-8-8-8-8\""), "\(wrong.output)")
+            #expect(wrong.output.contains("their binds are refused"), "\(wrong.output)")
+            let right = try await runProgram(Self.veneerBinary, ["check", "--config", try configuration(slapd)])
+            #expect(right.status == 0 && !right.output.contains("FAILED"), "\(right.output)")
         }
     }
 }

@@ -85,16 +85,34 @@ struct CheckCommand: AsyncParsableCommand {
             report(.failed, failure.message, advice: failure.advice)
             throw ExitCode.failure
         }
+        // Each person's id, read as serve reads it: without one Veneer can neither lock the
+        // account out nor keep local data for it, so its binds are refused. A preset whose
+        // id_syntax does not fit the directory shows here, not as refused logins.
+        let preset = upstream.preset
         let people = SearchRequest(
             baseObject: upstream.baseDN.description, scope: .wholeSubtree, filter: proxy.visibleUsers,
-            attributes: ["1.1"])
-        switch await probe.count(people, upstream: pool) {
+            attributes: [preset.idAttribute])
+        var withoutID = 0
+        var exampleWithoutID: String?
+        let counted = await probe.count(people, upstream: pool) { entry in
+            guard preset.entryID(in: entry.attributes) == nil else { return }
+            withoutID += 1
+            if exampleWithoutID == nil { exampleWithoutID = entry.objectName }
+        }
+        switch counted {
         case .success((0, _)):
             report(.failed, "no users under \(upstream.baseDN) match \(people.filter)", advice: "empty result: check base_dn, the preset's user filter and excluded_subtrees")
             failed = true
         case .success((let count, let result)):
             let note = result.resultCode == .success ? "" : " (the search ended with \(result.resultCode))"
             report(.ok, "\(count) users under \(upstream.baseDN) match \(people.filter)\(note)")
+            if withoutID > 0 {
+                report(
+                    .failed,
+                    "\(withoutID) of \(count) users have no \(preset.idAttribute) readable as id_syntax \"\(preset.idSyntax.rawValue)\" (e.g. \(exampleWithoutID ?? "?")): their binds are refused",
+                    advice: "check the preset's id_attribute and id_syntax (389 DS: nsUniqueId is \"uuid-8-8-8-8\") and that the service account may read \(preset.idAttribute)")
+                failed = true
+            }
         case .failure(let failure):
             report(.failed, failure.message, advice: failure.advice)
             failed = true

@@ -120,12 +120,16 @@ struct UpstreamProbe {
     }
 
     /// Counts the entries a search returns (paged upstream), or reports why it failed.
-    func count(_ request: SearchRequest, upstream: LDAPUpstream) async -> Result<(Int, LDAPResult), CheckFailure> {
+    func count(
+        _ request: SearchRequest, upstream: LDAPUpstream, inspect: (SearchResultEntry) -> Void = { _ in }
+    ) async -> Result<(Int, LDAPResult), CheckFailure> {
         var entries = 0
         do {
             for try await event in upstream.search(request) {
                 switch event {
-                case .entry: entries += 1
+                case .entry(let entry, _):
+                    entries += 1
+                    inspect(entry)
                 case .reference: continue
                 case .done(let result, _): return .success((entries, result))
                 }

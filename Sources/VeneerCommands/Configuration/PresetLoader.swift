@@ -34,6 +34,8 @@ public enum PresetLoader {
         return preset
     }
 
+    private static let knownIDSyntaxes = DirectoryPreset.IDSyntax.allCases.map(\.rawValue)
+
     private static func read(_ root: TableReader, defaultName: String) -> DirectoryPreset? {
         let name = root.nonEmptyString("name") ?? defaultName
         let idAttribute = attributeName(root, "id_attribute", required: true)
@@ -41,11 +43,10 @@ public enum PresetLoader {
         if let text = root.string("id_syntax") {
             idSyntax = DirectoryPreset.IDSyntax(rawValue: text)
             if idSyntax == nil {
-                let known = ["microsoft-guid", "uuid-string"]
-                root.problem("id_syntax", "\"\(text)\" is not one of \(known.joined(separator: ", "))\(KeySuggestion.hint(for: text, among: known))")
+                root.problem("id_syntax", "\"\(text)\" is not one of \(knownIDSyntaxes.joined(separator: ", "))\(KeySuggestion.hint(for: text, among: knownIDSyntaxes))")
             }
         } else if !root.contains("id_syntax") {
-            root.problem("id_syntax", "required (microsoft-guid or uuid-string)")
+            root.problem("id_syntax", "required (\(knownIDSyntaxes.joined(separator: ", ")))")
         }
         let userFilter = filter(root, "user_filter", required: true)
         let disabledFilter = filter(root, "disabled_filter", required: false)

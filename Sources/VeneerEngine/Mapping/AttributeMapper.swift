@@ -21,8 +21,9 @@ public struct AttributeMapper: Sendable {
         let key: String
         /// entryUUID is operational (RFC 4530): returned when named or with "+".
         let isOperational: Bool
-        /// AD's binary objectGUID shown as entryUUID: converted to the UUID string.
-        let convertsGUID: Bool
+        /// An id the upstream holds in another form (AD's binary objectGUID, 389's 8-8-8-8
+        /// nsUniqueId) shown as entryUUID: converted to the canonical UUID string.
+        let convertsID: Bool
     }
 
     public init(preset: DirectoryPreset) {
@@ -36,7 +37,7 @@ public struct AttributeMapper: Sendable {
                 sourceTargets[source.asciiLowercased, default: []].append(
                     Target(
                         name: mapping.name, key: key, isOperational: key == "entryuuid",
-                        convertsGUID: key == "entryuuid" && preset.idSyntax == .microsoftGUID))
+                        convertsID: key == "entryuuid" && preset.idSyntax.isConvertedForClients))
             }
         }
         self.virtualToSources = virtualToSources
@@ -54,7 +55,8 @@ public struct AttributeMapper: Sendable {
         return mapping.sources.map { $0 + name.options }
     }
 
-    /// Whether a client attribute is the entry id, which needs value conversion on AD.
+    /// Whether a client attribute is the entry id, which needs value conversion when the
+    /// id syntax is not a UUID string.
     func isEntryUUID(_ attribute: String) -> Bool {
         AttributeName(attribute).key == "entryuuid" && sources(of: "entryUUID").map({ $0.lowercased() }) == [idKey]
     }
@@ -94,8 +96,8 @@ public struct AttributeMapper: Sendable {
     // MARK: Entries
 
     /// Renames, merges and converts an upstream entry's attributes into what the client asked
-    /// for. DN values are rewritten with `mapDN` (nil: the suffix stays as it is); AD's binary
-    /// GUID becomes a UUID string.
+    /// for. DN values are rewritten with `mapDN` (nil: the suffix stays as it is); an id held
+    /// in another form (AD's binary GUID, 389's nsUniqueId) becomes a canonical UUID string.
     public func clientAttributes(
         of upstream: [PartialAttribute], selection: Selection, typesOnly: Bool, mapDN: ((String) -> String)?
     ) -> [PartialAttribute] {
@@ -113,8 +115,9 @@ public struct AttributeMapper: Sendable {
             }
             for target in targets where selection.wants(target.key, operational: target.isOperational) {
                 var converted = values
-                if target.convertsGUID {
-                    converted = values.compactMap { MicrosoftGUID.string(fromOctets: $0).map { Array($0.utf8) } }
+                if target.convertsID {
+                    let syntax = preset.idSyntax
+                    converted = values.compactMap { syntax.entryID(fromUpstream: $0).map { Array($0.rawValue.utf8) } }
                 }
                 let key = name.options.isEmpty ? target.key : target.key + name.options.asciiLowercased
                 if let index = keys.firstIndex(of: key) {

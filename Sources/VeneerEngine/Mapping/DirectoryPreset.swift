@@ -1,16 +1,47 @@
 import LDAPCore
+import VeneerStore
 
 /// What differs between upstream directory products (Active Directory, OpenLDAP, 389 DS,
 /// FreeIPA, custom), as data loaded from `conf/presets/<name>.toml`: which attributes clients'
 /// names map to, how entries are identified, which behaviours to switch on. The engine has no
 /// per-product code paths; a new product is a new preset file.
 public struct DirectoryPreset: Sendable, Hashable {
-    /// How the upstream's immutable entry id is stored.
-    public enum IDSyntax: String, Sendable, Hashable {
+    /// How the upstream's immutable entry id is stored. Read one way for every entry (the
+    /// overlay's key) and written the other way in assertions on the id attribute (overlay
+    /// filters, `entryUUID` filters), so each syntax names exactly one form.
+    public enum IDSyntax: String, Sendable, Hashable, CaseIterable {
         /// A 16-octet binary GUID in Microsoft's mixed-endian layout (AD `objectGUID`).
         case microsoftGUID = "microsoft-guid"
-        /// A UUID string (RFC 4530 `entryUUID`, 389's `nsUniqueId`, FreeIPA's `ipaUniqueID`).
+        /// A UUID string, 8-4-4-4-12 hex digits (RFC 4530 `entryUUID`, FreeIPA's `ipaUniqueID`).
         case uuidString = "uuid-string"
+        /// 32 hex digits grouped 8-8-8-8 (389 DS's and Red Hat DS's `nsUniqueId`). 389 matches
+        /// it as a case-ignoring string, so assertions must be written in this grouping.
+        case uuidGroupsOfEight = "uuid-8-8-8-8"
+
+        /// The entry id in one value of the id attribute; nil when the value is not in this
+        /// syntax (such an entry has no overlay, and binds to it are refused).
+        public func entryID(fromUpstream value: [UInt8]) -> EntryID? {
+            switch self {
+            case .uuidString: EntryID(utf8: value, form: .rfc4122)
+            case .uuidGroupsOfEight: EntryID(utf8: value, form: .groupsOfEight)
+            case .microsoftGUID: MicrosoftGUID.string(fromOctets: value).flatMap(EntryID.init)
+            }
+        }
+
+        /// The value of the id attribute the upstream holds for `id`, for equality assertions.
+        public func upstreamValue(of id: EntryID) -> [UInt8]? {
+            switch self {
+            case .uuidString: Array(id.rawValue.utf8)
+            case .uuidGroupsOfEight: Array(id.text(in: .groupsOfEight).utf8)
+            case .microsoftGUID: MicrosoftGUID.octets(fromString: id.rawValue)
+            }
+        }
+
+        /// Whether clients see the id as `entryUUID` in another form than the upstream holds
+        /// it: then values are converted to the canonical UUID string on the way out, and
+        /// filter values back to the upstream's form on the way in. A UUID string is passed
+        /// through untouched (no work per entry).
+        var isConvertedForClients: Bool { self != .uuidString }
     }
 
     public var name: String

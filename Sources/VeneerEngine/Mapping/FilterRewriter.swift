@@ -1,4 +1,5 @@
 import LDAPCore
+import VeneerStore
 
 /// Rewrites a client's filter into the upstream's vocabulary: virtual attribute names become
 /// their sources (an OR when there are several), DN assertions move to the upstream base, and
@@ -118,8 +119,10 @@ public struct FilterRewriter: Sendable {
         case .present(let attribute):
             return either(mapper.sources(of: attribute).map { LDAPFilter.present($0) })
         case .substrings(let substrings):
-            if mapper.isEntryUUID(substrings.attribute) && mapper.preset.idSyntax == .microsoftGUID {
-                return Self.matchesNothing  // binary GUIDs have no substring form upstream
+            if mapper.isEntryUUID(substrings.attribute) && mapper.preset.idSyntax.isConvertedForClients {
+                // Clients see the canonical form; the upstream's (binary GUIDs, 8-8-8-8) has
+                // other substrings, so no upstream substring assertion means the same.
+                return Self.matchesNothing
             }
             return either(mapper.sources(of: substrings.attribute).map { source in
                 var rewritten = substrings
@@ -140,11 +143,11 @@ public struct FilterRewriter: Sendable {
 
     private func assertion(_ ava: AttributeValueAssertion, _ make: (AttributeValueAssertion) -> LDAPFilter) -> LDAPFilter? {
         var value = ava.value
-        if mapper.isEntryUUID(ava.attribute) && mapper.preset.idSyntax == .microsoftGUID {
-            guard let octets = MicrosoftGUID.octets(fromString: String(decoding: ava.value, as: UTF8.self)) else {
+        if mapper.isEntryUUID(ava.attribute) && mapper.preset.idSyntax.isConvertedForClients {
+            guard let id = EntryID(utf8: ava.value), let upstreamValue = mapper.preset.idSyntax.upstreamValue(of: id) else {
                 return Self.matchesNothing
             }
-            value = octets
+            value = upstreamValue
         }
         return either(mapper.sources(of: ava.attribute).map { source in
             var sourceValue = value

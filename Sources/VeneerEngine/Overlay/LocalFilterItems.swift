@@ -147,14 +147,7 @@ struct LocalFilterItems {
     /// The upstream assertion selecting exactly these entries.
     func idFilter(_ ids: Set<EntryID>) -> LDAPFilter {
         let items: [LDAPFilter] = ids.sorted().compactMap { id in
-            switch idSyntax {
-            case .uuidString:
-                return .equalityMatch(AttributeValueAssertion(attribute: idAttribute, value: Array(id.rawValue.utf8)))
-            case .microsoftGUID:
-                return MicrosoftGUID.octets(fromString: id.rawValue).map {
-                    .equalityMatch(AttributeValueAssertion(attribute: idAttribute, value: $0))
-                }
-            }
+            idSyntax.upstreamValue(of: id).map { .equalityMatch(AttributeValueAssertion(attribute: idAttribute, value: $0)) }
         }
         switch items.count {
         case 0: return FilterRewriter.matchesNothing

@@ -84,14 +84,12 @@ public final class LocalOverlay: Sendable {
 }
 
 extension DirectoryPreset {
-    /// The entry id in an upstream entry's attributes (AD's binary GUID converted).
-    func entryID(in attributes: [PartialAttribute]) -> EntryID? {
+    /// The entry id in an upstream entry's attributes, read in the preset's id syntax; nil
+    /// when the entry has none or it is not in that syntax.
+    public func entryID(in attributes: [PartialAttribute]) -> EntryID? {
         let key = idAttribute.asciiLowercased
         guard let value = attributes.first(where: { AttributeName($0.type).key == key })?.values.first else { return nil }
-        switch idSyntax {
-        case .uuidString: return EntryID(utf8: value)
-        case .microsoftGUID: return MicrosoftGUID.string(fromOctets: value).flatMap(EntryID.init)
-        }
+        return idSyntax.entryID(fromUpstream: value)
     }
 }
 
