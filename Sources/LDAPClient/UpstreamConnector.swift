@@ -33,6 +33,9 @@ struct UpstreamConnector: Sendable {
 
     static func makeTLSContext(_ tls: LDAPClientTLS) -> Result<NIOSSLContext, LDAPClientError> {
         var configuration = TLSConfiguration.makeClientConfiguration()
+        // TLS 1.0 and 1.1 are deprecated (RFC 8996): an upstream that offers nothing newer is
+        // refused rather than sent the service password over a weak channel.
+        configuration.minimumTLSVersion = .tlsv12
         if let caFile = tls.caFile {
             configuration.trustRoots = .file(caFile)
         }
