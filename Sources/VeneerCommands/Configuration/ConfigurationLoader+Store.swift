@@ -27,8 +27,12 @@ extension ConfigurationReading {
         }
         let iterations = table.integer("password_iterations", in: 10_000...100_000_000) ?? 600_000
         if table.contains("password_iterations") && table.integer("password_iterations", in: 10_000...100_000_000) == nil { valid = false }
+        let retention = table.integer("audit_retention_days", in: 1...36_500)
+        if table.contains("audit_retention_days") && retention == nil { valid = false }
         table.finish()
-        return valid ? VeneerConfiguration.Store(path: path, secretKey: key, passwordIterations: iterations) : nil
+        var store = VeneerConfiguration.Store(path: path, secretKey: key, passwordIterations: iterations)
+        if let retention { store.auditRetentionDays = retention }
+        return valid ? store : nil
     }
 
     func readOverlay(_ table: TableReader, access: AccessPolicy) -> OverlayConfiguration? {
