@@ -40,7 +40,8 @@ extension ProxyDirectory {
             }
             id = found
         } catch {
-            await responder.finish(.modifyResponse(Self.result(for: error)))
+            logger.warning("upstream entry lookup for modify failed", metadata: ["dn": "\(upstreamDN)", "error": "\(error)"])
+            await responder.finish(.modifyResponse(Self.clientResult(for: error, detailed: disclosesUpstreamDetails(request))))
             return
         }
         let result = await OverlayModification.apply(changes, to: id, overlay: overlay, audit: request.auditContext)

@@ -109,6 +109,10 @@ extension ProxyDirectory {
                         result = LDAPResult(.noSuchObject, diagnosticMessage: "no such entry: \(search.baseObject)")
                     }
                     let pagingControls = clientPaging == nil ? [] : upstreamControls.filter { $0.oid == PagedResultsControl.oid }
+                    if !result.diagnosticMessage.isEmpty, result.resultCode != .success {
+                        logger.info("upstream search refused", metadata: ["base": "\(upstreamBase)", "result": "\(result.resultCode)", "message": "\(result.diagnosticMessage)"])
+                    }
+                    result = Self.clientResult(fromUpstream: result, detailed: zone.detailedErrors)
                     await responder.finish(.searchResultDone(result), controls: pagingControls)
                     return
                 }
@@ -118,7 +122,7 @@ extension ProxyDirectory {
             return
         } catch {
             logger.warning("upstream search failed", metadata: ["base": "\(upstreamBase)", "error": "\(error)"])
-            await responder.finish(.searchResultDone(Self.result(for: error)))
+            await responder.finish(.searchResultDone(Self.clientResult(for: error, detailed: zone.detailedErrors)))
         }
     }
 
