@@ -58,6 +58,11 @@ extension ConfigurationReading {
             overlay.extensions = .upstream(source)
         }
         overlay.autoAssignExtensions = table.bool("auto_assign_extensions") ?? true
+        if let maximum = table.integer("max_aliases_per_user", in: 0...1000) {
+            overlay.maximumAliasesPerEntry = maximum
+        } else if table.contains("max_aliases_per_user") {
+            valid = false
+        }
         var roles = RolePolicy()
         for (index, text) in (table.strings("admin_groups") ?? []).enumerated() {
             if let dn = try? DistinguishedName(text) { roles.adminGroups.append(dn) } else {

@@ -44,7 +44,9 @@ extension ProxyDirectory {
             await responder.finish(.modifyResponse(Self.clientResult(for: error, detailed: disclosesUpstreamDetails(request))))
             return
         }
-        let result = await OverlayModification.apply(changes, to: id, overlay: overlay, audit: request.auditContext)
+        let result = await OverlayModification.apply(changes, to: id, overlay: overlay, audit: request.auditContext) { [self] alias in
+            try await loginNameHolder(alias, except: id)
+        }
         logger.info("modify", metadata: ["peer": "\(request.session.peer)", "dn": "\(dn)", "result": "\(result.resultCode)"])
         await responder.finish(.modifyResponse(result))
     }
