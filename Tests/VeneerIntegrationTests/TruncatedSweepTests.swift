@@ -92,4 +92,31 @@ struct TruncatedSweepTests {
         #expect(try await Self.holder(of: "last-local", veneer) == [veneer.virtualUserDN(49).lowercased()])
         #expect(ids.values.map { store.overlay(for: $0)?.extensionNumber } == extensionsBefore, "no extension changed")
     }
+
+    @Test("Veneer's own per-request bound (max_results) does not cut the sweep short")
+    func ownLimitDoesNotTruncate() async throws {
+        var options = SlapdFixture.Options()
+        options.tls = false
+        let veneer = try await VeneerHarness.start(slapd: options, overlay: VeneerHarness.OverlaySetup(configuration: Self.overlay))
+        defer { Task { await veneer.stop() } }
+        // A client request through this upstream gets at most 20 entries; the sweep reads all 50.
+        var bounded = LDAPClientConfiguration(
+            servers: [LDAPServerAddress(host: "127.0.0.1", port: veneer.slapd.port)],
+            serviceBindDN: veneer.slapd.serviceDN, serviceBindPassword: Array(veneer.slapd.servicePassword.utf8))
+        bounded.pageSize = 10
+        bounded.maximumResults = 20
+        let upstream = LDAPUpstream(configuration: bounded, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let view = try Self.view(veneer, upstream: upstream)
+        let sweep = Task { await view.runUpstreamSweep() }
+        var found: [String] = []
+        for _ in 0..<200 where found.isEmpty {
+            found = try await Self.holder(of: "10049", veneer)
+            if found.isEmpty { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        sweep.cancel()
+        _ = await sweep.value
+        await upstream.shutdown()
+        #expect(found == [veneer.virtualUserDN(49).lowercased()], "the sweep stopped at max_results")
+        #expect(try await Self.holder(of: "10000", veneer) == [veneer.virtualUserDN(0).lowercased()])
+    }
 }
