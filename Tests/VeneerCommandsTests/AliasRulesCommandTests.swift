@@ -42,6 +42,23 @@ struct AliasRulesCommandTests {
         let eleventh = try await setup.veneer("alias", "add", "jdoe", "j9")
         #expect(eleventh.status == 1, "\(eleventh.output)")
     }
+
+    @Test("import follows the same rules: an alias equal to another entry's uid, or too many aliases, refuses the file")
+    func importRules() async throws {
+        let setup = try RegistrySetup()
+        defer { setup.remove() }
+        let shadowing = try setup.directory.write("shadowing.ldif", sampleLDIF.replacingOccurrences(of: "veneerAlias: johnny", with: "veneerAlias: ASMITH"))
+        let refused = try await setup.veneer("import", shadowing)
+        #expect(refused.status == 1, "\(refused.output)")
+        #expect(refused.output.contains("\(jdoe): alias \"ASMITH\" is the login name of \(asmith)"), "\(refused.output)")
+        #expect(try setup.openStore().registryEntries.isEmpty, "a refused file writes nothing")
+
+        let many = (1...11).map { "veneerAlias: many\($0)" }.joined(separator: "\n")
+        let crowded = try setup.directory.write("crowded.ldif", sampleLDIF.replacingOccurrences(of: "veneerAlias: johnny", with: many))
+        let tooMany = try await setup.veneer("import", crowded)
+        #expect(tooMany.status == 1, "\(tooMany.output)")
+        #expect(tooMany.output.contains("\(jdoe): 12 aliases; at most 10 per person"), "\(tooMany.output)")
+    }
 }
 
 extension RegistrySetup {

@@ -151,6 +151,7 @@ extension RegistryDirectory {
             throw AdministrationError(
                 .refused, "\(outside.count) entr\(outside.count == 1 ? "y is" : "ies are") not under the registry suffix \(suffix)\(hint): \(shown)")
         }
+        try checkImportedAliases(plan.items)
         return plan
     }
 
