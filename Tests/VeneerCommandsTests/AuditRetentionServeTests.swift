@@ -44,7 +44,7 @@ struct AuditRetentionServeTests {
             return rows.output.split(separator: "\n").map(String.init)
         }
         var left = try await targets()
-        for _ in 0..<200 where left.count > 1 {
+        for _ in 0..<400 where left.count > 1 {
             try await Task.sleep(for: .milliseconds(25))
             left = try await targets()
         }

@@ -27,7 +27,7 @@ struct LogInjectionTests {
         #expect(bind.status == 49, "\(bind.output)")
         // The outcome is logged when the refusal is sent; give the log a moment to be written.
         var text = ""
-        for _ in 0..<100 {
+        for _ in 0..<500 {
             text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             if text.contains("FORGED") { break }
             try await Task.sleep(for: .milliseconds(20))

@@ -61,7 +61,7 @@ struct TruncatedSweepTests {
         let adminUpstream = LDAPUpstream(configuration: admin, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         let completeView = try Self.view(veneer, upstream: adminUpstream)
         let complete = Task { await completeView.runUpstreamSweep() }
-        for _ in 0..<200 where !ids.values.allSatisfy({ store.overlay(for: $0)?.extensionNumber != nil }) {
+        for _ in 0..<800 where !ids.values.allSatisfy({ store.overlay(for: $0)?.extensionNumber != nil }) {
             try await Task.sleep(for: .milliseconds(25))
         }
         complete.cancel()
@@ -109,7 +109,7 @@ struct TruncatedSweepTests {
         let view = try Self.view(veneer, upstream: upstream)
         let sweep = Task { await view.runUpstreamSweep() }
         var found: [String] = []
-        for _ in 0..<200 where found.isEmpty {
+        for _ in 0..<800 where found.isEmpty {
             found = try await Self.holder(of: "10049", veneer)
             if found.isEmpty { try await Task.sleep(for: .milliseconds(25)) }
         }
