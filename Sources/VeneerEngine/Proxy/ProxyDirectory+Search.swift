@@ -105,14 +105,14 @@ extension ProxyDirectory {
                     if configuration.passReferences { await responder.send(.searchResultReference(reference)) }
                 case .done(var result, let upstreamControls):
                     result.matchedDN = result.matchedDN.isEmpty ? "" : suffix.toVirtual(result.matchedDN)
-                    if result.resultCode == .referral && !configuration.passReferences {
-                        result = LDAPResult(.noSuchObject, diagnosticMessage: "no such entry: \(search.baseObject)")
-                    }
-                    let pagingControls = clientPaging == nil ? [] : upstreamControls.filter { $0.oid == PagedResultsControl.oid }
                     if !result.diagnosticMessage.isEmpty, result.resultCode != .success {
                         logger.info("upstream search refused", metadata: ["base": "\(upstreamBase)", "result": "\(result.resultCode)", "message": "\(result.diagnosticMessage)"])
                     }
                     result = Self.clientResult(fromUpstream: result, detailed: zone.detailedErrors)
+                    if result.resultCode == .referral && !configuration.passReferences {
+                        result = LDAPResult(.noSuchObject, diagnosticMessage: "no such entry: \(search.baseObject)")
+                    }
+                    let pagingControls = clientPaging == nil ? [] : upstreamControls.filter { $0.oid == PagedResultsControl.oid }
                     await responder.finish(.searchResultDone(result), controls: pagingControls)
                     return
                 }
