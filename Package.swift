@@ -106,7 +106,7 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "LDAPClientTests", dependencies: ["LDAPClient", "LDAPCore", "LDAPNIO", "VeneerTestSupport", nioCore, nioPosix]
+            name: "LDAPClientTests", dependencies: ["LDAPClient", "LDAPCore", "LDAPNIO", "VeneerTestSupport", nioCore, nioPosix, nioSSL]
         ),
         .testTarget(
             name: "LDAPServerTests",

@@ -38,9 +38,15 @@ public final class LDAPUpstream: Sendable {
     /// ends with `.done(sizeLimitExceeded)`. A caller's own paged control is passed through
     /// untouched (the caller pages), with only `maximumResults` applied. References pass
     /// through as events.
-    public func search(_ request: SearchRequest, controls: [LDAPControl] = [], paging: Bool = true) -> LDAPSearchResults {
+    ///
+    /// `wholeDirectory` lifts `maximumResults`, which bounds what one client request may cost:
+    /// Veneer's own reads of every person (the alias and extension sweep) must see them all,
+    /// and are paged, so memory per page stays bounded.
+    public func search(
+        _ request: SearchRequest, controls: [LDAPControl] = [], paging: Bool = true, wholeDirectory: Bool = false
+    ) -> LDAPSearchResults {
         let callerPages = controls.contains { $0.oid == PagedResultsControl.oid }
-        let maximum = max(configuration.maximumResults, 0)
+        let maximum = wholeDirectory ? 0 : max(configuration.maximumResults, 0)
         var limit = maximum > 0 ? maximum : nil
         if !callerPages, request.sizeLimit > 0 {
             limit = min(limit ?? Int(request.sizeLimit), Int(request.sizeLimit))

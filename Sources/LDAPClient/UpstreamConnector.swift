@@ -16,6 +16,7 @@ struct UpstreamConnector: Sendable {
     let configuration: LDAPClientConfiguration
     let group: any EventLoopGroup
     let failover: ServerFailover
+    let serviceBindBackoff: ServiceBindBackoff
     let tlsContext: Result<NIOSSLContext, LDAPClientError>?
     let logger: Logger
 
@@ -23,6 +24,7 @@ struct UpstreamConnector: Sendable {
         self.configuration = configuration
         self.group = group
         self.failover = ServerFailover(servers: configuration.servers, maximumBackoff: configuration.maximumBackoff)
+        self.serviceBindBackoff = ServiceBindBackoff(maximumBackoff: configuration.maximumBackoff)
         self.logger = logger
         if configuration.servers.contains(where: \.usesTLS) {
             tlsContext = Self.makeTLSContext(configuration.tls)
@@ -33,6 +35,9 @@ struct UpstreamConnector: Sendable {
 
     static func makeTLSContext(_ tls: LDAPClientTLS) -> Result<NIOSSLContext, LDAPClientError> {
         var configuration = TLSConfiguration.makeClientConfiguration()
+        // TLS 1.0 and 1.1 are deprecated (RFC 8996): an upstream that offers nothing newer is
+        // refused rather than sent the service password over a weak channel.
+        configuration.minimumTLSVersion = .tlsv12
         if let caFile = tls.caFile {
             configuration.trustRoots = .file(caFile)
         }
@@ -53,6 +58,7 @@ struct UpstreamConnector: Sendable {
     /// server and why it was not used, or `.bindFailed` when a server rejects the service
     /// account (that is a configuration problem, not a reason to try the next server).
     func connect(_ purpose: Purpose) async throws -> LDAPConnection {
+        if purpose == .service, let refusal = serviceBindBackoff.refusal() { throw refusal }
         let (candidates, skipped) = failover.plan()
         var failures: [LDAPClientError] = []
         for index in candidates {
@@ -62,6 +68,10 @@ struct UpstreamConnector: Sendable {
                 failover.succeeded(index)
                 return connection
             } catch let error as LDAPClientError where error.kind == .bindFailed {
+                // The server answered; the account is the problem: back off before binding again.
+                failover.succeeded(index)
+                serviceBindBackoff.failed(error)
+                logger.error("upstream rejected the service account; backing off", metadata: ["error": "\(error.message)"])
                 throw error
             } catch {
                 let error = LDAPChannelHandler.classify(error, server: server)
@@ -102,7 +112,10 @@ struct UpstreamConnector: Sendable {
             let (response, _) = try await connection.bind(
                 name: bindDN, password: configuration.serviceBindPassword ?? [], timeout: configuration.bindTimeout)
             let result = response.result
-            if result.resultCode == .success { return connection }
+            if result.resultCode == .success {
+                serviceBindBackoff.succeeded()
+                return connection
+            }
             connection.close()
             let message =
                 "the service bind as \"\(bindDN)\" to \(server) was rejected: \(result.resultCode)"

@@ -42,8 +42,11 @@ public final class LDAPListener: Sendable {
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainFile)
             let key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
-            let configuration = TLSConfiguration.makeServerConfiguration(
+            var configuration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            // Clients send passwords in simple binds: TLS 1.0/1.1 (deprecated by RFC 8996) are
+            // refused at the handshake instead of carrying them.
+            configuration.minimumTLSVersion = .tlsv12
             return try NIOSSLContext(configuration: configuration)
         } catch {
             throw LDAPListenerError(

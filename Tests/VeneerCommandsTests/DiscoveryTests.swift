@@ -143,3 +143,43 @@ struct SystemResolverTests {
             ])
     }
 }
+
+/// SRV answers are checked against the configured domain before any server is used.
+@Suite("DNS SRV targets outside the domain")
+struct SRVTargetScopeTests {
+    @Test("a target outside the configured domain (or merely ending like it) is refused, naming it")
+    func outsideTargetRefused() async throws {
+        let server = try await FakeDNSServer(records: [
+            "_ldap._tcp.corp.example": [
+                SRVRecord(priority: 0, weight: 100, port: 389, target: "dc1.corp.example"),
+                SRVRecord(priority: 5, weight: 100, port: 389, target: "ldap.attacker.example"),
+            ],
+            "_ldap._tcp.lookalike.example": [SRVRecord(priority: 0, weight: 100, port: 389, target: "dc1.xlookalike.example")],
+            "_ldap._tcp.good.example": [
+                SRVRecord(priority: 0, weight: 100, port: 389, target: "DC1.Good.Example"),
+                SRVRecord(priority: 1, weight: 100, port: 389, target: "dc2.emea.good.example"),
+            ],
+        ])
+        let resolver = SystemSRVResolver(nameServer: "127.0.0.1", port: server.port)
+        func upstream(_ domain: String) throws -> VeneerConfiguration.Upstream {
+            try ConfigurationLoader(environment: [:]).load(
+                contents: """
+                    [upstream]
+                    preset = "\(shippedPreset("openldap"))"
+                    domain = "\(domain)"
+                    base_dn = "dc=corp,dc=example"
+                    """, file: "/nonexistent/veneer.toml"
+            ).upstream.unwrap()
+        }
+        let outside = await #expect(throws: SRVLookupError.self) { try await upstream("corp.example").settings(resolver: resolver) }
+        let lookalike = await #expect(throws: SRVLookupError.self) { try await upstream("lookalike.example").settings(resolver: resolver) }
+        let good = try await upstream("good.example").settings(resolver: resolver)
+        await server.stop()
+
+        #expect(outside?.reason.contains("outside corp.example") == true, "\(String(describing: outside))")
+        #expect(outside?.reason.contains("ldap.attacker.example") == true)
+        #expect(outside?.reason.contains("dc1.corp.example") == false)
+        #expect(lookalike?.reason.contains("dc1.xlookalike.example") == true)
+        #expect(good.servers.map(\.host) == ["DC1.Good.Example", "dc2.emea.good.example"])
+    }
+}

@@ -275,9 +275,18 @@ struct ZoneLockoutTests {
             #expect(try await bind(from: "127.0.0.6", "432198") == 49, "a removed PIN no longer works")
 
             // Aliases log in where the zone allows it; a name that is one user's alias and
-            // another's uid is ambiguous and refused.
-            let alias = try await runProgram(OverlayEndToEnd.ServedBinaryTests.veneerBinary, ["alias", "add", user.dn, "7777", "user0012", "--config", installation.configuration])
+            // another's uid is ambiguous and refused. Such an alias can no longer be added
+            // (an alias may not be another person's login name), so it is written to the
+            // database directly, as one stored before that rule (or before user0012 existed).
+            let alias = try await runProgram(OverlayEndToEnd.ServedBinaryTests.veneerBinary, ["alias", "add", user.dn, "7777", "--config", installation.configuration])
             #expect(alias.status == 0, "\(alias.output)")
+            let shadowing = try await runProgram(OverlayEndToEnd.ServedBinaryTests.veneerBinary, ["alias", "add", user.dn, "user0012", "--config", installation.configuration])
+            #expect(shadowing.status == 1 && shadowing.output.contains("is the login name of"), "\(shadowing.output)")
+            let seeded = try await TestProcess.run("/usr/bin/sqlite3", [
+                installation.database,
+                "INSERT INTO overlay_alias (entry_id, alias, position) SELECT entry_id, 'user0012', position + 1 FROM overlay_alias WHERE alias = '7777';",
+            ])
+            #expect(seeded.status == 0, "\(seeded.output)")
             try await Task.sleep(for: .milliseconds(1500))
             let byAlias = try await tool("ldapwhoami", from: "127.0.0.1", ["-x", "-H", served.url, "-D", "7777", "-w", user.password])
             #expect(byAlias.status == 0 && byAlias.output.lowercased().contains(user.dn.lowercased()), "\(byAlias.output)")

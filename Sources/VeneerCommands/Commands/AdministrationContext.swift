@@ -31,7 +31,7 @@ struct AdministrationContext {
     static func open(_ option: ConfigurationOption) async throws -> AdministrationContext {
         let configuration = try option.load()
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = EscapingLogHandler(StreamLogHandler.standardError(label: label))
             // The CLI's own output is the point; only problems are logged.
             handler.logLevel = .warning
             return handler

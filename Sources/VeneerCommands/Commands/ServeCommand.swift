@@ -19,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try config.load()
         let level = configuration.log.level
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = EscapingLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }

@@ -22,6 +22,8 @@ struct UpstreamProbe {
                     try {
                         var configuration = TLSConfiguration.makeClientConfiguration()
                         configuration.certificateVerification = .none
+                        // As `serve` would connect: a server stuck on TLS 1.0/1.1 fails here too.
+                        configuration.minimumTLSVersion = .tlsv12
                         return try NIOSSLContext(configuration: configuration)
                     }()
                 } else { nil }

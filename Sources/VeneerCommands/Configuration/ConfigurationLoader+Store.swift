@@ -27,8 +27,12 @@ extension ConfigurationReading {
         }
         let iterations = table.integer("password_iterations", in: 10_000...100_000_000) ?? 600_000
         if table.contains("password_iterations") && table.integer("password_iterations", in: 10_000...100_000_000) == nil { valid = false }
+        let retention = table.integer("audit_retention_days", in: 1...36_500)
+        if table.contains("audit_retention_days") && retention == nil { valid = false }
         table.finish()
-        return valid ? VeneerConfiguration.Store(path: path, secretKey: key, passwordIterations: iterations) : nil
+        var store = VeneerConfiguration.Store(path: path, secretKey: key, passwordIterations: iterations)
+        if let retention { store.auditRetentionDays = retention }
+        return valid ? store : nil
     }
 
     func readOverlay(_ table: TableReader, access: AccessPolicy) -> OverlayConfiguration? {
@@ -55,6 +59,11 @@ extension ConfigurationReading {
         }
         overlay.autoAssignExtensions = table.bool("auto_assign_extensions") ?? true
         if let digits = table.integer("pin_minimum_digits", in: 4...64) { overlay.pinMinimumDigits = digits }
+        if let maximum = table.integer("max_aliases_per_user", in: 0...1000) {
+            overlay.maximumAliasesPerEntry = maximum
+        } else if table.contains("max_aliases_per_user") {
+            valid = false
+        }
         var roles = RolePolicy()
         for (index, text) in (table.strings("admin_groups") ?? []).enumerated() {
             if let dn = try? DistinguishedName(text) { roles.adminGroups.append(dn) } else {

@@ -61,7 +61,8 @@ extension VeneerConfiguration.Upstream {
         case .servers(let servers):
             return servers
         case .domain(let discovery):
-            let records = try await resolver.lookup(discovery.serviceName)
+            let records = try SRVTargetScope.checked(
+                try await resolver.lookup(discovery.serviceName), domain: discovery.domain, serviceName: discovery.serviceName)
             let ldapsPort = discovery.globalCatalog ? 3269 : 636
             return SRVRecord.preferenceOrder(records).map { record in
                 if discovery.ldaps {

@@ -122,6 +122,8 @@ public struct VeneerConfiguration: Sendable {
         public var secretKey: SecretKeySource?
         /// PBKDF2-SHA256 rounds for registry passwords.
         public var passwordIterations: Int
+        /// Audit rows older than this are deleted (at start, then hourly).
+        public var auditRetentionDays: Int = 90
     }
 
     public enum SecretKeySource: Sendable, Hashable {

@@ -19,7 +19,12 @@ extension VeneerServer {
             let schema = try configuration.subschema(logger: logger)
             // `veneer alias add` and friends write the database from another process: pick
             // their commits up within a second (cancelled on shutdown).
-            let storeWatch = Task { await store.watchForChanges(every: VeneerServer.storeReloadInterval) }
+            let storeWatch = Task {
+                // Old audit rows go at start and then hourly, alongside the reload loop.
+                async let retention: Void = store.runAuditRetention(keeping: .seconds(configuration.store.auditRetentionDays * 86_400))
+                await store.watchForChanges(every: VeneerServer.storeReloadInterval)
+                await retention
+            }
             guard let upstreamConfiguration = configuration.upstream, let proxy = configuration.proxyConfiguration else {
                 let suffix = configuration.directory.suffix ?? .root
                 let registry = RegistryDirectory(

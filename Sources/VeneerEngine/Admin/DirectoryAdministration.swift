@@ -24,6 +24,10 @@ public protocol DirectoryAdministration: Sendable {
     /// Prepares the view's picture of upstream-derived aliases (proxy with `alias_sources`),
     /// so alias uniqueness is checked against them too.
     func loadDerivedAliases() async throws(AdministrationError)
+
+    /// The DN of a person other than `except` whose login name is `name` (ignoring case), so
+    /// an alias cannot shadow it; nil when there is none. Throws when that cannot be asked.
+    func loginNameHolder(_ name: String, except: EntryID) async throws -> String?
 }
 
 /// Where a value of an entry, as clients see it, comes from.

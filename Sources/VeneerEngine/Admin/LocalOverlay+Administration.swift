@@ -107,9 +107,17 @@ extension DirectoryAdministration {
                 throw AdministrationError(.refused, "alias \"\(alias)\" is already held by several entries (\(names.joined(separator: "; "))), so it is used by none")
             }
         }
-        let result = await OverlayModification.apply(changes, to: entry.id, overlay: localOverlay, audit: audit)
+        let id = entry.id
+        let result = await OverlayModification.apply(changes, to: id, overlay: localOverlay, audit: audit) { [self] alias in
+            try await loginNameHolder(alias, except: id)
+        }
         guard result.resultCode == .success else {
-            let kind: AdministrationError.Kind = result.resultCode == .other || result.resultCode == .unwillingToPerform ? .storage : .refused
+            let kind: AdministrationError.Kind =
+                switch result.resultCode {
+                case .other, .unwillingToPerform: .storage
+                case .unavailable: .unavailable
+                default: .refused
+                }
             throw AdministrationError(kind, await naming(result.diagnosticMessage))
         }
     }

@@ -72,6 +72,10 @@ struct ProxyAdministration: DirectoryAdministration {
         }
     }
 
+    func loginNameHolder(_ name: String, except: EntryID) async throws -> String? {
+        try await directory.loginNameHolder(name, except: except)
+    }
+
     private func idFilter(_ id: EntryID) -> LDAPFilter {
         localOverlay.filterItems(for: .anonymous, preset: directory.mapper.preset).idFilter([id])
     }

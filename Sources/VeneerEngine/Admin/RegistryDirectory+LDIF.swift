@@ -19,10 +19,10 @@ extension RegistryDirectory {
     static let ignoredOnImport: Set<String> = [
         "entryuuid", "objectguid", "entrycsn", "createtimestamp", "modifytimestamp", "creatorsname", "modifiersname",
         "structuralobjectclass", "entrydn", "subschemasubentry", "hassubordinates", "numsubordinates", "memberof", "contextcsn",
-        "pwdchangedtime", "pwdhistory", "pwdfailuretime", "pwdaccountlockedtime",
+        "pwdchangedtime", "pwdfailuretime", "pwdaccountlockedtime",
         "usncreated", "usnchanged", "whencreated", "whenchanged", "dscorepropagationdata", "instancetype", "objectsid",
         "pwdlastset", "badpwdcount", "badpasswordtime", "lastlogon", "lastlogoff", "lastlogontimestamp", "logoncount",
-        "unicodepwd", "supplementalcredentials", "ntpwdhistory", "lmpwdhistory", "dbcspwd", "replpropertymetadata",
+        "replpropertymetadata",
         "iscriticalsystemobject", "samaccounttype", "primarygroupid", "objectcategory", "distinguishedname", "name",
         "veneerrole", "sipidentityusername", "sipidentitysipuri", "sipidentitypassword", "fsa1hash",
         "astaccountrealmedpassword", "veneerdigestsha256",
@@ -38,6 +38,8 @@ extension RegistryDirectory {
         var outside: [String] = []
         var seenDNs: [DistinguishedName: Int] = [:]
         var seenIDs: Set<EntryID> = []
+        // Password-equivalent attribute (first spelling seen) → entries that had it.
+        var secretsDropped: [String: Int] = [:]
         func problem(_ record: LDIFRecord, _ message: String) -> AdministrationError {
             AdministrationError(.refused, "line \(record.line) (\(record.dn.prefix(120))): \(message)")
         }
@@ -65,6 +67,11 @@ extension RegistryDirectory {
             for attribute in record.attributes {
                 let type = attribute.type
                 let key = AttributeName(type).key
+                if PasswordEquivalentAttributes.contains(type) {
+                    let spelling = secretsDropped.keys.first { AttributeName($0).key == key } ?? type
+                    secretsDropped[spelling, default: 0] += 1
+                    continue
+                }
                 switch key {
                 case "entryuuid":
                     id = attribute.values.first.flatMap { String(validating: $0, as: UTF8.self) }.flatMap(EntryID.init)
@@ -133,12 +140,18 @@ extension RegistryDirectory {
             plan.items.append(RegistryImportItem(
                 entry: RegistryEntry(id: entryID, dn: dn.description, attributes: attributes), password: password, overlay: changes))
         }
+        for (type, count) in secretsDropped.sorted(by: { $0.key.lowercased() < $1.key.lowercased() }) {
+            // The name and a count only: the values are secrets and never leave the file.
+            plan.warnings.append(
+                "\(type) dropped from \(count) entr\(count == 1 ? "y" : "ies"): it is password-equivalent (anyone who reads it can log in as the person), so the registry never stores or serves it")
+        }
         if !outside.isEmpty {
             let shown = outside.prefix(5).joined(separator: "; ") + (outside.count > 5 ? "; …" : "")
             let hint = rebase == nil ? " (give --rebase OLD_BASE to move entries from another base)" : ""
             throw AdministrationError(
                 .refused, "\(outside.count) entr\(outside.count == 1 ? "y is" : "ies are") not under the registry suffix \(suffix)\(hint): \(shown)")
         }
+        try checkImportedAliases(plan.items)
         return plan
     }
 

@@ -18,6 +18,8 @@ public struct OverlayConfiguration: Sendable {
     public var digest: DigestPolicy?
     public var roles: RolePolicy
     public var access: AccessPolicy
+    /// The most local aliases one person may have (`[overlay] max_aliases_per_user`).
+    public var maximumAliasesPerEntry = 10
     /// The most entry ids a local filter item is sent upstream as (an OR of id assertions);
     /// beyond it the upstream filter is widened and the merged entries are re-checked. Not
     /// in veneer.toml: tests lower it to drive the widened path with a handful of entries.

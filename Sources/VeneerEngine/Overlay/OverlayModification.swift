@@ -87,8 +87,11 @@ enum OverlayModification {
     }
 
     /// Applies the changes; refuses aliases another entry holds upstream (they would
-    /// collide and vanish from both).
-    static func apply(_ changes: [OverlayChange], to id: EntryID, overlay: LocalOverlay, audit: AuditContext) async -> LDAPResult {
+    /// collide and vanish from both), aliases that are another person's login name and more
+    /// aliases than one person may have (`AliasPolicy`).
+    static func apply(
+        _ changes: [OverlayChange], to id: EntryID, overlay: LocalOverlay, audit: AuditContext, loginNameHolder: AliasPolicy.LoginNameHolder
+    ) async -> LDAPResult {
         let view = overlay.view
         for change in changes {
             let added: [String]
@@ -105,6 +108,7 @@ enum OverlayModification {
                 }
             }
         }
+        if let refusal = await AliasPolicy.refusal(changes, to: id, overlay: overlay, loginNameHolder: loginNameHolder) { return refusal }
         do {
             _ = try await offLoop { try overlay.store.apply(changes, to: id, audit: audit) }
             return LDAPResult(.success)

@@ -190,7 +190,7 @@ extension BindPolicy {
         let lockout = zone.lockout.flatMap { policy in store.map { (policy, $0) } }
         if lockout != nil, candidate.id == nil, !candidate.identity.isSuperadmin {
             // Fail closed: without an id the lockout cannot count, so nobody logs in this way.
-            logger.warning("refusing a bind: the entry has no usable id, so lockout cannot apply", metadata: ["user": "\(LogText(candidate.name))"])
+            logger.warning("refusing a bind: the entry has no usable id, so lockout cannot apply", metadata: ["user": "\(LogText.cut(candidate.name))"])
             return refusal(LDAPResult(.invalidCredentials, diagnosticMessage: "the account has no usable entry id"), zone: zone, user: candidate.name, method: methods.first ?? .upstreamPassword, reason: "no entry id (fail closed)")
         }
         var lockedUntil: Date?

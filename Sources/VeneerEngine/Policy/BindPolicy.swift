@@ -38,7 +38,7 @@ struct BindPolicy: Sendable {
         let code = result == .success ? "success" : "\(result)"
         logger.info(
             result == .success ? "bind" : "bind refused",
-            metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "user": "\(LogText(user))", "result": "\(code)", "reason": "\(LogText(reason))"])
+            metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "user": "\(LogText.cut(user))", "result": "\(code)", "reason": "\(LogText.cut(reason))"])
         // Cut before it is queued: a 2 MiB bind name must not sit in the audit batch whole.
         audit.record(user: String(user.utf8.prefix(1024)) ?? String(user.prefix(256)), zone: zone.name, address: request.session.peer.description, method: method.rawValue, result: code,
             reason: String(reason.utf8.prefix(1024)) ?? String(reason.prefix(256)))

@@ -26,26 +26,39 @@ extension ProxyDirectory {
             } catch is CancellationError {
                 return
             } catch {
-                logger.warning("upstream sweep failed; keeping the previous aliases", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "upstream sweep failed or was incomplete; keeping the previous aliases, assigning no extensions", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: configuration.aliasRefreshInterval)
         }
     }
 
-    /// Every visible person's id with the values of the alias source attributes.
+    /// Every visible person's id with the values of the alias source attributes. Only a
+    /// search the upstream completed counts: a result cut short (size, time or administrative
+    /// limit) or refused throws, because the people it left out would otherwise lose their
+    /// upstream aliases (and with them uniqueness checks and alias logins) until the next pass.
     func visiblePeople(sources: [String]) async throws -> [EntryID: [String]] {
         let search = SearchRequest(
             baseObject: configuration.upstreamBase.description, scope: .wholeSubtree, filter: configuration.visibleUsers,
             attributes: [mapper.preset.idAttribute] + sources)
         let keys = Set(sources.map { $0.lowercased() })
         var result: [EntryID: [String]] = [:]
-        for try await event in upstream.search(search, paging: true) {
+        var completed = false
+        for try await event in upstream.search(search, paging: true, wholeDirectory: true) {
+            if case .done(let done, _) = event {
+                guard done.resultCode == .success else { throw IncompleteUpstreamRead(result: done, entriesRead: result.count) }
+                completed = true
+            }
             guard case .entry(let entry, _) = event,
                 let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn),
                 let id = mapper.preset.entryID(in: entry.attributes)
             else { continue }
             result[id] = entry.attributes.filter { keys.contains(AttributeName($0.type).key) }.flatMap(\.values)
                 .compactMap { String(validating: $0, as: UTF8.self) }.filter(OverlayView.isValidAlias)
+        }
+        // A sequence that ends without a result was cut off: not the whole directory either.
+        guard completed else {
+            throw IncompleteUpstreamRead(result: LDAPResult(.other, diagnosticMessage: "the search ended without a result"), entriesRead: result.count)
         }
         return result
     }

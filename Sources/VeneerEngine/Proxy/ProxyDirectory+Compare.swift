@@ -45,7 +45,8 @@ extension ProxyDirectory {
             }
             await responder.finish(.compareResponse(CompareOutcome.result(of: compare, on: SearchResultEntry(objectName: dn.description, attributes: attributes))))
         } catch {
-            await responder.finish(.compareResponse(Self.result(for: error)))
+            logger.warning("upstream read for compare failed", metadata: ["dn": "\(upstreamDN)", "error": "\(error)"])
+            await responder.finish(.compareResponse(Self.clientResult(for: error, detailed: disclosesUpstreamDetails(request))))
         }
     }
 }

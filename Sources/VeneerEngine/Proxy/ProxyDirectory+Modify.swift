@@ -40,10 +40,13 @@ extension ProxyDirectory {
             }
             id = found
         } catch {
-            await responder.finish(.modifyResponse(Self.result(for: error)))
+            logger.warning("upstream entry lookup for modify failed", metadata: ["dn": "\(upstreamDN)", "error": "\(error)"])
+            await responder.finish(.modifyResponse(Self.clientResult(for: error, detailed: disclosesUpstreamDetails(request))))
             return
         }
-        let result = await OverlayModification.apply(changes, to: id, overlay: overlay, audit: request.auditContext)
+        let result = await OverlayModification.apply(changes, to: id, overlay: overlay, audit: request.auditContext) { [self] alias in
+            try await loginNameHolder(alias, except: id)
+        }
         logger.info("modify", metadata: ["peer": "\(request.session.peer)", "dn": "\(dn)", "result": "\(result.resultCode)"])
         await responder.finish(.modifyResponse(result))
     }

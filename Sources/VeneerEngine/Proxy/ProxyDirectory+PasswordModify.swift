@@ -55,7 +55,8 @@ extension ProxyDirectory {
         } catch let error as StoreError {
             await responder.finish(.extendedResponse(ExtendedResponse(OverlayModification.result(for: error))))
         } catch {
-            await responder.finish(.extendedResponse(ExtendedResponse(Self.result(for: error))))
+            logger.warning("upstream failed during Password Modify", metadata: ["dn": "\(upstreamDN)", "error": "\(error)"])
+            await responder.finish(.extendedResponse(ExtendedResponse(Self.clientResult(for: error, detailed: disclosesUpstreamDetails(request)))))
         }
     }
 

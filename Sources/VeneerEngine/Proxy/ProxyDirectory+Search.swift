@@ -38,7 +38,7 @@ extension ProxyDirectory {
             let refusal: String?
             (clientFilter, widened, refusal) = rewriter.plan(search.filter, local: overlay.filterItems(for: identity, preset: mapper.preset))
             if let refusal {
-                logger.notice("filter refused", metadata: ["peer": "\(request.session.peer)", "reason": "\(refusal)", "filter": "\(LogText(search.filter.description))"])
+                logger.notice("filter refused", metadata: ["peer": "\(request.session.peer)", "reason": "\(refusal)", "filter": "\(LogText.cut(search.filter.description))"])
                 await responder.finish(.searchResultDone(LDAPResult(.adminLimitExceeded, diagnosticMessage: refusal)))
                 return
             }
@@ -114,6 +114,10 @@ extension ProxyDirectory {
                     if configuration.passReferences { await responder.send(.searchResultReference(reference)) }
                 case .done(var result, let upstreamControls):
                     result.matchedDN = result.matchedDN.isEmpty ? "" : suffix.toVirtual(result.matchedDN)
+                    if !result.diagnosticMessage.isEmpty, result.resultCode != .success {
+                        logger.info("upstream search refused", metadata: ["base": "\(upstreamBase)", "result": "\(result.resultCode)", "message": "\(result.diagnosticMessage)"])
+                    }
+                    result = Self.clientResult(fromUpstream: result, detailed: zone.detailedErrors)
                     if result.resultCode == .referral && !configuration.passReferences {
                         result = LDAPResult(.noSuchObject, diagnosticMessage: "no such entry: \(search.baseObject)")
                     }
@@ -127,7 +131,7 @@ extension ProxyDirectory {
             return
         } catch {
             logger.warning("upstream search failed", metadata: ["base": "\(upstreamBase)", "error": "\(error)"])
-            await responder.finish(.searchResultDone(Self.result(for: error)))
+            await responder.finish(.searchResultDone(Self.clientResult(for: error, detailed: zone.detailedErrors)))
         }
     }
 

@@ -21,7 +21,10 @@ extension RegistryDirectory {
         case .failure(let refusal):
             await finish(LDAPResult(refusal.code, diagnosticMessage: refusal.message))
         case .success(let changes):
-            let result = await OverlayModification.apply(changes, to: located.entry.id, overlay: overlay, audit: request.auditContext)
+            let id = located.entry.id
+            let result = await OverlayModification.apply(changes, to: id, overlay: overlay, audit: request.auditContext) { [self] alias in
+                try await loginNameHolder(alias, except: id)
+            }
             logger.info("modify", metadata: ["peer": "\(request.session.peer)", "dn": "\(dn)", "result": "\(result.resultCode)"])
             await finish(result)
         }

@@ -73,7 +73,11 @@ public final class RegistryDirectory: LDAPRequestHandler {
                 + (suffix.rdn?.attributes.map { ($0.type, [$0.value]) } ?? []))
         var located = [Located(entry: suffixEntry, dn: suffix)]
         for entry in overlay.store.registryEntries {
-            if let dn = try? DistinguishedName(entry.dn), dn.isDescendant(of: suffix) { located.append(Located(entry: entry, dn: dn)) }
+            // Stripped here, where every read (search, compare, export, `veneer user show`)
+            // starts: a store written before import dropped them may still hold some.
+            if let dn = try? DistinguishedName(entry.dn), dn.isDescendant(of: suffix) {
+                located.append(Located(entry: PasswordEquivalentAttributes.stripped(entry), dn: dn))
+            }
         }
         return located
     }

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@testable import VeneerStore
+
+@Suite("Audit log retention")
+struct AuditRetentionTests {
+    static let day: TimeInterval = 86_400
+
+    @Test("rows older than the retention are deleted, newer ones kept, in batches larger than one transaction")
+    func prunesOldRows() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory.file("store.sqlite"))
+        let now = Date()
+        let actor = AuditContext(actor: "uid=ann", address: "192.0.2.1:1")
+        // More old rows than one prune transaction deletes, so the batching loop is exercised.
+        let old = (0..<(VeneerStore.auditPruneBatch + 7)).map { index in
+            AuditRecord(time: now.addingTimeInterval(-91 * Self.day - Double(index)), action: "bind", target: "old-\(index)", detail: "failure", audit: actor)
+        }
+        try store.record(old)
+        try store.record([
+            AuditRecord(time: now.addingTimeInterval(-89 * Self.day), action: "bind", target: "recent", detail: "success", audit: actor),
+            AuditRecord(time: now, action: "bind", target: "now", detail: "success", audit: actor),
+        ])
+        try store.record("modify", target: "today", detail: "aliases +7", audit: actor)
+
+        let pruned = try store.pruneAuditLog(olderThan: now.addingTimeInterval(-90 * Self.day))
+
+        #expect(pruned == old.count)
+        let left = try store.auditEvents(limit: 100_000)
+        #expect(left.map(\.target) == ["today", "now", "recent"])
+        #expect(try store.pruneAuditLog(olderThan: now.addingTimeInterval(-90 * Self.day)) == 0)
+    }
+
+    @Test("the retention task prunes at once when started, before its first pause")
+    func retentionTaskPrunesAtStart() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory.file("store.sqlite"))
+        let actor = AuditContext(actor: "cli:tester")
+        try store.record([
+            AuditRecord(time: Date().addingTimeInterval(-3 * Self.day), action: "bind", target: "old", detail: "", audit: actor),
+            AuditRecord(time: Date().addingTimeInterval(-1 * Self.day), action: "bind", target: "new", detail: "", audit: actor),
+        ])
+        let task = Task { await store.runAuditRetention(keeping: .seconds(2 * 86_400), every: .seconds(3600)) }
+        defer { task.cancel() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try store.auditEvents(limit: 10).count > 1, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try store.auditEvents(limit: 10).map(\.target) == ["new"])
+    }
+}
