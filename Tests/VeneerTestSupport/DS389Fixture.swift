@@ -101,8 +101,8 @@ public final class DS389Fixture: Sendable {
         }
         do {
             try prepareRoot(root, instanceName: instanceName, uid: uid, gid: gid)
-            let port = try TestPorts.freeLoopbackPort()
-            let securePort = try TestPorts.freeLoopbackPort()
+            let port = try TestPorts.freeServerPort()
+            let securePort = try TestPorts.freeServerPort()
             let inf = "\(root)/instance.inf"
             try """
             [general]
@@ -133,7 +133,7 @@ public final class DS389Fixture: Sendable {
             // The port was free when dscreate ran, ~10 s ago: if someone took it since, move.
             var lastError: Error = TestProcessError("ns-slapd did not start")
             for attempt in 0..<4 {
-                if attempt > 0 { try fixture.editConfig(port: try TestPorts.freeLoopbackPort()) }
+                if attempt > 0 { try fixture.editConfig(port: try TestPorts.freeServerPort()) }
                 do {
                     try await fixture.launch(nsSlapd)
                     try await fixture.load()

@@ -33,6 +33,24 @@ public enum TestPorts {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// A free port below the kernel's ephemeral range (32768 and up on Linux), for servers
+    /// that bind without SO_REUSEADDR (389 DS): an ephemeral port can be held in TIME_WAIT by
+    /// a client connection a test made moments ago, and such a bind then fails.
+    public static func freeServerPort() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_000)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            var address = try socketAddress(host: "0.0.0.0", port: port)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound == 0 { return port }
+        }
+        throw PortError(description: "no free port found in 20000-31999")
+    }
+
     /// Whether something accepts TCP connections on `host:port` (IPv4 literal).
     public static func isListening(host: String = "127.0.0.1", port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

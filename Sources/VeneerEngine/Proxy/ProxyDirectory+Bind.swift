@@ -63,9 +63,7 @@ extension ProxyDirectory: BindBackend {
     }
 
     func failureResult(_ error: any Error, zone: Zone) -> LDAPResult {
-        let result = Self.result(for: error)
-        // Upstream internals only for trusted zones.
-        return zone.detailedErrors ? result : LDAPResult(result.resultCode, diagnosticMessage: "the upstream directory is unavailable")
+        Self.clientResult(for: error, detailed: zone.detailedErrors)  // upstream internals only for trusted zones
     }
 
     /// The upstream's refusal as the client sees it: no upstream DNs or internals, AD's
