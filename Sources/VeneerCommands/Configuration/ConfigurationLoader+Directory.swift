@@ -34,7 +34,17 @@ extension ConfigurationReading {
                 valid = false
             }
         }
-        let directory = VeneerConfiguration.Directory(
+        var serviceAccounts: [DistinguishedName]?
+        if let texts = table.strings("service_accounts") {
+            serviceAccounts = []
+            for (index, text) in texts.enumerated() {
+                if let dn = try? DistinguishedName(text), !dn.isRoot { serviceAccounts?.append(dn) } else {
+                    log.add("\(table.keyPath("service_accounts"))[\(index)]", "\"\(text)\" is not a distinguished name")
+                    valid = false
+                }
+            }
+        }
+        var directory = VeneerConfiguration.Directory(
             suffix: suffix, excludedSubtrees: excluded, loginGroups: loginGroups, loginDomains: table.strings("login_domains") ?? [],
             hideDisabledAccounts: table.bool("hide_disabled_accounts") ?? false,
             passReferences: table.bool("pass_references") ?? false,
@@ -42,6 +52,7 @@ extension ConfigurationReading {
             // rights: off unless asked for. The local registry's demo keeps it on.
             allowAnonymous: table.bool("allow_anonymous") ?? (baseDN == nil),
             loginCacheLifetime: table.seconds("login_cache_seconds", allowZero: true) ?? ProxyConfiguration.defaultLoginCacheLifetime)
+        directory.serviceAccounts = serviceAccounts
         table.finish()
         return valid ? directory : nil
     }

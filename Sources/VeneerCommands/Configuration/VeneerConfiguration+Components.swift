@@ -24,7 +24,7 @@ extension VeneerConfiguration {
     public var proxyConfiguration: ProxyConfiguration? {
         guard let upstream else { return nil }
         let suffixes = SuffixMapper(virtualSuffix: directory.suffix ?? upstream.baseDN, upstreamBase: upstream.baseDN)
-        return ProxyConfiguration(
+        var proxy = ProxyConfiguration(
             virtualSuffix: directory.suffix ?? upstream.baseDN,
             upstreamBase: upstream.baseDN,
             preset: upstream.preset,
@@ -39,6 +39,8 @@ extension VeneerConfiguration {
             loginDomains: directory.loginDomains,
             superadmin: superadmin,
             loginCacheLifetime: directory.loginCacheLifetime)
+        proxy.serviceAccountBinds = directory.serviceAccounts.map { $0.map { suffixes.toUpstream($0) ?? $0 } }
+        return proxy
     }
 }
 

@@ -104,6 +104,8 @@ public struct VeneerConfiguration: Sendable {
         public var excludedSubtrees: [DistinguishedName]
         /// Only (nested) members of these groups may log in (DNs as clients see them).
         public var loginGroups: [DistinguishedName]
+        /// Non-person entries (or subtrees) that may bind by DN, as clients see them; nil: any.
+        public var serviceAccounts: [DistinguishedName]? = nil
         /// Domains qualified login names may use; empty accepts any.
         public var loginDomains: [String]
         public var hideDisabledAccounts: Bool

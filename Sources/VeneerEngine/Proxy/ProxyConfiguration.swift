@@ -36,6 +36,17 @@ public struct ProxyConfiguration: Sendable {
     /// Half a minute: a phone re-binding on every request costs one upstream operation, not
     /// two, while upstream changes to a person still take effect within seconds.
     public static let defaultLoginCacheLifetime: Duration = .seconds(30)
+    /// Entries that are not people (service accounts: a registrar's, an importer's) that may
+    /// bind by DN: these entries or subtrees (upstream DNs). nil: any entry under the upstream
+    /// base the upstream accepts; empty: none. Zones, lockout and audit apply as to people.
+    public var serviceAccountBinds: [DistinguishedName]? = nil
+
+    /// Whether a non-person entry may bind.
+    func mayBindAsServiceAccount(_ upstreamDN: DistinguishedName) -> Bool {
+        guard upstreamDN.isDescendantOrSelf(of: upstreamBase) else { return false }
+        guard let allowed = serviceAccountBinds else { return true }
+        return allowed.contains { upstreamDN.isDescendantOrSelf(of: $0) }
+    }
 
     public init(
         virtualSuffix: DistinguishedName, upstreamBase: DistinguishedName, preset: DirectoryPreset,

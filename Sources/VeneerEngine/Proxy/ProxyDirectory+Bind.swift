@@ -94,6 +94,8 @@ extension ProxyDirectory: BindBackend {
         var disabledUpstream = false
         /// A (nested) member of a login group, or no login groups are configured.
         var inLoginGroup = true
+        /// False for a service account (an entry the user filter does not select).
+        var isPerson = true
     }
 
     static func unique(_ names: [String]) -> [String] {
@@ -147,11 +149,14 @@ extension ProxyDirectory: BindBackend {
         var filter: LDAPFilter
         var base = configuration.upstreamBase
         var scope = SearchRequest.Scope.wholeSubtree
+        /// Where a service account is looked for when no person matches: by DN, and on AD by UPN.
+        var serviceAccount: (base: DistinguishedName, scope: SearchRequest.Scope, filter: LDAPFilter)?
         if let dn = try? DistinguishedName(name), !dn.isRoot, name.contains("=") {
             guard let upstreamDN = suffix.toUpstream(dn) else { return .notFound }
             base = upstreamDN
             scope = .baseObject
             filter = configuration.visibleUsers
+            serviceAccount = (upstreamDN, .baseObject, .objectClassPresent)
         } else {
             guard let form = LoginName(name), form.isAllowed(domains: configuration.loginDomains) else { return .notFound }
             var alternatives: [LDAPFilter]
@@ -160,6 +165,9 @@ extension ProxyDirectory: BindBackend {
                 // user@domain: the UPN, or an e-mail address (AD keeps both; they may differ).
                 let attributes = [preset.principalNameAttribute].compactMap { $0 } + mapper.sources(of: "mail")
                 alternatives = Self.unique(attributes).map { LDAPFilter.equality($0, principal) }
+                if let upn = preset.principalNameAttribute {
+                    serviceAccount = (configuration.upstreamBase, .wholeSubtree, .equality(upn, principal))
+                }
             case .account(let account, _):
                 alternatives = preset.loginAttributes.map { LDAPFilter.equality($0, account) }
             }
@@ -171,6 +179,33 @@ extension ProxyDirectory: BindBackend {
             guard !alternatives.isEmpty else { return .notFound }
             filter = .and([configuration.visibleUsers, alternatives.count == 1 ? alternatives[0] : .or(alternatives)])
         }
+        guard var found = try await lookUpAccounts(base: base, scope: scope, filter: filter) else { return .notFound }
+        if found.isEmpty, let serviceAccount {
+            // Not a person: a service account binds by DN (or AD UPN) where the configuration
+            // allows it; login groups are for people and do not apply.
+            found = (try await lookUpAccounts(base: serviceAccount.base, scope: serviceAccount.scope, filter: serviceAccount.filter) ?? [])
+                .filter { configuration.mayBindAsServiceAccount($0.dn) }
+                .map { account in
+                    var account = account
+                    account.isPerson = false
+                    return account
+                }
+            if found.count == 1 { return .found(found[0]) }
+        }
+        switch found.count {
+        case 0: return .notFound
+        case 1:
+            var account = found[0]
+            account.inLoginGroup = try await isInLoginGroup(account.dn)
+            return .found(account)
+        default: return .ambiguous
+        }
+    }
+
+    /// The accounts a login search finds (at most two: more is ambiguous anyway); nil when
+    /// the base does not exist.
+    private func lookUpAccounts(base: DistinguishedName, scope: SearchRequest.Scope, filter: LDAPFilter) async throws -> [ResolvedAccount]? {
+        let preset = configuration.preset
         // The disabled filter is evaluated here on the entry, so a disabled account is refused
         // before its password reaches the upstream.
         let disabledAttributes = preset.disabledFilter?.attributeNames ?? []
@@ -191,19 +226,12 @@ extension ProxyDirectory: BindBackend {
             case .reference:
                 continue
             case .done(let result, _):
-                if result.resultCode == .noSuchObject { return .notFound }
+                if result.resultCode == .noSuchObject { return nil }
                 if result.resultCode != .success && result.resultCode != .sizeLimitExceeded {
                     throw LDAPClientError(.protocolError, "login lookup failed: \(result.resultCode) \(result.diagnosticMessage)")
                 }
             }
         }
-        switch found.count {
-        case 0: return .notFound
-        case 1:
-            var account = found[0]
-            account.inLoginGroup = try await isInLoginGroup(account.dn)
-            return .found(account)
-        default: return .ambiguous
-        }
+        return found
     }
 }
