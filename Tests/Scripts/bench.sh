@@ -10,8 +10,10 @@
 #
 #   bash Tests/Scripts/bench.sh [--rounds 3] [--duration 5] [--warmup 1] [--users 10000]
 #        [--connections "8 64"] [--workloads "search-uid phonebook bind bind-wrong mix"]
-#        [--idle 10000] [--big] [--locked] [--skip-build] [--keep] [--serve]
+#        [--idle 10000] [--big] [--locked] [--aliases] [--skip-build] [--keep] [--serve]
 # --locked also measures binds on accounts Veneer has locked (after the other workloads).
+# --aliases also measures phonebook searches with every user holding a 5-digit alias that
+# Veneer presents as telephoneNumber (a second Veneer, C-alias), with 3-digit substrings.
 # --serve only starts A, B and C and waits (for profiling by hand); stop it with Ctrl-C.
 #
 # Never part of the test command; it reports and never fails on a figure. Results land in
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
         --keep) keep=1 ;;
         --serve) serve=1 ;;
         --locked) locked=1 ;;
+        --aliases) aliases=1 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -107,6 +110,11 @@ with open(filters, "w") as out:
     for g in range(min(groups, 200)):
         j = (g * 37 + 11) % count
         out.write(f"(|(cn=*{token(g)}*)(telephoneNumber=*{j:06d}*))\n")
+# Short digit substrings, as phones type them: against the aliases (10000 + i) presented as
+# telephoneNumber they match a few hundred people each.
+with open(filters.replace("-filters.txt", "-alias-filters.txt"), "w") as out:
+    for g in range(min(groups, 200)):
+        out.write(f"(|(cn=*{token(g)}*)(telephoneNumber=*{(g * 7 + 100) % 1000:03d}*))\n")
 PY
 }
 
@@ -177,7 +185,7 @@ CONF
     wait_for "$1"
 }
 
-start_veneer() {  # name port upstream-port
+start_veneer() {  # name port upstream-port [extra toml]
     printf 'service-secret\n' > "$state/service-password"
     chmod 600 "$state/service-password"
     cp -r "$root/conf/presets" "$state/"
@@ -200,6 +208,11 @@ base_dn = "$base"
 
 [store]
 path = "$1.sqlite"
+
+# Phones search the directory anonymously (off by default in front of an upstream).
+[directory]
+allow_anonymous = true
+${4:-}
 
 # The proxy path is measured without users getting locked part-way through the
 # wrong-password rounds (a threshold no round reaches); --locked measures locked accounts on
@@ -238,6 +251,27 @@ start_upstream small "$users" 4890
 start_backldap 4891 4890
 start_veneer veneer 4892 4890
 declare -A url=([A]=ldap://127.0.0.1:4890 [B]=ldap://127.0.0.1:4891 [C]=ldap://127.0.0.1:4892)
+if [ "${aliases:-0}" = 1 ]; then
+    start_veneer alias 4895 4890 $'\n[overlay]\npresent_aliases_as = ["telephoneNumber"]'
+    url[C-alias]=ldap://127.0.0.1:4895
+    /usr/bin/python3 - "$state/alias.sqlite" "$base" <<'PY'
+import sqlite3, subprocess, sys
+db, base = sys.argv[1], sys.argv[2]
+out = subprocess.run(["ldapsearch", "-x", "-LLL", "-H", "ldap://127.0.0.1:4890", "-D", "cn=admin," + base, "-w", "bench-admin-secret",
+                      "-b", base, "(uid=user*)", "uid", "entryUUID"], capture_output=True, text=True, check=True).stdout
+people = {}
+for record in out.split("\n\n"):
+    fields = dict(l.split(": ", 1) for l in record.splitlines() if ": " in l)
+    if "uid" in fields and "entryUUID" in fields:
+        people[int(fields["uid"][4:])] = fields["entryUUID"].strip().lower()
+c = sqlite3.connect(db)
+c.executemany("INSERT OR IGNORE INTO overlay (entry_id, active, updated_at) VALUES (?, 1, '2026-01-01T00:00:00.000Z')", [(i,) for i in people.values()])
+c.executemany("INSERT OR IGNORE INTO overlay_alias (entry_id, alias, position) VALUES (?, ?, 0)", [(i, str(10000 + n)) for n, i in people.items()])
+c.commit()
+print(f"  {len(people)} aliases in {db}")
+PY
+    sleep 2  # the running Veneer reloads the store after another process's commit
+fi
 if [ "$serve" = 1 ]; then
     echo "A ${url[A]} (pid $pid_small)  B ${url[B]} (pid $pid_backldap)  C ${url[C]} (pid $pid_veneer); filters: $state/small-filters.txt"
     wait
@@ -267,6 +301,19 @@ for conns in $connections; do
         done
     done
 done
+
+if [ "${aliases:-0}" = 1 ]; then
+    for conns in $connections; do
+        echo "== phonebook with aliases presented as telephoneNumber, $conns connections"
+        for round in $(seq 1 "$rounds"); do
+            for label in A B C; do
+                target=${url[$label]}
+                [ "$label" = C ] && target=${url[C-alias]}
+                bench "$label-alias" "$target" phonebook "$conns" "$users" "$state/small-alias-filters.txt"
+            done
+        done
+    done
+fi
 
 # Binds on accounts Veneer has locked: every user's lockout row is written into C's store
 # (the running Veneer picks it up within a second), then wrong-password binds go to A
@@ -379,6 +426,17 @@ if len(sizes) > 1:
                 rs = groups.get((w, 8, s, t), [])
                 v[t, s] = (med([r["ops_per_s"] for r in rs]), med([r["p99_us"] / 1000 for r in rs]))
         out.append(f"| {w} | {v['A',small][0]:.0f} | {v['A',big][0]:.0f} | {v['A',big][0]/v['A',small][0] if v['A',small][0] else 0:.2f} | {v['C',small][0]:.0f} | {v['C',big][0]:.0f} | {v['C',big][0]/v['C',small][0] if v['C',small][0] else 0:.2f} | {v['C',small][1]:.2f} / {v['C',big][1]:.2f} |")
+alias_keys = sorted({c for (w, c, s, t) in groups if t == "C-alias"})
+if alias_keys:
+    out.append("")
+    out.append("| phonebook, aliases presented as telephoneNumber | conns | A ops/s | B ops/s | C ops/s | B/A | C/A | C p99 ms | errors A/B/C |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    for c in alias_keys:
+        v = {t: groups.get(("phonebook", c, small, t + "-alias"), []) for t in "ABC"}
+        ops = {t: med([r["ops_per_s"] for r in v[t]]) for t in "ABC"}
+        p99 = med([r["p99_us"] / 1000 for r in v["C"]])
+        errors = "/".join(str(sum(max(0, r["errors"]) for r in v[t])) for t in "ABC")
+        out.append(f"| 3-digit substrings | {c} | {ops['A']:.0f} | {ops['B']:.0f} | {ops['C']:.0f} | {ops['B']/ops['A'] if ops['A'] else 0:.2f} | {ops['C']/ops['A'] if ops['A'] else 0:.2f} | {p99:.2f} | {errors} |")
 if os.path.exists(idle_file):
     out.append("")
     out.append("| idle connections | target | RSS before MiB | RSS with them open MiB | opened |")

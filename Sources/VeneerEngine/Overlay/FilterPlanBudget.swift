@@ -10,8 +10,9 @@ struct FilterPlanLimits: Sendable {
     /// upstream names); counted before any is evaluated.
     var maximumLocalItems = 32
     /// Entry-id assertions in the whole upstream filter; an item beyond it is widened instead
-    /// (and the merged entries re-checked).
-    var maximumIDAssertions = 1024
+    /// (and the merged entries re-checked). Widening makes the upstream return every person,
+    /// so an exact plan of up to this many indexed id assertions is the cheaper one for it.
+    var maximumIDAssertions = 2048
     /// The encoded upstream filter; beyond it the search is refused (slapd takes 4 MiB by
     /// default, AD 10 MB; one search must not come near).
     var maximumUpstreamFilterBytes = 256 * 1024

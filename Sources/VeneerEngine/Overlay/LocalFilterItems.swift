@@ -26,7 +26,7 @@ struct LocalFilterItems {
     let idAttribute: String
     let idSyntax: DirectoryPreset.IDSyntax
     /// Largest id set sent upstream as an OR of id assertions.
-    var maximumIDs = 256
+    var maximumIDs = 1024
     /// This search's plan: limits, outcomes already decided, ids handed out.
     var budget = FilterPlanBudget(limits: .standard)
 

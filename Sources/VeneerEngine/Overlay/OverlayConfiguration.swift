@@ -23,7 +23,7 @@ public struct OverlayConfiguration: Sendable {
     /// The most entry ids a local filter item is sent upstream as (an OR of id assertions);
     /// beyond it the upstream filter is widened and the merged entries are re-checked. Not
     /// in veneer.toml: tests lower it to drive the widened path with a handful of entries.
-    public var maximumFilterIDs = 256
+    public var maximumFilterIDs = 1024
     /// Local PINs are digits only and at least this long (`[overlay] pin_minimum_digits`):
     /// set with `veneer pin set`, anything shorter or not digits never matches.
     public var pinMinimumDigits = 6
