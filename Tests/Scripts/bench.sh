@@ -220,6 +220,8 @@ ${4:-}
 [[zone]]
 name = "external"
 lockout_threshold = 1000
+# Every benchmark client comes from 127.0.0.1: room for the 10,000 idle connections.
+max_connections_per_address = 20000
 
 [[zone]]
 name = "trusted"
