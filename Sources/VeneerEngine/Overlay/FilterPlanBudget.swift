@@ -16,28 +16,27 @@ struct FilterPlanLimits: Sendable {
     /// The encoded upstream filter; beyond it the search is refused (slapd takes 4 MiB by
     /// default, AD 10 MB; one search must not come near).
     var maximumUpstreamFilterBytes = 256 * 1024
-    /// Wall-clock time evaluating local items may take.
-    var timeBudget: Duration = .milliseconds(250)
+    /// Overlay records evaluated (items × records scanned, repeats served from the view's
+    /// cache): bounds the CPU a plan costs by work done, not wall-clock time, so a loaded
+    /// server does not start refusing ordinary searches.
+    var maximumEvaluations = 1_000_000
 
     static let standard = FilterPlanLimits()
 }
 
 /// The bookkeeping of one plan: outcomes of items already decided (identical items cost
-/// once), ids handed out, the deadline, and why the plan was given up, if it was.
+/// once), ids handed out, records evaluated, and why the plan was given up, if it was.
 final class FilterPlanBudget {
     let limits: FilterPlanLimits
-    let deadline: ContinuousClock.Instant
     var outcomes: [LDAPFilter: LocalFilterItems.Outcome] = [:]
     var idAssertions = 0
+    var evaluations = 0
     /// Set when a limit was hit: the search is refused with this message.
     var refusal: String?
 
     init(limits: FilterPlanLimits) {
         self.limits = limits
-        self.deadline = .now + limits.timeBudget
     }
-
-    var isOverTime: Bool { ContinuousClock.now > deadline }
 }
 
 extension LDAPFilter {

@@ -54,7 +54,6 @@ struct LocalFilterItems {
                 outcome = .exact(byDefault: byDefault, exceptions: exceptions, replacesUpstream: replacesUpstream)
             }
         }
-        if budget.isOverTime { budget.refusal = "the filter takes too long to plan; simplify it" }
         budget.outcomes[item] = outcome
         return outcome
     }
@@ -64,7 +63,7 @@ struct LocalFilterItems {
         let key = AttributeName(attribute).key
         if key == "objectclass" { return objectClassOutcome(item) }
         if configuration.presentAliasesAs.contains(where: { $0.lowercased() == key }) {
-            return scan(item, values: { local in
+            return scan(item, tag: "presented", values: { local in
                 local.aliases.isEmpty ? [] : [PartialAttribute(type: attribute, values: local.aliases.map { Array($0.utf8) })]
             })
         }
@@ -88,25 +87,34 @@ struct LocalFilterItems {
         default:
             break
         }
-        return scan(item, values: \.attributes)
+        return scan(item, tag: "overlay", values: \.attributes)
     }
 
     /// Evaluates the item on every entry that has local data and on the default.
-    private func scan(_ item: LDAPFilter, values: (OverlayView.Local) -> [PartialAttribute]) -> Outcome {
+    /// Remembered per view (phones repeat their searches); computed within the plan's
+    /// evaluation budget otherwise. `tag` names what `values` reads.
+    private func scan(_ item: LDAPFilter, tag: String, values: (OverlayView.Local) -> [PartialAttribute]) -> Outcome {
+        let key = OverlayView.ScanKey(item: item, tag: tag)
+        if let known = view.scans.result(for: key) {
+            return known.undefined ? .undefined : limited(byDefault: known.byDefault, known.exceptions)
+        }
         let rules = MatchingRuleRegistry.withOverlay
         let byDefault = item.evaluate(SearchResultEntry(objectName: "", attributes: values(view.absent)), rules: rules)
-        if byDefault == .undefined, case .equalityMatch = item { return .undefined }  // invalid assertion value
+        if byDefault == .undefined, case .equalityMatch = item {  // invalid assertion value
+            view.scans.remember(key, OverlayView.ScanResult(byDefault: false, exceptions: [], undefined: true))
+            return .undefined
+        }
+        budget.evaluations += view.records.count
+        if budget.evaluations > budget.limits.maximumEvaluations {
+            budget.refusal = "the filter needs too much work on Veneer's own attributes; simplify it"
+            return .undefined
+        }
         var exceptions = Set<EntryID>()
-        var scanned = 0
         for (id, local) in view.records {
-            scanned += 1
-            if scanned % 1024 == 0, budget.isOverTime {
-                budget.refusal = "the filter takes too long to plan; simplify it"
-                return .undefined
-            }
             let outcome = item.evaluate(SearchResultEntry(objectName: "", attributes: values(local)), rules: rules)
             if outcome.isTrue != byDefault.isTrue { exceptions.insert(id) }
         }
+        view.scans.remember(key, OverlayView.ScanResult(byDefault: byDefault.isTrue, exceptions: exceptions, undefined: false))
         return limited(byDefault: byDefault.isTrue, exceptions)
     }
 

@@ -1,3 +1,4 @@
+import Synchronization
 import LDAPCore
 import VeneerStore
 
@@ -30,6 +31,35 @@ struct OverlayView: Sendable {
 
     /// Aliases held by two entries, dropped from both (sipXecs behaviour), for the warning.
     let collisions: [String: [EntryID]]
+    /// Filter items already evaluated against this view (it never changes; a new view
+    /// starts empty).
+    let scans = ScanCache()
+
+    struct ScanKey: Hashable, Sendable {
+        var item: LDAPFilter
+        var tag: String
+    }
+
+    struct ScanResult: Sendable {
+        var byDefault: Bool
+        var exceptions: Set<EntryID>
+        var undefined: Bool
+    }
+
+    /// Bounded: past `capacity` items it starts over.
+    final class ScanCache: Sendable {
+        static let capacity = 512
+        private let results = Mutex<[ScanKey: ScanResult]>([:])
+
+        func result(for key: ScanKey) -> ScanResult? { results.withLock { $0[key] } }
+
+        func remember(_ key: ScanKey, _ result: ScanResult) {
+            results.withLock { results in
+                if results.count >= Self.capacity { results.removeAll(keepingCapacity: true) }
+                results[key] = result
+            }
+        }
+    }
 
     init(
         stored: [EntryID: OverlayRecord], upstreamAliases: [EntryID: [String]], configuration: OverlayConfiguration
