@@ -271,7 +271,8 @@ struct ProxyActiveDirectoryTests {
     func paging() async throws {
         let veneer = try await Self.start()
         defer { Task { await veneer.stop() } }
-        let filter = "(uid=user*)"
+        // objectClass=user: (uid=user*) alone also finds the group Builtin\Users, now that groups are served.
+        let filter = "(&(objectClass=user)(uid=user*))"
         let unpaged = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, filter, "uid"])
         let paged = try await ldapTool("ldapsearch", ["-x", "-LLL", "-E", "pr=7/noprompt", "-H", veneer.url, "-b", Self.virtualSuffix, filter, "uid"])
         #expect(unpaged.status == 0 && paged.status == 0, "\(unpaged.output)\n\(paged.output)")
