@@ -68,6 +68,22 @@ struct ProxyEntryKindsOpenLDAPTests {
         #expect(notMember.status == 5, "\(notMember.output)")
     }
 
+    @Test("a group added upstream is served at once, and the memberof overlay's memberOf on its member is mapped")
+    func groupAddedUpstream() async throws {
+        let veneer = try await VeneerHarness.start()
+        defer { Task { await veneer.stop() } }
+        let groupDN = "cn=live,\(veneer.slapd.data.groupsDN)"
+        let path = try writeLDIF("dn: \(groupDN)\nchangetype: add\nobjectClass: groupOfNames\ncn: live\nmember: \(veneer.slapd.userDN(3))\n")
+        let add = try await ldapTool("ldapmodify", ["-x", "-H", veneer.slapd.url, "-D", veneer.slapd.adminDN, "-w", veneer.slapd.adminPassword, "-f", path])
+        #expect(add.status == 0, "\(add.output)")
+        let person = try await Self.through(veneer, base: veneer.virtualUserDN(3), scope: "base", filter: "(objectClass=*)", ["memberOf"])
+        #expect(
+            Set(person.entries[veneer.virtualUserDN(3)]?["memberof"] ?? [])
+                == [Self.virtual(groupDN, veneer), Self.virtual(veneer.slapd.groupDN(3), veneer)], "\(person.output)")
+        let groups = try await Self.through(veneer, base: Self.virtualSuffix, filter: "(member=\(veneer.virtualUserDN(3)))", ["1.1"])
+        #expect(Set(groups.entries.keys) == [Self.virtual(groupDN, veneer), Self.virtual(veneer.slapd.groupDN(3), veneer)], "\(groups.output)")
+    }
+
     @Test("a one-level search of the suffix returns the containers slapd has there")
     func oneLevel() async throws {
         let veneer = try await VeneerHarness.start()
