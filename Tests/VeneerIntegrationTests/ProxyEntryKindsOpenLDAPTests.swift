@@ -171,6 +171,12 @@ struct ProxyEntryKindsOpenLDAPTests {
         #expect(Set(one.entries.keys) == Set(["people", "groups", "services"].map { "ou=\($0),\(Self.virtualSuffix)" }), "\(one.output)")
         let base = try await Self.through(veneer, base: "ou=hidden," + Self.virtualSuffix, scope: "base", filter: "(objectClass=*)", ["1.1"])
         #expect(base.status == 32, "\(base.output)")
+        // Filters cannot find out a hidden member: the assertion is FALSE, its negation TRUE.
+        let hiddenMember = try await Self.through(veneer, base: Self.virtualSuffix, filter: "(member=uid=secret,ou=hidden,\(Self.virtualSuffix))", ["1.1"])
+        #expect(hiddenMember.status == 0 && hiddenMember.entries.isEmpty, "\(hiddenMember.output)")
+        let notHidden = try await Self.through(
+            veneer, base: "ou=groups," + Self.virtualSuffix, scope: "one", filter: "(!(member=uid=secret,ou=hidden,\(Self.virtualSuffix)))", ["1.1"])
+        #expect(notHidden.entries.keys.contains("cn=mixed,ou=groups," + Self.virtualSuffix), "\(notHidden.output)")
         // DN values outside excluded subtrees are mapped as before.
         let person = try await Self.through(veneer, base: veneer.virtualUserDN(1), scope: "base", filter: "(objectClass=*)", ["memberOf"])
         #expect(person.entries[veneer.virtualUserDN(1)]?["memberof"] == [Self.virtual(veneer.slapd.groupDN(1), veneer)], "\(person.output)")

@@ -11,11 +11,16 @@ public struct FilterRewriter: Sendable {
     /// searched is one. Items on overlay attributes are TRUE only for these: a group or a
     /// container never has an alias, a role or `veneerActive`.
     let people: LDAPFilter?
+    /// Upstream subtrees the view hides: an assertion that a DN-valued attribute names an
+    /// entry in one is FALSE, as the value is never shown (else `(member=…)` would tell that a
+    /// hidden entry exists and which groups it is in).
+    let excludedSubtrees: [DistinguishedName]
 
-    public init(mapper: AttributeMapper, suffix: SuffixMapper, people: LDAPFilter? = nil) {
+    public init(mapper: AttributeMapper, suffix: SuffixMapper, people: LDAPFilter? = nil, excludedSubtrees: [DistinguishedName] = []) {
         self.mapper = mapper
         self.suffix = suffix
         self.people = people
+        self.excludedSubtrees = excludedSubtrees
     }
 
     /// A filter no entry matches, in a form every server accepts (RFC 4526's `(|)` is not
@@ -165,7 +170,13 @@ public struct FilterRewriter: Sendable {
         return either(mapper.sources(of: ava.attribute).map { source in
             var sourceValue = value
             if mapper.isDNValued(source) {
-                sourceValue = Array(suffix.toUpstream(String(decoding: value, as: UTF8.self)).utf8)
+                let upstreamDN = suffix.toUpstream(String(decoding: value, as: UTF8.self))
+                if !excludedSubtrees.isEmpty, let dn = try? DistinguishedName(upstreamDN),
+                    excludedSubtrees.contains(where: { dn.isDescendantOrSelf(of: $0) })
+                {
+                    return Self.matchesNothing
+                }
+                sourceValue = Array(upstreamDN.utf8)
             }
             return make(AttributeValueAssertion(attribute: source, value: sourceValue))
         })

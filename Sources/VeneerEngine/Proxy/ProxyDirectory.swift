@@ -44,7 +44,8 @@ public final class ProxyDirectory: LDAPRequestHandler {
         }
         self.mapper = AttributeMapper(preset: preset)
         self.suffix = SuffixMapper(virtualSuffix: configuration.virtualSuffix, upstreamBase: configuration.upstreamBase)
-        self.rewriter = FilterRewriter(mapper: mapper, suffix: suffix, people: configuration.preset.userFilter)
+        self.rewriter = FilterRewriter(
+            mapper: mapper, suffix: suffix, people: configuration.preset.userFilter, excludedSubtrees: configuration.excludedSubtrees)
         self.rootDSE = rootDSE
         let objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
         self.objectClasses = objectClasses
