@@ -102,9 +102,10 @@ extension ProxyDirectory {
                         virtualDN = mapped ?? parsed
                         name = mapped?.description ?? entry.objectName
                     }
-                    let upstreamAttributes = try await completeRanges(entry)
-                    let isPerson = personTest?.isPerson(upstreamAttributes) ?? true
+                    // Told apart before ranges are fetched: a hidden person costs no more requests.
+                    let isPerson = personTest?.isPerson(entry.attributes) ?? true
                     if isPerson, let loginGroupMembers, !(upstreamDN.map(loginGroupMembers.contains) ?? false) { continue }
+                    let upstreamAttributes = try await completeRanges(entry)
                     var attributes: [PartialAttribute]
                     if let overlay, let view {
                         let full = mapper.clientAttributes(of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: mapDN)
