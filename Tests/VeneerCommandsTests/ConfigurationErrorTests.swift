@@ -39,6 +39,16 @@ struct ConfigurationErrorTests {
 
     static let cases: [Case] = [
         Case(
+            name: "unknown entry kind",
+            toml: valid + "\n[directory]\nentry_kinds = [\"people\", \"grups\"]\n",
+            expected: [
+                "veneer.toml: directory.entry_kinds[1]: \"grups\" is not a kind of entry: one of people, groups, containers, devices, roles, or a name given a filter in [directory.kind_filters]; did you mean \"groups\"?"
+            ]),
+        Case(
+            name: "login-group visibility without login groups",
+            toml: valid + "\n[directory]\nhide_people_outside_login_groups = true\n",
+            expected: ["veneer.toml: directory.hide_people_outside_login_groups: needs login_groups: the groups whose members searches show"]),
+        Case(
             name: "unknown key with a suggestion",
             toml: edit([("base_dn =", "page_sise = 10\nbase_dn =")]),
             expected: ["veneer.toml: upstream.page_sise: unknown key; did you mean \"page_size\"?"]),

@@ -61,6 +61,10 @@ struct SampleConfigurationTests {
         #expect(proxy.loginCacheLifetime == .seconds(30))
         #expect(!proxy.allowAnonymous, "anonymous access in front of AD is off in the sample, as by default")
         #expect(!proxy.hideDisabledAccounts)
+        #expect(proxy.entryKinds == [.people, .groups, .containers])
+        #expect(!proxy.hidePeopleOutsideLoginGroups)
+        #expect(proxy.visibleEntries == (try LDAPFilter(
+            "(|(&(objectCategory=person)(objectClass=user))(objectClass=group)(|(objectClass=organizationalUnit)(objectClass=container)(objectClass=domainDNS)(objectClass=builtinDomain)))")))
 
         let upstream = try await upstreamConfiguration.settings()
         #expect(
@@ -92,6 +96,34 @@ struct SampleConfigurationTests {
         #expect(preset.activeDirectoryErrors == (name == "active-directory"))
         #expect(preset.sendDomainScopeControl == (name == "active-directory"))
         #expect(preset.followRangeRetrieval == (name == "active-directory"))
+        #expect(preset.groupFilter != nil && preset.containerFilter != nil, "\(name) serves groups and containers")
+        #expect(!preset.otherKinds.isEmpty)
+    }
+
+    @Test("entry_kinds and kind_filters reach the proxy configuration")
+    func entryKinds() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let toml = """
+            [upstream]
+            preset = "\(shippedPreset("active-directory"))"
+            servers = ["ldaps://dc1.example.com"]
+            bind_dn = "veneer@example.com"
+            bind_password = "x"
+            base_dn = "dc=example,dc=com"
+
+            [directory]
+            entry_kinds = ["people", "computers", "printers"]
+            login_groups = ["cn=uc,ou=groups,dc=example,dc=com"]
+            hide_people_outside_login_groups = true
+            kind_filters = { printers = "(objectClass=printQueue)" }
+            """
+        let file = try directory.write("veneer.toml", toml)
+        let proxy = try #require(try ConfigurationLoader(environment: [:]).load(file: file).proxyConfiguration)
+        #expect(proxy.entryKinds == [.people, .other("computers"), .other("printers")])
+        #expect(proxy.hidePeopleOutsideLoginGroups)
+        #expect(proxy.visibleEntries == (try LDAPFilter(
+            "(|(&(&(objectCategory=person)(objectClass=user))(memberOf:1.2.840.113556.1.4.1941:=cn=uc,ou=groups,dc=example,dc=com))(objectClass=computer)(objectClass=printQueue))")))
     }
 
     @Test("the Active Directory preset maps as documented")

@@ -28,7 +28,10 @@ struct FilterPlanningTests {
         return (upstream, recheck)
     }
 
-    func planned(_ filter: LDAPFilter, preset: DirectoryPreset = openLDAPLike, maximumIDs: Int = 256, limits: FilterPlanLimits = .standard) throws -> (String, Bool, String?) {
+    func planned(
+        _ filter: LDAPFilter, preset: DirectoryPreset = openLDAPLike, maximumIDs: Int = 256, limits: FilterPlanLimits = .standard,
+        people: LDAPFilter? = nil, excludedSubtrees: [DistinguishedName] = []
+    ) throws -> (String, Bool, String?) {
         var configuration = OverlayConfiguration(
             presentAliasesAs: ["telephoneNumber"], digest: DigestPolicy(realm: "example.com"),
             roles: RolePolicy(adminGroups: [try DistinguishedName("cn=admins,dc=example,dc=com")]))
@@ -45,8 +48,10 @@ struct FilterPlanningTests {
         items.maximumIDs = maximumIDs
         items.budget = FilterPlanBudget(limits: limits)
         let mapper = AttributeMapper(preset: preset)
-        let rewriter = FilterRewriter(mapper: mapper, suffix: SuffixMapper(
-            virtualSuffix: try DistinguishedName("dc=example,dc=com"), upstreamBase: try DistinguishedName("dc=example,dc=com")))
+        let rewriter = FilterRewriter(
+            mapper: mapper,
+            suffix: SuffixMapper(virtualSuffix: try DistinguishedName("dc=example,dc=com"), upstreamBase: try DistinguishedName("dc=example,dc=com")),
+            people: people, excludedSubtrees: excludedSubtrees)
         let (upstream, recheck, refusal) = rewriter.plan(filter, local: items)
         return (upstream.description, recheck, refusal)
     }
@@ -110,6 +115,35 @@ struct FilterPlanningTests {
         let (upstream, recheck) = try plan(filter)
         #expect(upstream == expected)
         #expect(!recheck)
+    }
+
+    /// With groups and containers served next to people, overlay items hold for people only:
+    /// elsewhere the attribute is absent (FALSE, so its negation is TRUE).
+    @Test("overlay items are restricted to people when other kinds are served", arguments: [
+        ("(veneerAlias=111)", "(&(objectClass=inetOrgPerson)(\(aliceID)))"),
+        ("(veneerActive=TRUE)", "(&(objectClass=inetOrgPerson)(!(\(bobID))))"),
+        ("(!(veneerAlias=111))", "(|(!(objectClass=inetOrgPerson))(!(\(aliceID))))"),
+        ("(objectClass=veneerUser)", "(&(objectClass=inetOrgPerson)(objectClass=*))"),
+        ("(veneerRole=admin)", "(&(objectClass=inetOrgPerson)(|(memberOf=cn=admins,dc=example,dc=com)))"),
+        ("(veneerAlias=999)", "(&(objectClass=*)(!(objectClass=*)))"),
+        ("(SIPIdentityPassword=*)", "(&(objectClass=*)(!(objectClass=*)))"),
+        ("(cn=ann)", "(cn=ann)"),
+    ])
+    func peopleOnly(_ filter: String, _ expected: String) throws {
+        let (upstream, recheck, refusal) = try planned(try LDAPFilter(filter), people: .equality("objectClass", "inetOrgPerson"))
+        #expect(upstream == expected)
+        #expect(!recheck && refusal == nil)
+    }
+
+    @Test("an assertion that a DN value names an entry in an excluded subtree is FALSE")
+    func excludedDNValues() throws {
+        let excluded = [try DistinguishedName("ou=hidden,dc=example,dc=com")]
+        let (hidden, _, _) = try planned(try LDAPFilter("(memberOf=cn=x,ou=hidden,dc=example,dc=com)"), excludedSubtrees: excluded)
+        #expect(hidden == "(&(objectClass=*)(!(objectClass=*)))")
+        let (negated, _, _) = try planned(try LDAPFilter("(!(memberOf=cn=x,OU=Hidden,dc=example,dc=com))"), excludedSubtrees: excluded)
+        #expect(negated == "(!(&(objectClass=*)(!(objectClass=*))))")
+        let (shown, _, _) = try planned(try LDAPFilter("(memberOf=cn=x,ou=groups,dc=example,dc=com)"), excludedSubtrees: excluded)
+        #expect(shown == "(memberOf=cn=x,ou=groups,dc=example,dc=com)")
     }
 
     @Test("id sets above the limit widen the filter and ask for a re-check")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VeneerCommands
 import VeneerTestSupport
 
 extension OverlayEndToEnd {
@@ -160,6 +161,53 @@ struct DS389EndToEndTests {
             let wrongPIN = try await tool("ldapwhoami", from: "127.0.0.6", ["-x", "-H", served.url, "-D", alice.dn, "-w", "999999"])
             #expect(wrongPIN.status == 49, "\(wrongPIN.output)")
             #expect(ds.bindCount(dn: alice.dn) == 0, "a PIN-only zone never asks 389")
+        }
+    }
+
+    @Test("groups and containers are served with the 389ds preset; the suffix entry gets no overlay attributes")
+    func entryKinds() async throws {
+        try await withServed { ds, served, installation in
+            let alice = ds.people[0]
+            let reader = ds.people[2]
+            let groupDN = "cn=uc-users,ou=veneer-groups,\(ds.baseDN)"
+            let ldif = """
+                dn: ou=veneer-groups,\(ds.baseDN)
+                objectClass: organizationalUnit
+                ou: veneer-groups
+
+                dn: \(groupDN)
+                objectClass: groupOfNames
+                cn: uc-users
+                member: \(alice.dn)
+
+                """
+            let file = installation.root + "/groups.ldif"
+            try ldif.write(toFile: file, atomically: true, encoding: .utf8)
+            let added = try await tool("ldapmodify", ["-x", "-a", "-H", ds.url, "-D", ds.directoryManagerDN, "-w", ds.directoryManagerPassword, "-f", file])
+            #expect(added.status == 0, "\(added.output)")
+            func search(_ base: String, _ scope: String, _ filter: String, _ attributes: [String]) async throws -> [String: [String: [String]]] {
+                let result = try await tool(
+                    "ldapsearch", ["-x", "-LLL", "-H", served.url, "-D", reader.dn, "-w", reader.password, "-b", base, "-s", scope, filter] + attributes)
+                #expect(result.status == 0, "\(filter): \(result.output)")
+                return Dictionary(parseLDIF(result.output).map { ($0.key.lowercased(), $0.value) }) { first, _ in first }
+            }
+            let groups = try await search(ds.baseDN, "sub", "(objectClass=groupOfNames)", ["member"])
+            #expect(groups[groupDN.lowercased()]?["member"] == [alice.dn], "\(groups)")
+            let byMember = try await search(ds.baseDN, "sub", "(member=\(alice.dn))", ["1.1"])
+            #expect(byMember.keys.contains(groupDN.lowercased()), "\(byMember.keys.sorted())")
+            let suffix = try await search(ds.baseDN, "base", "(objectClass=*)", [])
+            let root = try #require(suffix[ds.baseDN.lowercased()], "\(suffix)")
+            #expect(root["dc"] == ["example"] && root.keys.allSatisfy { !$0.hasPrefix("veneer") }, "\(root)")
+            // One level below the suffix: what 389 shows the service account there, of the kinds served.
+            let preset = try PresetLoader.load(file: VeneerHarness.presetsDirectory + "/389ds.toml")
+            let groupFilter = try #require(preset.groupFilter)
+            let containerFilter = try #require(preset.containerFilter)
+            let direct = try await tool(
+                "ldapsearch", ["-x", "-LLL", "-H", ds.url, "-D", ds.serviceDN, "-w", ds.servicePassword, "-b", ds.baseDN, "-s", "one",
+                               "(|\(preset.userFilter)\(groupFilter)\(containerFilter))", "1.1"])
+            let expected = Set(parseLDIF(direct.output).keys.map { $0.lowercased() })
+            #expect(expected.contains("ou=veneer-groups,\(ds.baseDN)".lowercased()), "\(direct.output)")
+            #expect(Set(try await search(ds.baseDN, "one", "(objectClass=*)", ["1.1"]).keys) == expected)
         }
     }
 

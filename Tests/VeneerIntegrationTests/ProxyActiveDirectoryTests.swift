@@ -105,7 +105,7 @@ struct ProxyActiveDirectoryTests {
         #expect(parseLDIF(again.output)[dn]?["uid"] == [name])
     }
 
-    @Test("only people: computers, excluded OUs and groups stay hidden; no continuation references")
+    @Test("default kinds: people, groups and OUs shown; computers and excluded OUs stay hidden; no continuation references")
     func scope() async throws {
         let veneer = try await Self.start()
         defer { Task { await veneer.stop() } }
@@ -115,9 +115,123 @@ struct ProxyActiveDirectoryTests {
         #expect(dns.contains(veneer.virtual(try veneer.dc.userDN(veneer.dc.userName(1))).lowercased()))
         #expect(!dns.contains(veneer.virtual(veneer.dc.computer.dn).lowercased()))
         #expect(!dns.contains(veneer.virtual(veneer.dc.excludedUser.dn).lowercased()))
-        #expect(!dns.contains { $0.contains("ou=groups") })
+        #expect(!dns.contains(veneer.virtual(veneer.dc.excludedOU).lowercased()))
+        #expect(!dns.contains { $0.hasSuffix(veneer.virtual(veneer.dc.excludedOU).lowercased()) })
+        for group in veneer.dc.groups { #expect(dns.contains(veneer.virtual(group.dn).lowercased()), "\(group.name)") }
+        #expect(dns.contains(veneer.virtual(veneer.dc.groupsOU).lowercased()))
+        #expect(dns.contains(veneer.virtual(veneer.dc.peopleOU).lowercased()))
         #expect(!result.output.contains("ref:"))
-        #expect(dns.count >= veneer.dc.users.count)
+        #expect(dns.count >= veneer.dc.users.count + veneer.dc.groups.count)
+
+        // Computers are one of the preset's other kinds, shown when configured.
+        let withComputers = try await Self.start { $0.entryKinds = EntryKind.defaults + [.other("computers")] }
+        defer { Task { await withComputers.stop() } }
+        let computers = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", withComputers.url, "-b", Self.virtualSuffix, "(objectClass=computer)", "1.1"])
+        #expect(Set(parseLDIF(computers.output).keys.map { $0.lowercased() }).contains(veneer.virtual(veneer.dc.computer.dn).lowercased()), "\(computers.output)")
+    }
+
+    /// Samba directly, as the administrator, DNs mapped to the virtual suffix (lowercased),
+    /// without the excluded OU.
+    static func direct(_ veneer: Running, filter: String, scope: String = "sub") async throws -> Set<String> {
+        let result = try await veneer.dc.ldapsearch(
+            bindDN: veneer.dc.adminUPN, password: veneer.dc.adminPassword, scope: scope, filter: filter, attributes: ["1.1"], extra: ["-LLL"])
+        #expect(result.status == 0, "\(result.output)")
+        let excluded = try DistinguishedName(veneer.dc.excludedOU)
+        return Set(parseLDIF(result.stdout).keys.compactMap { dn in
+            guard let parsed = try? DistinguishedName(dn), !parsed.isDescendantOrSelf(of: excluded) else { return nil }
+            return veneer.virtual(dn).lowercased()
+        })
+    }
+
+    static func through(_ veneer: Running, filter: String, base: String = virtualSuffix, scope: String = "sub", _ attributes: [String] = ["1.1"])
+        async throws -> (status: Int32, entries: [String: [String: [String]]], output: String)
+    {
+        let result = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", base, "-s", scope, filter] + attributes)
+        return (result.status, Dictionary(parseLDIF(result.output).map { ($0.key.lowercased(), $0.value) }) { first, _ in first }, result.output)
+    }
+
+    @Test("(objectClass=organizationalUnit), (objectClass=group) and member= return what Samba returns, DNs mapped")
+    func groupsAndContainers() async throws {
+        let veneer = try await Self.start()
+        defer { Task { await veneer.stop() } }
+        let member = try veneer.dc.userDN(veneer.dc.userName(1))
+        for (filter, upstreamFilter) in [
+            ("(objectClass=organizationalUnit)", "(objectClass=organizationalUnit)"),
+            ("(objectClass=group)", "(objectClass=group)"),
+            ("(member=\(veneer.virtual(member)))", "(member=\(member))"),
+        ] {
+            let through = try await Self.through(veneer, filter: filter)
+            #expect(through.status == 0, "\(filter): \(through.output)")
+            let expected = try await Self.direct(veneer, filter: upstreamFilter)
+            #expect(!expected.isEmpty, "\(filter)")
+            #expect(Set(through.entries.keys) == expected, "\(filter): through Veneer \(through.entries.keys.sorted()) directly \(expected.sorted())")
+        }
+        let ous = try await Self.direct(veneer, filter: "(objectClass=organizationalUnit)")
+        #expect(!ous.contains(veneer.virtual(veneer.dc.excludedOU).lowercased()))
+        // One level below the domain root: the containers and OUs AD has there.
+        let oneLevel = try await Self.through(veneer, filter: "(objectClass=*)", scope: "one")
+        #expect(oneLevel.status == 0, "\(oneLevel.output)")
+        #expect(Set(oneLevel.entries.keys).isSuperset(of: [veneer.virtual(veneer.dc.peopleOU).lowercased(), veneer.virtual(veneer.dc.groupsOU).lowercased(), "cn=users,\(Self.virtualSuffix)"]), "\(oneLevel.entries.keys.sorted())")
+        // Group members come back mapped to the virtual suffix.
+        let admins = try veneer.dc.group("Admins")
+        let group = try await Self.through(veneer, filter: "(objectClass=*)", base: veneer.virtual(admins.dn), scope: "base", ["member"])
+        #expect(Set(group.entries.first?.value["member"]?.map { $0.lowercased() } ?? []) == Set(admins.memberDNs.map { veneer.virtual($0).lowercased() }), "\(group.output)")
+    }
+
+    @Test("member;range= on a big group is followed to the whole list with the default preset")
+    func rangeRetrievalDefaultKinds() async throws {
+        let veneer = try await Self.start()
+        defer { Task { await veneer.stop() } }
+        let group = try veneer.dc.group("Big Group")
+        let result = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-s", "base", "-b", veneer.virtual(group.dn), "(objectClass=*)", "member;range=0-99"])
+        #expect(result.status == 0, "\(result.output.prefix(2000))")
+        let entry = try #require(parseLDIF(result.output).first?.value)
+        #expect(entry["member"]?.count == group.memberDNs.count)
+        #expect(group.memberDNs.count > 1500)
+        #expect(entry.keys.allSatisfy { !$0.contains("range=") })
+        #expect(entry["member"]?.allSatisfy { $0.lowercased().hasSuffix(Self.virtualSuffix) } == true)
+        // Paging over groups.
+        let paged = try await ldapTool("ldapsearch", ["-x", "-LLL", "-E", "pr=2/noprompt", "-H", veneer.url, "-b", Self.virtualSuffix, "(objectClass=group)", "cn"])
+        #expect(paged.status == 0, "\(paged.output.prefix(2000))")
+        #expect(Set(parseLDIF(paged.output).keys.map { $0.lowercased() }) == (try await Self.direct(veneer, filter: "(objectClass=group)")))
+    }
+
+    @Test("with an overlay the domain root has dc and no overlay attributes; groups get none either")
+    func overlayOnPeopleOnly() async throws {
+        let veneer = try await Self.start(overlay: OverlayConfiguration())
+        defer { Task { await veneer.stop() } }
+        let root = try await Self.through(veneer, filter: "(objectClass=*)", scope: "base", [])
+        let entry = try #require(root.entries[Self.virtualSuffix], "\(root.output)")
+        #expect(entry["dc"] == ["example"], "\(entry)")
+        #expect(entry.keys.allSatisfy { !$0.hasPrefix("veneer") }, "\(entry)")
+        let admins = try veneer.dc.group("Admins")
+        let group = try await Self.through(veneer, filter: "(objectClass=*)", base: veneer.virtual(admins.dn), scope: "base", ["*", "veneerActive"])
+        let groupEntry = try #require(group.entries.first?.value, "\(group.output)")
+        #expect(groupEntry.keys.allSatisfy { !$0.hasPrefix("veneer") }, "\(groupEntry)")
+        #expect(groupEntry["objectclass"]?.contains("veneerUser") == false)
+        let user = try await Self.through(veneer, filter: "(uid=\(veneer.dc.userName(1)))", ["veneerActive"])
+        #expect(user.entries.first?.value["veneeractive"] == ["TRUE"], "\(user.output)")
+    }
+
+    @Test("hide_people_outside_login_groups shows only nested members of the login group (AD's in-chain rule)")
+    func loginGroupVisibility() async throws {
+        let voip = try await SambaFixture.shared().group("VoIP Users")
+        let veneer = try await Self.start { proxy in
+            proxy.loginGroups = [try! DistinguishedName(voip.dn)]  // from the fixture's manifest
+            proxy.hidePeopleOutsideLoginGroups = true
+        }
+        defer { Task { await veneer.stop() } }
+        let through = try await Self.through(veneer, filter: "(objectClass=user)")
+        #expect(through.status == 0, "\(through.output)")
+        let expected = try await Self.direct(
+            veneer, filter: "(&(objectCategory=person)(objectClass=user)(memberOf:1.2.840.113556.1.4.1941:=\(voip.dn)))")
+        #expect(!expected.isEmpty)
+        #expect(Set(through.entries.keys) == expected, "through Veneer \(through.entries.keys.sorted()) directly \(expected.sorted())")
+        let operators = try veneer.dc.group("VoIP Operators")
+        let nested = operators.memberDNs.map { veneer.virtual($0).lowercased() }
+        #expect(!nested.isEmpty && nested.allSatisfy { through.entries.keys.contains($0) }, "members through the nested group")
+        let groups = try await Self.through(veneer, filter: "(objectClass=group)")
+        #expect(groups.entries.count >= veneer.dc.groups.count)
     }
 
     @Test("binds by UPN, DN, DOMAIN\\user and uid; AD's refusals are spelled out in a trusted zone only")
@@ -157,7 +271,8 @@ struct ProxyActiveDirectoryTests {
     func paging() async throws {
         let veneer = try await Self.start()
         defer { Task { await veneer.stop() } }
-        let filter = "(uid=user*)"
+        // objectClass=user: (uid=user*) alone also finds the group Builtin\Users, now that groups are served.
+        let filter = "(&(objectClass=user)(uid=user*))"
         let unpaged = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", Self.virtualSuffix, filter, "uid"])
         let paged = try await ldapTool("ldapsearch", ["-x", "-LLL", "-E", "pr=7/noprompt", "-H", veneer.url, "-b", Self.virtualSuffix, filter, "uid"])
         #expect(unpaged.status == 0 && paged.status == 0, "\(unpaged.output)\n\(paged.output)")

@@ -9,7 +9,8 @@ import VeneerTestSupport
 @Suite("Proxy to OpenLDAP", .serialized)
 struct ProxyOpenLDAPTests {
     /// What slapd answers directly (as the service account) to the same filter restricted to
-    /// people (the preset's user filter), with its suffix renamed, must be what Veneer answers.
+    /// the kinds Veneer serves by default (the preset's user, group and container filters),
+    /// with its suffix renamed, must be what Veneer answers.
     @Test("searches through Veneer equal searches of the upstream", arguments: [
         "(uid=user0001)",
         "(cn=*User 001*)",
@@ -27,9 +28,11 @@ struct ProxyOpenLDAPTests {
         let attributes = ["uid", "cn", "sn", "mail", "telephoneNumber", "mobile", "givenName"]
         let through = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, filter] + attributes)
         let preset = try PresetLoader.load(file: VeneerHarness.presetsDirectory + "/openldap.toml")
+        let groups = try #require(preset.groupFilter)
+        let containers = try #require(preset.containerFilter)
         let direct = try await ldapTool(
             "ldapsearch", ["-x", "-LLL", "-H", veneer.slapd.url, "-D", veneer.slapd.serviceDN, "-w", veneer.slapd.servicePassword,
-                           "-b", veneer.slapd.baseDN, "(&\(preset.userFilter)\(filter))"] + attributes)
+                           "-b", veneer.slapd.baseDN, "(&(|\(preset.userFilter)\(groups)\(containers))\(filter))"] + attributes)
         #expect(through.status == 0, "\(through.output)")
         #expect(direct.status == 0, "\(direct.output)")
         let expected = Dictionary(uniqueKeysWithValues: parseLDIF(direct.output).map { dn, attributes in

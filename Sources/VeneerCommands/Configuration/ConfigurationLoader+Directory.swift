@@ -5,7 +5,7 @@ import VeneerEngine
 /// `[directory]` (how the proxy presents the upstream) and `[logging]`.
 extension ConfigurationReading {
     /// `baseDN`: the upstream's, nil in registry mode.
-    func readDirectory(_ table: TableReader, baseDN: DistinguishedName?) -> VeneerConfiguration.Directory? {
+    func readDirectory(_ table: TableReader, baseDN: DistinguishedName?, preset: DirectoryPreset? = nil) -> VeneerConfiguration.Directory? {
         let suffix = table.contains("suffix") ? distinguishedName(table, "suffix") : nil
         var excluded: [DistinguishedName] = []
         var valid = !(table.contains("suffix") && suffix == nil)
@@ -44,6 +44,52 @@ extension ConfigurationReading {
                 }
             }
         }
+        // Kinds of entries: the three built-in ones, the preset's [other_kinds], and filters of
+        // the deployment's own in [directory.kind_filters].
+        var kindFilters: [String: LDAPFilter] = [:]
+        if let filters = table.table("kind_filters") {
+            for name in filters.presentKeys {
+                guard let text = filters.string(name) else {
+                    valid = false
+                    continue
+                }
+                if ["people", "groups", "containers"].contains(name.lowercased()) {
+                    filters.problem(name, "\"\(name)\" is a built-in kind: its filter is the preset's (user_filter, group_filter, container_filter)")
+                    valid = false
+                    continue
+                }
+                do { kindFilters[name] = try LDAPFilter(text) } catch {
+                    filters.problem(name, "\"\(text)\" is not an LDAP filter: \(error)")
+                    valid = false
+                }
+            }
+            filters.finish()
+        } else if table.contains("kind_filters") {
+            valid = false
+        }
+        var entryKinds = EntryKind.defaults
+        if let names = table.strings("entry_kinds") {
+            entryKinds = []
+            let known = ["people", "groups", "containers"] + (preset?.otherKinds.keys.sorted() ?? []) + kindFilters.keys.sorted()
+            for (index, name) in names.enumerated() {
+                let kind = EntryKind(name: name)
+                if case .other = kind, preset != nil, !known.contains(where: { $0.lowercased() == name.lowercased() }) {
+                    log.add(
+                        "\(table.keyPath("entry_kinds"))[\(index)]",
+                        "\"\(name)\" is not a kind of entry: one of \(known.joined(separator: ", ")), or a name given a filter in [directory.kind_filters]\(KeySuggestion.hint(for: name, among: known))")
+                    valid = false
+                } else if !entryKinds.contains(kind) {
+                    entryKinds.append(kind)
+                }
+            }
+        } else if table.contains("entry_kinds") {
+            valid = false
+        }
+        let hidePeopleOutsideLoginGroups = table.bool("hide_people_outside_login_groups") ?? false
+        if hidePeopleOutsideLoginGroups && loginGroups.isEmpty {
+            table.problem("hide_people_outside_login_groups", "needs login_groups: the groups whose members searches show")
+            valid = false
+        }
         var directory = VeneerConfiguration.Directory(
             suffix: suffix, excludedSubtrees: excluded, loginGroups: loginGroups, loginDomains: table.strings("login_domains") ?? [],
             hideDisabledAccounts: table.bool("hide_disabled_accounts") ?? false,
@@ -53,6 +99,9 @@ extension ConfigurationReading {
             allowAnonymous: table.bool("allow_anonymous") ?? (baseDN == nil),
             loginCacheLifetime: table.seconds("login_cache_seconds", allowZero: true) ?? ProxyConfiguration.defaultLoginCacheLifetime)
         directory.serviceAccounts = serviceAccounts
+        directory.entryKinds = entryKinds
+        directory.kindFilters = kindFilters
+        directory.hidePeopleOutsideLoginGroups = hidePeopleOutsideLoginGroups
         table.finish()
         return valid ? directory : nil
     }

@@ -76,7 +76,7 @@ final class ConfigurationReading {
         } else if root.contains("upstream") {
             upstreamValid = false
         }
-        let directory = readDirectory(root.table("directory") ?? empty("directory"), baseDN: upstream?.baseDN)
+        let directory = readDirectory(root.table("directory") ?? empty("directory"), baseDN: upstream?.baseDN, preset: upstream?.preset)
         if upstream == nil && upstreamValid && directory?.suffix == nil {
             log.add("directory.suffix", "required without an [upstream]: the suffix the local registry serves (e.g. \"dc=example,dc=com\")")
         }

@@ -50,6 +50,19 @@ public enum PresetLoader {
         }
         let userFilter = filter(root, "user_filter", required: true)
         let disabledFilter = filter(root, "disabled_filter", required: false)
+        let groupFilter = filter(root, "group_filter", required: false)
+        let containerFilter = filter(root, "container_filter", required: false)
+        var otherKinds: [String: LDAPFilter] = [:]
+        if let table = root.table("other_kinds") {
+            for name in table.presentKeys {
+                if ["people", "groups", "containers"].contains(name.lowercased()) {
+                    table.problem(name, "\"\(name)\" is a built-in kind: set user_filter, group_filter or container_filter instead")
+                } else if let kindFilter = filter(table, name, required: true) {
+                    otherKinds[name] = kindFilter
+                }
+            }
+            table.finish()
+        }
         let loginAttributes = attributeNames(root, "login_attributes", required: true)
         let principalNameAttribute = attributeName(root, "principal_name_attribute", required: false)
         let dnAttributes = attributeNames(root, "dn_attributes", required: false) ?? []
@@ -68,7 +81,8 @@ public enum PresetLoader {
             disabledFilter: disabledFilter, loginAttributes: loginAttributes,
             principalNameAttribute: principalNameAttribute, attributes: attributes, dnAttributes: dnAttributes,
             sendDomainScopeControl: sendDomainScopeControl, followRangeRetrieval: followRangeRetrieval,
-            activeDirectoryErrors: activeDirectoryErrors, nestedMembershipRule: nestedMembershipRule)
+            activeDirectoryErrors: activeDirectoryErrors, nestedMembershipRule: nestedMembershipRule, groupFilter: groupFilter,
+            containerFilter: containerFilter, otherKinds: otherKinds)
     }
 
     /// `[attributes]`: client name = upstream source or [sources], in order of preference.

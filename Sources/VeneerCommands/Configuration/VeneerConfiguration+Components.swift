@@ -38,7 +38,10 @@ extension VeneerConfiguration {
             loginGroups: directory.loginGroups.map { suffixes.toUpstream($0) ?? $0 },
             loginDomains: directory.loginDomains,
             superadmin: superadmin,
-            loginCacheLifetime: directory.loginCacheLifetime)
+            loginCacheLifetime: directory.loginCacheLifetime,
+            entryKinds: directory.entryKinds,
+            kindFilters: directory.kindFilters,
+            hidePeopleOutsideLoginGroups: directory.hidePeopleOutsideLoginGroups)
         proxy.serviceAccountBinds = directory.serviceAccounts.map { $0.map { suffixes.toUpstream($0) ?? $0 } }
         return proxy
     }

@@ -114,6 +114,12 @@ public struct VeneerConfiguration: Sendable {
         /// How long an upstream login lookup is reused by later binds with the same name;
         /// zero looks the name up for every bind.
         public var loginCacheLifetime: Duration
+        /// The kinds of entries searches return (`entry_kinds`).
+        public var entryKinds: [EntryKind] = EntryKind.defaults
+        /// Filters of the deployment's own kinds (`[directory.kind_filters]`).
+        public var kindFilters: [String: LDAPFilter] = [:]
+        /// Searches show only people in the login groups (`hide_people_outside_login_groups`).
+        public var hidePeopleOutsideLoginGroups: Bool = false
     }
 
     /// The local store (`[store]`).

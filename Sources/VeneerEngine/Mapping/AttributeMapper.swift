@@ -96,10 +96,11 @@ public struct AttributeMapper: Sendable {
     // MARK: Entries
 
     /// Renames, merges and converts an upstream entry's attributes into what the client asked
-    /// for. DN values are rewritten with `mapDN` (nil: the suffix stays as it is); an id held
+    /// for. DN values are rewritten with `mapDN` (nil: the suffix stays as it is; a value it
+    /// maps to nil, one naming an excluded entry, is dropped); an id held
     /// in another form (AD's binary GUID, 389's nsUniqueId) becomes a canonical UUID string.
     public func clientAttributes(
-        of upstream: [PartialAttribute], selection: Selection, typesOnly: Bool, mapDN: ((String) -> String)?
+        of upstream: [PartialAttribute], selection: Selection, typesOnly: Bool, mapDN: ((String) -> String?)?
     ) -> [PartialAttribute] {
         // Entries have a handful of attributes: a linear scan of the keys beats a dictionary.
         var result: [PartialAttribute] = []
@@ -111,7 +112,8 @@ public struct AttributeMapper: Sendable {
             guard let targets = sourceTargets[name.key] else { continue }
             var values = attribute.values
             if let mapDN, dnAttributeKeys.contains(name.key) {
-                values = values.map { Array(mapDN(String(decoding: $0, as: UTF8.self)).utf8) }
+                values = values.compactMap { mapDN(String(decoding: $0, as: UTF8.self)).map { Array($0.utf8) } }
+                if values.isEmpty && !attribute.values.isEmpty { continue }
             }
             for target in targets where selection.wants(target.key, operational: target.isOperational) {
                 var converted = values

@@ -50,6 +50,15 @@ public struct DirectoryPreset: Sendable, Hashable {
     public var idSyntax: IDSyntax
     /// Selects the entries that are people (not computers, groups, contacts…).
     public var userFilter: LDAPFilter
+    /// Selects the entries that are groups (`groupOfNames`, `groupOfUniqueNames`, `posixGroup`,
+    /// AD's `group`); nil: the directory has none the view can show.
+    public var groupFilter: LDAPFilter?
+    /// Selects the entries that are containers (`domain`, `organizationalUnit`, AD's
+    /// `container`): what directory browsers walk and group-importing applications search from.
+    public var containerFilter: LDAPFilter?
+    /// Further kinds a configuration may choose to show (`computers`, `contacts`, `rooms`):
+    /// kind name → the filter selecting its entries.
+    public var otherKinds: [String: LDAPFilter]
     /// Selects disabled accounts, hidden when the configuration asks for it.
     public var disabledFilter: LDAPFilter?
     /// Upstream attributes a bare login name is looked up in, in order (`uid`, `sAMAccountName`).
@@ -74,8 +83,12 @@ public struct DirectoryPreset: Sendable, Hashable {
         name: String, idAttribute: String, idSyntax: IDSyntax, userFilter: LDAPFilter, disabledFilter: LDAPFilter? = nil,
         loginAttributes: [String], principalNameAttribute: String? = nil, attributes: [AttributeMapping],
         dnAttributes: [String], sendDomainScopeControl: Bool = false, followRangeRetrieval: Bool = false,
-        activeDirectoryErrors: Bool = false, nestedMembershipRule: String? = nil
+        activeDirectoryErrors: Bool = false, nestedMembershipRule: String? = nil, groupFilter: LDAPFilter? = nil,
+        containerFilter: LDAPFilter? = nil, otherKinds: [String: LDAPFilter] = [:]
     ) {
+        self.groupFilter = groupFilter
+        self.containerFilter = containerFilter
+        self.otherKinds = otherKinds
         self.nestedMembershipRule = nestedMembershipRule
         self.name = name
         self.idAttribute = idAttribute

@@ -7,10 +7,20 @@ import VeneerStore
 public struct FilterRewriter: Sendable {
     let mapper: AttributeMapper
     let suffix: SuffixMapper
+    /// The entries overlay attributes belong to (the preset's people); nil when every entry
+    /// searched is one. Items on overlay attributes are TRUE only for these: a group or a
+    /// container never has an alias, a role or `veneerActive`.
+    let people: LDAPFilter?
+    /// Upstream subtrees the view hides: an assertion that a DN-valued attribute names an
+    /// entry in one is FALSE, as the value is never shown (else `(member=…)` would tell that a
+    /// hidden entry exists and which groups it is in).
+    let excludedSubtrees: [DistinguishedName]
 
-    public init(mapper: AttributeMapper, suffix: SuffixMapper) {
+    public init(mapper: AttributeMapper, suffix: SuffixMapper, people: LDAPFilter? = nil, excludedSubtrees: [DistinguishedName] = []) {
         self.mapper = mapper
         self.suffix = suffix
+        self.people = people
+        self.excludedSubtrees = excludedSubtrees
     }
 
     /// A filter no entry matches, in a form every server accepts (RFC 4526's `(|)` is not
@@ -87,15 +97,23 @@ public struct FilterRewriter: Sendable {
                 approximated = true
                 return .unknown
             case .derived(let clientFilter):
-                return combine(upstream, rewrite(clientFilter, local: nil, approximated: &approximated))
+                return combine(upstream, peopleOnly(rewrite(clientFilter, local: nil, approximated: &approximated)))
             case .exact(let byDefault, let exceptions, let replacesUpstream):
                 let ids = local.idFilter(exceptions)
                 let localPart =
                     byDefault
                     ? Rewritten(whenTrue: Self.not(ids), whenFalse: ids) : Rewritten(whenTrue: ids, whenFalse: Self.not(ids))
-                return combine(replacesUpstream ? nil : upstream, localPart)
+                return combine(replacesUpstream ? nil : upstream, peopleOnly(localPart))
             }
         }
+    }
+
+    /// A local item's sets restricted to people: elsewhere the overlay attribute is absent,
+    /// so the item is FALSE there (and its negation TRUE).
+    private func peopleOnly(_ local: Rewritten) -> Rewritten {
+        guard let people else { return local }
+        if local.whenTrue == Self.matchesNothing { return local }
+        return Rewritten(whenTrue: .and([people, local.whenTrue]), whenFalse: .or([.not(people), local.whenFalse]))
     }
 
     /// An item whose attribute has upstream values and local ones: TRUE when either part is.
@@ -152,7 +170,13 @@ public struct FilterRewriter: Sendable {
         return either(mapper.sources(of: ava.attribute).map { source in
             var sourceValue = value
             if mapper.isDNValued(source) {
-                sourceValue = Array(suffix.toUpstream(String(decoding: value, as: UTF8.self)).utf8)
+                let upstreamDN = suffix.toUpstream(String(decoding: value, as: UTF8.self))
+                if !excludedSubtrees.isEmpty, let dn = try? DistinguishedName(upstreamDN),
+                    excludedSubtrees.contains(where: { dn.isDescendantOrSelf(of: $0) })
+                {
+                    return Self.matchesNothing
+                }
+                sourceValue = Array(upstreamDN.utf8)
             }
             return make(AttributeValueAssertion(attribute: source, value: sourceValue))
         })

@@ -19,10 +19,16 @@ final class LoginGroupMembers: Sendable {
 
     /// Whether `user` is a member, directly or through nested groups, of one of `groups`.
     func contains(_ user: DistinguishedName, groups: [DistinguishedName], upstream: LDAPUpstream) async throws -> Bool {
-        if let cached = cache.withLock({ $0 }), cached.expires > .now { return cached.members.contains(user) }
+        try await members(of: groups, upstream: upstream).contains(user)
+    }
+
+    /// Every transitive member of `groups` (upstream DNs; nested groups included), for hiding
+    /// the people outside them from searches.
+    func members(of groups: [DistinguishedName], upstream: LDAPUpstream) async throws -> Set<DistinguishedName> {
+        if let cached = cache.withLock({ $0 }), cached.expires > .now { return cached.members }
         let members = try await walk(groups, upstream: upstream)
         cache.withLock { $0 = Cached(members: members, expires: .now + Self.lifetime) }
-        return members.contains(user)
+        return members
     }
 
     private func walk(_ groups: [DistinguishedName], upstream: LDAPUpstream) async throws -> Set<DistinguishedName> {

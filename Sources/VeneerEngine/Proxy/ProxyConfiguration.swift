@@ -47,14 +47,25 @@ public struct ProxyConfiguration: Sendable {
         guard let allowed = serviceAccountBinds else { return true }
         return allowed.contains { upstreamDN.isDescendantOrSelf(of: $0) }
     }
+    /// The kinds of entries searches return (people, groups, containers, configured others).
+    public var entryKinds: [EntryKind]
+    /// Filters for kinds of the deployment's own, or replacing the preset's `[other_kinds]`.
+    public var kindFilters: [String: LDAPFilter]
+    /// Searches return only the people who are (nested) members of `loginGroups`; groups,
+    /// containers and other kinds stay visible.
+    public var hidePeopleOutsideLoginGroups: Bool
 
     public init(
         virtualSuffix: DistinguishedName, upstreamBase: DistinguishedName, preset: DirectoryPreset,
         excludedSubtrees: [DistinguishedName] = [], hideDisabledAccounts: Bool = false, passReferences: Bool = false,
         maximumResults: Int = 5000, pageSize: Int = 1000, allowAnonymous: Bool = false, zones: ZonePolicy = ZonePolicy(),
         loginGroups: [DistinguishedName] = [], loginDomains: [String] = [], superadmin: Superadmin? = nil,
-        loginCacheLifetime: Duration = defaultLoginCacheLifetime
+        loginCacheLifetime: Duration = defaultLoginCacheLifetime, entryKinds: [EntryKind] = EntryKind.defaults,
+        kindFilters: [String: LDAPFilter] = [:], hidePeopleOutsideLoginGroups: Bool = false
     ) {
+        self.entryKinds = entryKinds
+        self.kindFilters = kindFilters
+        self.hidePeopleOutsideLoginGroups = hidePeopleOutsideLoginGroups
         self.loginCacheLifetime = loginCacheLifetime
         self.superadmin = superadmin
         self.loginDomains = loginDomains
@@ -79,4 +90,57 @@ public struct ProxyConfiguration: Sendable {
         }
         return parts.count == 1 ? parts[0] : .and(parts)
     }
+
+    /// With `hidePeopleOutsideLoginGroups` on an upstream with a nested-membership rule (AD):
+    /// the membership test as one filter item per login group.
+    var inChainLoginGroupFilter: LDAPFilter? {
+        guard hidePeopleOutsideLoginGroups, let rule = preset.nestedMembershipRule, !loginGroups.isEmpty else { return nil }
+        let items = loginGroups.map {
+            LDAPFilter.extensibleMatch(MatchingRuleAssertion(matchingRule: rule, type: "memberOf", matchValue: Array($0.description.utf8)))
+        }
+        return items.count == 1 ? items[0] : .or(items)
+    }
+
+    /// Whether people outside the login groups are hidden by walking the groups (upstreams
+    /// without a nested-membership rule), which the search does on the entries it returns.
+    var filtersPeopleByLoginGroupWalk: Bool {
+        hidePeopleOutsideLoginGroups && !loginGroups.isEmpty && preset.nestedMembershipRule == nil
+    }
+
+    /// The people searches may return: `visibleUsers`, and in the login groups when asked
+    /// for and the upstream can test that in a filter.
+    public var visiblePeople: LDAPFilter {
+        guard let inChain = inChainLoginGroupFilter else { return visibleUsers }
+        return .and([visibleUsers, inChain])
+    }
+
+    /// The filter selecting the entries of one kind, or nil when neither the preset nor the
+    /// configuration defines it.
+    public func filter(for kind: EntryKind) -> LDAPFilter? {
+        switch kind {
+        case .people: visiblePeople
+        case .groups: preset.groupFilter
+        case .containers: preset.containerFilter
+        case .other(let name):
+            kindFilters[name] ?? kindFilters.first { $0.key.lowercased() == name.lowercased() }?.value
+                ?? preset.otherKinds[name] ?? preset.otherKinds.first { $0.key.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    /// The upstream filter selecting every entry searches below the suffix may return.
+    public var visibleEntries: LDAPFilter {
+        var parts: [LDAPFilter] = []
+        for kind in entryKinds {
+            if let filter = filter(for: kind), !parts.contains(filter) { parts.append(filter) }
+        }
+        switch parts.count {
+        case 0: return FilterRewriter.matchesNothing
+        case 1: return parts[0]
+        default: return .or(parts)
+        }
+    }
+
+    /// Whether searches may return entries that are not people, which then must be told
+    /// apart (only people get the overlay).
+    var servesOtherKinds: Bool { entryKinds.contains { $0 != .people } }
 }

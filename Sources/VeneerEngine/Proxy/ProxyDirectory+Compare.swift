@@ -19,20 +19,27 @@ extension ProxyDirectory {
         if let overlay { wanted += overlay.derivedSources(for: selection) }
         var attributesToRead = mapper.upstreamAttributes(for: wanted)
         if overlay != nil { attributesToRead = Self.adding(mapper.preset.idAttribute, to: attributesToRead) }
-        let search = SearchRequest(
-            baseObject: upstreamDN.description, scope: .baseObject, filter: configuration.visibleUsers, attributes: attributesToRead)
+        for attribute in personTest?.attributes ?? [] { attributesToRead = Self.adding(attribute, to: attributesToRead) }
+        // Any entry a search would show (groups too: `member` is what applications compare).
+        let filter = dn == configuration.virtualSuffix ? LDAPFilter.objectClassPresent : visibleEntries
+        let search = SearchRequest(baseObject: upstreamDN.description, scope: .baseObject, filter: filter, attributes: attributesToRead)
         do {
             var entry: SearchResultEntry?
             for try await event in upstream.search(search, paging: false) {
                 if case .entry(let found, _) = event { entry = found }
             }
-            guard let entry else {
+            let isPerson = entry.map { personTest?.isPerson($0.attributes) ?? true } ?? false
+            var hidden = entry == nil
+            if isPerson, configuration.filtersPeopleByLoginGroupWalk {
+                hidden = try await !loginGroupMembers.members(of: configuration.loginGroups, upstream: upstream).contains(upstreamDN)
+            }
+            guard let entry, !hidden else {
                 await responder.finish(.compareResponse(LDAPResult(.noSuchObject)))
                 return
             }
             var attributes = mapper.clientAttributes(
-                of: entry.attributes, selection: selection.adding(wanted), typesOnly: false, mapDN: suffix.toVirtual)
-            if let overlay {
+                of: entry.attributes, selection: selection.adding(wanted), typesOnly: false, mapDN: dnValues)
+            if let overlay, isPerson {
                 let merged = overlay.merge(
                     attributes, id: mapper.preset.entryID(in: entry.attributes), view: overlay.view, identity: request.identity,
                     target: EntryReference(dn: dn))

@@ -56,13 +56,21 @@ extension ProxyDirectory {
         let requested = search.attributes.isEmpty && !extraAttributes.isEmpty ? ["*"] : search.attributes
         upstreamRequest.attributes = mapper.upstreamAttributes(for: requested + extraAttributes)
         if overlay != nil { upstreamRequest.attributes = Self.adding(mapper.preset.idAttribute, to: upstreamRequest.attributes) }
-        // The suffix entry itself is shown to base searches (browsers read it); below it, only people.
+        // Only people get the overlay: the attributes telling them apart are read too.
+        if let personTest {
+            for attribute in personTest.attributes { upstreamRequest.attributes = Self.adding(attribute, to: upstreamRequest.attributes) }
+        }
+        // The suffix entry itself is shown to base searches (browsers read it); below it, the
+        // configured kinds of entries (people, groups, containers, …).
         upstreamRequest.filter =
             search.scope == .baseObject && base == configuration.virtualSuffix
-            ? clientFilter : .and([configuration.visibleUsers, clientFilter])
+            ? clientFilter : .and([visibleEntries, clientFilter])
         let limit = search.sizeLimit > 0 ? min(Int(search.sizeLimit), configuration.maximumResults) : configuration.maximumResults
-        // A re-checked search may drop entries, so the upstream may not stop at the client's limit.
-        upstreamRequest.sizeLimit = recheck != nil ? Int32(clamping: configuration.maximumResults) : Int32(clamping: limit)
+        let walksLoginGroups = configuration.filtersPeopleByLoginGroupWalk
+        // A re-checked search may drop entries, as may the login-group walk, so the upstream
+        // may not stop at the client's limit.
+        upstreamRequest.sizeLimit =
+            recheck != nil || walksLoginGroups ? Int32(clamping: configuration.maximumResults) : Int32(clamping: limit)
         var controls: [LDAPControl] = []
         if configuration.preset.sendDomainScopeControl { controls.append(LDAPControl(DomainScopeControl())) }
         if let clientPaging { controls.append(clientPaging) }
@@ -70,32 +78,43 @@ extension ProxyDirectory {
 
         // With the identity suffix and nothing excluded, entry names pass through unparsed;
         // access rules about "self" still need each entry's DN when the requester is someone.
-        let passNames = suffix.isIdentity && configuration.excludedSubtrees.isEmpty
+        let passNames = suffix.isIdentity && configuration.excludedSubtrees.isEmpty && !walksLoginGroups
         let needsTarget = identity.dn != nil && overlay?.configuration.access.refersToTarget ?? false
-        let mapDN = suffix.valueMapping
+        let mapDN = dnValues
         var sent = 0
         do {
+            // People outside the login groups are hidden (upstreams without an in-chain rule).
+            let loginGroupMembers: Set<DistinguishedName>? =
+                walksLoginGroups ? try await self.loginGroupMembers.members(of: configuration.loginGroups, upstream: upstream) : nil
             for try await event in upstream.search(upstreamRequest, controls: controls, paging: clientPaging == nil) {
                 switch event {
                 case .entry(let entry, _):
                     let name: String
                     var virtualDN: DistinguishedName?
+                    var upstreamDN: DistinguishedName?
                     if passNames {
                         name = entry.objectName
                         if needsTarget { virtualDN = try? DistinguishedName(name) }
                     } else {
-                        guard let upstreamDN = try? DistinguishedName(entry.objectName), !isExcluded(upstreamDN) else { continue }
-                        let mapped = suffix.toVirtual(upstreamDN)
-                        virtualDN = mapped ?? upstreamDN
+                        guard let parsed = try? DistinguishedName(entry.objectName), !isExcluded(parsed) else { continue }
+                        upstreamDN = parsed
+                        let mapped = suffix.toVirtual(parsed)
+                        virtualDN = mapped ?? parsed
                         name = mapped?.description ?? entry.objectName
                     }
+                    // Told apart before ranges are fetched: a hidden person costs no more requests.
+                    let isPerson = personTest?.isPerson(entry.attributes) ?? true
+                    if isPerson, let loginGroupMembers, !(upstreamDN.map(loginGroupMembers.contains) ?? false) { continue }
                     let upstreamAttributes = try await completeRanges(entry)
                     var attributes: [PartialAttribute]
                     if let overlay, let view {
                         let full = mapper.clientAttributes(of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: mapDN)
-                        let merged = overlay.merge(
-                            full, id: mapper.preset.entryID(in: upstreamAttributes), view: view, identity: identity,
-                            target: virtualDN.map(EntryReference.init), selection: entrySelection)
+                        // Groups, containers and other kinds are served as the upstream holds them.
+                        let merged =
+                            isPerson
+                            ? overlay.merge(
+                                full, id: mapper.preset.entryID(in: upstreamAttributes), view: view, identity: identity,
+                                target: virtualDN.map(EntryReference.init), selection: entrySelection) : full
                         if let recheck, !recheck.matches(SearchResultEntry(objectName: name, attributes: merged)) {
                             continue
                         }

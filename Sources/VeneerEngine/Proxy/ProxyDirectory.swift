@@ -23,6 +23,15 @@ public final class ProxyDirectory: LDAPRequestHandler {
     public var bindAudit: BindAudit { bindPolicy.audit }
     /// Superclasses of the served schema's object classes, for re-checking merged entries.
     let objectClasses: ObjectClassHierarchy
+    /// The upstream filter selecting what searches below the suffix may return (the
+    /// configured entry kinds), worked out once.
+    let visibleEntries: LDAPFilter
+    /// Tells people from the other kinds in search results; nil when nothing depends on it
+    /// (no overlay, no login-group walk).
+    let personTest: PersonTest?
+    /// Upstream → client for DN-valued attributes: the suffix mapped, values naming an entry
+    /// in an excluded subtree dropped; nil when there is nothing to do.
+    let dnValues: (@Sendable (String) -> String?)?
 
     public init(configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, overlay: LocalOverlay? = nil, logger: Logger) {
         self.configuration = configuration
@@ -35,9 +44,28 @@ public final class ProxyDirectory: LDAPRequestHandler {
         }
         self.mapper = AttributeMapper(preset: preset)
         self.suffix = SuffixMapper(virtualSuffix: configuration.virtualSuffix, upstreamBase: configuration.upstreamBase)
-        self.rewriter = FilterRewriter(mapper: mapper, suffix: suffix)
+        self.rewriter = FilterRewriter(
+            mapper: mapper, suffix: suffix, people: configuration.preset.userFilter, excludedSubtrees: configuration.excludedSubtrees)
         self.rootDSE = rootDSE
-        self.objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
+        let objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
+        self.objectClasses = objectClasses
+        self.visibleEntries = configuration.visibleEntries
+        self.personTest =
+            overlay != nil || configuration.filtersPeopleByLoginGroupWalk
+            ? PersonTest(userFilter: configuration.preset.userFilter, objectClasses: objectClasses) : nil
+        let suffix = self.suffix
+        let excluded = configuration.excludedSubtrees
+        if excluded.isEmpty && suffix.isIdentity {
+            self.dnValues = nil
+        } else if excluded.isEmpty {
+            self.dnValues = { (text: String) -> String? in suffix.toVirtual(text) }
+        } else {
+            self.dnValues = { (text: String) -> String? in
+                guard let dn = try? DistinguishedName(text) else { return text }
+                if excluded.contains(where: { dn.isDescendantOrSelf(of: $0) }) { return nil }
+                return suffix.toVirtual(dn)?.description ?? text
+            }
+        }
         self.logger = logger
         let store = overlay?.store
         self.loginCache = LoginCache(
