@@ -92,6 +92,27 @@ struct SampleConfigurationTests {
         #expect(preset.activeDirectoryErrors == (name == "active-directory"))
         #expect(preset.sendDomainScopeControl == (name == "active-directory"))
         #expect(preset.followRangeRetrieval == (name == "active-directory"))
+        #expect(preset.attributePolicy == .transparent)
+        #expect(preset.operationalAttributes == (name == "openldap" ? ["memberOf"] : []))
+        // No upstream attribute draws on another's values; no secret is mapped.
+        for mapping in preset.attributes {
+            #expect(!mapping.sources.contains(mapping.name) || mapping.sources == [mapping.name], "\(name): \(mapping.name)")
+            #expect(!([mapping.name] + mapping.sources).contains(where: SecretAttributes.contains), "\(name): \(mapping.name)")
+        }
+    }
+
+    @Test("attribute_policy: the preset's, overridden by [upstream]; mappings that would change an upstream attribute's values are refused")
+    func attributePolicy() throws {
+        let base = try String(contentsOfFile: shippedPreset("openldap"), encoding: .utf8)
+        let listed = try PresetLoader.load(contents: base.replacingOccurrences(of: "attribute_policy = \"transparent\"", with: "attribute_policy = \"listed-only\""), file: "p.toml")
+        #expect(listed.attributePolicy == .listedOnly)
+        #expect(throws: ConfigurationError.self) {
+            try PresetLoader.load(contents: base.replacingOccurrences(of: "attribute_policy = \"transparent\"", with: "attribute_policy = \"everything\""), file: "p.toml")
+        }
+        for line in ["mail = [\"mail\", \"userPrincipalName\"]", "hash = \"userPassword\"", "userPassword = \"userPassword\""] {
+            let text = base.replacingOccurrences(of: "mail = \"mail\"", with: line)
+            #expect(throws: ConfigurationError.self, "\(line)") { try PresetLoader.load(contents: text, file: "p.toml") }
+        }
     }
 
     @Test("the Active Directory preset maps as documented")
@@ -103,14 +124,19 @@ struct SampleConfigurationTests {
         #expect(preset.disabledFilter == (try LDAPFilter("(userAccountControl:1.2.840.113556.1.4.803:=2)")))
         #expect(preset.loginAttributes == ["sAMAccountName"])
         #expect(preset.principalNameAttribute == "userPrincipalName")
+        #expect(preset.attributePolicy == .transparent)
         #expect(sources("uid") == ["sAMAccountName"])
-        #expect(sources("mail") == ["mail", "userPrincipalName"])
-        #expect(sources("mobile") == ["mobile", "otherMobile"])
-        #expect(sources("telephoneNumber") == ["telephoneNumber", "otherTelephone"])
-        #expect(sources("ipPhone") == ["ipPhone", "otherIpPhone"])
-        #expect(sources("o") == ["company"])
+        // An upstream attribute is never given another's values (the UPN is no mail address).
+        #expect(sources("mail") == ["mail"])
+        #expect(sources("mobile") == ["mobile"])
+        #expect(sources("telephoneNumber") == ["telephoneNumber"])
+        #expect(sources("ipPhone") == ["ipPhone"])
+        #expect(sources("o") == ["o"])
         #expect(sources("entryUUID") == ["objectGUID"])
-        #expect(sources("jpegPhoto")?.first == "thumbnailPhoto")
+        #expect(sources("jpegPhoto") == ["jpegPhoto"])
+        for mapping in preset.attributes where mapping.sources.contains(mapping.name) {
+            #expect(mapping.sources == [mapping.name], "\(mapping.name)")
+        }
     }
 
     @Test("ids and filters of the other presets")
