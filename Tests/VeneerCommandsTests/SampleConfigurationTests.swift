@@ -109,6 +109,18 @@ struct SampleConfigurationTests {
         #expect(throws: ConfigurationError.self) {
             try PresetLoader.load(contents: base.replacingOccurrences(of: "attribute_policy = \"transparent\"", with: "attribute_policy = \"everything\""), file: "p.toml")
         }
+        // [upstream] attribute_policy overrides the preset's.
+        let file = packageRoot.appendingPathComponent("conf/active-directory.toml").path
+        let sample = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(sample.contains("# attribute_policy = \"listed-only\"\n"))
+        let loader = ConfigurationLoader(environment: ["VENEER_BIND_PASSWORD": "sample-password"])
+        #expect(try loader.load(contents: sample, file: file).upstream?.preset.attributePolicy == .transparent)
+        let overridden = try loader.load(
+            contents: sample.replacingOccurrences(of: "# attribute_policy = \"listed-only\"\n", with: "attribute_policy = \"listed-only\"\n"), file: file)
+        #expect(overridden.upstream?.preset.attributePolicy == .listedOnly)
+        #expect(throws: ConfigurationError.self) {
+            try loader.load(contents: sample.replacingOccurrences(of: "# attribute_policy = \"listed-only\"\n", with: "attribute_policy = \"listed\"\n"), file: file)
+        }
         for line in ["mail = [\"mail\", \"userPrincipalName\"]", "hash = \"userPassword\"", "userPassword = \"userPassword\""] {
             let text = base.replacingOccurrences(of: "mail = \"mail\"", with: line)
             #expect(throws: ConfigurationError.self, "\(line)") { try PresetLoader.load(contents: text, file: "p.toml") }
