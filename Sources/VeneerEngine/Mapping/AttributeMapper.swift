@@ -104,7 +104,7 @@ public struct AttributeMapper: Sendable {
 
     /// Transparent: whether an upstream attribute (key) is served under its own name.
     private func isPassedThrough(_ key: String) -> Bool {
-        guard !addedNameKeys.contains(key), OverlayAttribute(named: key) == nil else { return false }
+        guard !addedNameKeys.contains(key), !OverlayAttribute.keys.contains(key) else { return false }
         var key = key
         if key.hasPrefix("oid.") { key.removeFirst(4) }
         return !SecretAttributes.names.contains(key)

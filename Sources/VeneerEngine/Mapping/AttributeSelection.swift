@@ -52,7 +52,7 @@ public struct AttributeSelection: Sendable {
     func clientWants(_ key: String) -> Bool {
         if clientNone { return false }
         if named.contains(key) && !added.contains(key) { return true }
-        if transparent && OverlayAttribute(named: key) == nil {
+        if transparent && !OverlayAttribute.keys.contains(key) {
             // A name the preset adds: only when named (the entry id also with `+`).
             if ownNames.contains(key) { return operational.contains(key) && allOperational }
             // Brought by the client's own `*` or `+`.
