@@ -71,6 +71,9 @@ struct AttributeTransparencyTests {
         // The added name still works, and is served only when asked for.
         let department = try await Self.through(veneer, "(department=Legal)", ["department"])
         #expect(department.entries.count == 10 && department.entries.values.allSatisfy { $0["department"]?.contains("Legal") == true }, "\(department.output)")
+        // Compare answers on the upstream's attributes too.
+        let compare = try await ldapTool("ldapcompare", ["-x", "-H", veneer.url, veneer.virtualUserDN(7), "employeeNumber:100007"])
+        #expect(compare.status == 6, "\(compare.output)")
         let all = try await Self.through(veneer, "(uid=user0000)", [])
         #expect(all.entries[veneer.virtualUserDN(0)]?["department"] == nil)
         #expect(all.entries[veneer.virtualUserDN(0)]?["departmentnumber"] == ["Legal"])
@@ -154,6 +157,11 @@ struct AttributeTransparencyTests {
             }
             let either = try await Self.through(veneer, "(|(userPassword=*)(uid=user0001))", ["uid"], as: user)
             #expect(Set(either.entries.keys) == [veneer.virtualUserDN(1)], "\(either.output)")
+            // Compare cannot test a secret either: the right password and a wrong one read the same.
+            for value in [veneer.slapd.userPassword(1), "wrong"] {
+                let compare = try await ldapTool("ldapcompare", ["-x", "-H", veneer.url] + (user.map { ["-D", veneer.virtualUserDN($0), "-w", veneer.slapd.userPassword($0)] } ?? []) + [veneer.virtualUserDN(1), "userPassword:" + value])
+                #expect(compare.status == 16, "\(value): \(compare.output)")
+            }
             for attributes in [["userPassword"], ["*"], ["*", "+"], ["userPassword;binary", "secret"], ["2.5.4.35"], []] {
                 let result = try await Self.through(veneer, "(uid=user0001)", attributes, as: user)
                 #expect(result.status == 0 && result.entries.count == 1, "\(result.output)")
