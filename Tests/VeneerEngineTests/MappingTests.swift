@@ -88,6 +88,16 @@ struct TransparentMappingTests {
         #expect(Set(named.keys) == ["uid", "entryUUID", "sAMAccountName"])
         #expect(named["uid"] == ["jdoe"] && named["entryUUID"] == ["f81d4fae-7dec-11d0-a765-00a0c91e6bf6"])
         // The id Veneer reads for itself is the client's only as far as its list covers it.
+        // An upstream attribute of the same name as an added one (AD's own uid) is the
+        // upstream's in `*`; the added name asked for is what the preset says.
+        let withOwnUID = upstream + [PartialAttribute(type: "uid", strings: ["jdoe-unix"])]
+        func readOwn(_ requested: [String]) -> [String]? {
+            mapper.clientAttributes(of: withOwnUID, selection: mapper.selection(for: requested), typesOnly: false, mapDN: nil)
+                .first { $0.type.lowercased() == "uid" }?.values.map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(readOwn(["*"]) == ["jdoe-unix"])
+        #expect(readOwn(["uid"]) == ["jdoe"])
+        #expect(readOwn(["*", "uid"]) == ["jdoe"])
         let operational = read(["+"])
         #expect(operational["entryUUID"] != nil && operational["objectGUID"] == nil && operational["uid"] == nil)
         #expect(read(["cn"]).isEmpty)

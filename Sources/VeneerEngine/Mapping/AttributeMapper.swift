@@ -110,6 +110,15 @@ public struct AttributeMapper: Sendable {
         return !SecretAttributes.names.contains(key)
     }
 
+    /// Transparent: whether an attribute of an upstream entry goes to the client under its own
+    /// name. One the preset also adds a name for (AD's own uid, which few domains fill) does
+    /// unless that name was asked for: `*` and `+` read the upstream's own attributes, a name
+    /// asked for reads what the preset says.
+    private func isServedAsIs(_ key: String, _ selection: Selection) -> Bool {
+        guard addedNameKeys.contains(key) else { return isPassedThrough(key) }
+        return !selection.named.contains(key) && !OverlayAttribute.keys.contains(key) && !SecretAttributes.names.contains(key)
+    }
+
     /// Whether a client attribute is the entry id, which needs value conversion when the
     /// id syntax is not a UUID string.
     func isEntryUUID(_ attribute: String) -> Bool {
@@ -182,7 +191,7 @@ public struct AttributeMapper: Sendable {
         keys.reserveCapacity(upstream.count)
         for attribute in upstream {
             let name = AttributeName(attribute.type)
-            let passes = transparent && isPassedThrough(name.key) && selection.includesUpstream(name.key)
+            let passes = transparent && isServedAsIs(name.key, selection) && selection.includesUpstream(name.key)
             let targets = sourceTargets[name.key]
             guard passes || targets != nil else { continue }
             var values = attribute.values

@@ -53,9 +53,10 @@ public struct AttributeSelection: Sendable {
         if clientNone { return false }
         if named.contains(key) && !added.contains(key) { return true }
         if transparent && !OverlayAttribute.keys.contains(key) {
-            // A name the preset adds: only when named (the entry id also with `+`).
-            if ownNames.contains(key) { return operational.contains(key) && allOperational }
-            // Brought by the client's own `*` or `+`.
+            // A name the preset adds, built for Veneer's own use: only the entry id, on `+`.
+            if ownNames.contains(key) && added.contains(key) { return operational.contains(key) && allOperational }
+            // Brought by the client's own `*` or `+` (an upstream attribute of the same name as
+            // an added one included; the added one is built only when named, or the id on `+`).
             if !added.contains(key) { return allUser || allOperational }
         }
         return operational.contains(key) ? allOperational : allUser
