@@ -98,6 +98,13 @@ struct SampleConfigurationTests {
         #expect(preset.followRangeRetrieval == (name == "active-directory"))
         #expect(preset.groupFilter != nil && preset.containerFilter != nil, "\(name) serves groups and containers")
         #expect(!preset.otherKinds.isEmpty)
+        #expect(preset.attributePolicy == .transparent)
+        #expect(preset.operationalAttributes == (name == "openldap" ? ["memberOf"] : []))
+        // No upstream attribute draws on another's values; no secret is mapped.
+        for mapping in preset.attributes {
+            #expect(!mapping.sources.contains(mapping.name) || mapping.sources == [mapping.name], "\(name): \(mapping.name)")
+            #expect(!([mapping.name] + mapping.sources).contains(where: SecretAttributes.contains), "\(name): \(mapping.name)")
+        }
     }
 
     @Test("entry_kinds and kind_filters reach the proxy configuration")
@@ -126,6 +133,32 @@ struct SampleConfigurationTests {
             "(|(&(&(objectCategory=person)(objectClass=user))(memberOf:1.2.840.113556.1.4.1941:=cn=uc,ou=groups,dc=example,dc=com))(objectClass=computer)(objectClass=printQueue))")))
     }
 
+    @Test("attribute_policy: the preset's, overridden by [upstream]; mappings that would change an upstream attribute's values are refused")
+    func attributePolicy() throws {
+        let base = try String(contentsOfFile: shippedPreset("openldap"), encoding: .utf8)
+        let listed = try PresetLoader.load(contents: base.replacingOccurrences(of: "attribute_policy = \"transparent\"", with: "attribute_policy = \"listed-only\""), file: "p.toml")
+        #expect(listed.attributePolicy == .listedOnly)
+        #expect(throws: ConfigurationError.self) {
+            try PresetLoader.load(contents: base.replacingOccurrences(of: "attribute_policy = \"transparent\"", with: "attribute_policy = \"everything\""), file: "p.toml")
+        }
+        // [upstream] attribute_policy overrides the preset's.
+        let file = packageRoot.appendingPathComponent("conf/active-directory.toml").path
+        let sample = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(sample.contains("# attribute_policy = \"listed-only\"\n"))
+        let loader = ConfigurationLoader(environment: ["VENEER_BIND_PASSWORD": "sample-password"])
+        #expect(try loader.load(contents: sample, file: file).upstream?.preset.attributePolicy == .transparent)
+        let overridden = try loader.load(
+            contents: sample.replacingOccurrences(of: "# attribute_policy = \"listed-only\"\n", with: "attribute_policy = \"listed-only\"\n"), file: file)
+        #expect(overridden.upstream?.preset.attributePolicy == .listedOnly)
+        #expect(throws: ConfigurationError.self) {
+            try loader.load(contents: sample.replacingOccurrences(of: "# attribute_policy = \"listed-only\"\n", with: "attribute_policy = \"listed\"\n"), file: file)
+        }
+        for line in ["mail = [\"mail\", \"userPrincipalName\"]", "hash = \"userPassword\"", "userPassword = \"userPassword\""] {
+            let text = base.replacingOccurrences(of: "mail = \"mail\"", with: line)
+            #expect(throws: ConfigurationError.self, "\(line)") { try PresetLoader.load(contents: text, file: "p.toml") }
+        }
+    }
+
     @Test("the Active Directory preset maps as documented")
     func activeDirectory() throws {
         let preset = try PresetLoader.load(file: shippedPreset("active-directory"))
@@ -135,14 +168,19 @@ struct SampleConfigurationTests {
         #expect(preset.disabledFilter == (try LDAPFilter("(userAccountControl:1.2.840.113556.1.4.803:=2)")))
         #expect(preset.loginAttributes == ["sAMAccountName"])
         #expect(preset.principalNameAttribute == "userPrincipalName")
+        #expect(preset.attributePolicy == .transparent)
         #expect(sources("uid") == ["sAMAccountName"])
-        #expect(sources("mail") == ["mail", "userPrincipalName"])
-        #expect(sources("mobile") == ["mobile", "otherMobile"])
-        #expect(sources("telephoneNumber") == ["telephoneNumber", "otherTelephone"])
-        #expect(sources("ipPhone") == ["ipPhone", "otherIpPhone"])
-        #expect(sources("o") == ["company"])
+        // An upstream attribute is never given another's values (the UPN is no mail address).
+        #expect(sources("mail") == ["mail"])
+        #expect(sources("mobile") == ["mobile"])
+        #expect(sources("telephoneNumber") == ["telephoneNumber"])
+        #expect(sources("ipPhone") == ["ipPhone"])
+        #expect(sources("o") == ["o"])
         #expect(sources("entryUUID") == ["objectGUID"])
-        #expect(sources("jpegPhoto")?.first == "thumbnailPhoto")
+        #expect(sources("jpegPhoto") == ["jpegPhoto"])
+        for mapping in preset.attributes where mapping.sources.contains(mapping.name) {
+            #expect(mapping.sources == [mapping.name], "\(mapping.name)")
+        }
     }
 
     @Test("ids and filters of the other presets")
@@ -160,7 +198,8 @@ struct SampleConfigurationTests {
             #expect(preset.userFilter == (try LDAPFilter(userFilter)), "\(name)")
             #expect(preset.disabledFilter == (try disabledFilter.map { try LDAPFilter($0) }), "\(name)")
             #expect(preset.loginAttributes == ["uid"] && preset.principalNameAttribute == "mail", "\(name)")
-            #expect(preset.attributes.first { $0.name == "entryUUID" }?.sources == [id], "\(name)")
+            // 389 keeps its own entryUUID (the plug-in's); the others show their id as entryUUID.
+            #expect(preset.attributes.first { $0.name == "entryUUID" }?.sources == [name == "389ds" ? "entryUUID" : id], "\(name)")
         }
     }
 }

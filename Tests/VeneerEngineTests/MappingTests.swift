@@ -21,13 +21,136 @@ let adPreset = DirectoryPreset(
         AttributeMapping("description", from: ["description"]),
     ],
     dnAttributes: ["manager", "member", "memberOf"], sendDomainScopeControl: true, followRangeRetrieval: true,
-    activeDirectoryErrors: true)
+    activeDirectoryErrors: true, attributePolicy: .listedOnly)
+
+/// The same preset with the transparent policy: upstream names pass through, `uid` and
+/// `entryUUID` are added names, and `mail = [mail, userPrincipalName]` (which the preset
+/// loader refuses) changes nothing.
+let adTransparentPreset: DirectoryPreset = {
+    var preset = adPreset
+    preset.attributePolicy = .transparent
+    preset.attributes.append(AttributeMapping("userPassword", from: ["userPassword"]))  // refused by the loader; ignored here
+    preset.attributes.append(AttributeMapping("department", from: ["departmentNumber", "ou"]))
+    return preset
+}()
 
 let suffixMapper = SuffixMapper(
     virtualSuffix: try! DistinguishedName("dc=example,dc=com"),  // test constant
     upstreamBase: try! DistinguishedName("DC=corp,DC=example,DC=com"))
 
-@Suite("Attribute and filter mapping")
+@Suite("Attribute and filter mapping (transparent)")
+struct TransparentMappingTests {
+    let mapper = AttributeMapper(preset: adTransparentPreset)
+
+    @Test("requested attributes go upstream as named; added names become their sources; secrets never", arguments: [
+        (["uid", "mobile"], ["sAMAccountName", "mobile"]),
+        (["*"], ["*"]),
+        ([], ["*"]),
+        (["+"], ["+", "objectGUID"]),
+        (["MAIL", "whenCreated"], ["MAIL", "whenCreated"]),
+        (["department"], ["departmentNumber", "ou"]),
+        (["userPassword", "unicodePwd;binary", "2.5.4.35", "OID.2.5.4.35", "supplementalCredentials"], ["1.1"]),
+        (["veneerAlias", "cn"], ["cn"]),  // overlay names are Veneer's, never the upstream's
+        (["*", "userPassword"], ["*"]),
+    ])
+    func upstreamAttributes(requested: [String], expected: [String]) {
+        #expect(mapper.upstreamAttributes(for: requested) == expected)
+    }
+
+    @Test("entries keep the upstream's names and values; added names only when named; secrets never")
+    func entries() {
+        let guid: [UInt8] = [0xae, 0x4f, 0x1d, 0xf8, 0xec, 0x7d, 0xd0, 0x11, 0xa7, 0x65, 0x00, 0xa0, 0xc9, 0x1e, 0x6b, 0xf6]
+        let upstream = [
+            PartialAttribute(type: "sAMAccountName", strings: ["jdoe"]),
+            PartialAttribute(type: "mobile", strings: ["+1 555 0100"]),
+            PartialAttribute(type: "otherMobile", strings: ["+1 555 0101"]),
+            PartialAttribute(type: "userPrincipalName", strings: ["jdoe@corp.example.com"]),
+            PartialAttribute(type: "company", strings: ["Example"]),
+            PartialAttribute(type: "manager", strings: ["CN=Boss,OU=People,DC=corp,DC=example,DC=com"]),
+            PartialAttribute(type: "distinguishedName", strings: ["CN=John,OU=People,DC=corp,DC=example,DC=com"]),
+            PartialAttribute(type: "objectGUID", values: [guid]),
+            PartialAttribute(type: "unicodePwd", strings: ["secret"]),
+            PartialAttribute(type: "userPassword", strings: ["{SSHA}x"]),
+            PartialAttribute(type: "veneerActive", strings: ["FALSE"]),
+        ]
+        func read(_ requested: [String]) -> [String: [String]] {
+            let attributes = mapper.clientAttributes(
+                of: upstream, selection: mapper.selection(for: requested), typesOnly: false, mapDN: suffixMapper.toVirtual)
+            return Dictionary(uniqueKeysWithValues: attributes.map { ($0.type, $0.values.map { String(decoding: $0, as: UTF8.self) }) })
+        }
+        let all = read(["*"])
+        #expect(Set(all.keys) == ["sAMAccountName", "mobile", "otherMobile", "userPrincipalName", "company", "manager", "distinguishedName", "objectGUID"])
+        #expect(all["mobile"] == ["+1 555 0100"])  // never merged with otherMobile
+        #expect(all["mail"] == nil)  // no mailbox: no mail, whatever the UPN
+        #expect(all["manager"] == ["CN=Boss,OU=People,dc=example,dc=com"])
+        #expect(all["distinguishedName"] == ["CN=John,OU=People,dc=example,dc=com"])
+        let named = read(["uid", "entryUUID", "sAMAccountName", "userPassword", "unicodePwd", "veneerActive"])
+        #expect(Set(named.keys) == ["uid", "entryUUID", "sAMAccountName"])
+        #expect(named["uid"] == ["jdoe"] && named["entryUUID"] == ["f81d4fae-7dec-11d0-a765-00a0c91e6bf6"])
+        // The id Veneer reads for itself is the client's only as far as its list covers it.
+        // An upstream attribute of the same name as an added one (AD's own uid) is the
+        // upstream's in `*`; the added name asked for is what the preset says.
+        let withOwnUID = upstream + [PartialAttribute(type: "uid", strings: ["jdoe-unix"])]
+        func readOwn(_ requested: [String]) -> [String]? {
+            mapper.clientAttributes(of: withOwnUID, selection: mapper.selection(for: requested), typesOnly: false, mapDN: nil)
+                .first { $0.type.lowercased() == "uid" }?.values.map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(readOwn(["*"]) == ["jdoe-unix"])
+        #expect(readOwn(["uid"]) == ["jdoe"])
+        #expect(readOwn(["*", "uid"]) == ["jdoe"])
+        let operational = read(["+"])
+        #expect(operational["entryUUID"] != nil && operational["objectGUID"] == nil && operational["uid"] == nil)
+        #expect(read(["cn"]).isEmpty)
+        #expect(read(["1.1"]).isEmpty)
+    }
+
+    @Test("filters reach the upstream as written, added names as their sources, secrets Undefined", arguments: [
+        ("(departmentNumber=Legal)", "(departmentNumber=Legal)"),
+        ("(employeeNumber=100777)", "(employeeNumber=100777)"),
+        ("(&(objectCategory=person)(objectClass=user)(sAMAccountName=user0002))", "(&(objectCategory=person)(objectClass=user)(sAMAccountName=user0002))"),
+        ("(userPrincipalName=user0002@example.test)", "(userPrincipalName=user0002@example.test)"),
+        ("(userAccountControl:1.2.840.113556.1.4.803:=2)", "(userAccountControl:1.2.840.113556.1.4.803:=2)"),
+        ("(objectClass=organizationalUnit)", "(objectClass=organizationalUnit)"),
+        ("(mail=a@b)", "(mail=a@b)"),
+        ("(mobile=*555*)", "(mobile=*555*)"),
+        ("(uid=jdoe)", "(sAMAccountName=jdoe)"),
+        ("(department=Legal)", "(|(departmentNumber=Legal)(ou=Legal))"),
+        ("(manager=cn=Boss,ou=People,dc=example,dc=com)", "(manager=cn=Boss,ou=People,DC=corp,DC=example,DC=com)"),
+        ("(entryDN=cn=x,dc=example,dc=com)", "(entryDN=cn=x,DC=corp,DC=example,DC=com)"),
+        ("(entryUUID=f81d4fae-7dec-11d0-a765-00a0c91e6bf6)", "(objectGUID=\\aeO\\1d\\f8\\ec}\\d0\\11\\a7e\\00\\a0\\c9\\1ek\\f6)"),
+        ("(userPassword=*)", "(&(objectClass=*)(!(objectClass=*)))"),
+        ("(!(userPassword=x))", "(&(objectClass=*)(!(objectClass=*)))"),
+        ("(!(unicodePwd=*))", "(&(objectClass=*)(!(objectClass=*)))"),
+        ("(2.5.4.35=x)", "(&(objectClass=*)(!(objectClass=*)))"),
+        ("(userPassword:caseExactMatch:=x)", "(&(objectClass=*)(!(objectClass=*)))"),
+        ("(|(uid=a)(supplementalCredentials=*))", "(|(sAMAccountName=a)(&(objectClass=*)(!(objectClass=*))))"),
+        ("(!(&(uid=a)(userPassword=x)))", "(|(!(sAMAccountName=a))(&(objectClass=*)(!(objectClass=*))))"),
+        ("(veneerAlias=1)", "(&(objectClass=*)(!(objectClass=*)))"),  // no overlay: Veneer's names are no one's
+    ])
+    func filters(client: String, upstream: String) throws {
+        let rewriter = FilterRewriter(mapper: mapper, suffix: suffixMapper)
+        let rewritten = rewriter.upstream(try LDAPFilter(client)).description
+        #expect(rewritten == upstream, "got \(rewritten)")
+    }
+
+    @Test("a preset cannot serve a secret under any name, whatever the policy", arguments: [DirectoryPreset.AttributePolicy.transparent, .listedOnly])
+    func secretsUnderAnyName(policy: DirectoryPreset.AttributePolicy) throws {
+        var preset = adPreset
+        preset.attributePolicy = policy
+        preset.attributes += [AttributeMapping("userPassword", from: ["userPassword"]), AttributeMapping("hash", from: ["unicodePwd", "cn"])]
+        let mapper = AttributeMapper(preset: preset)
+        #expect(mapper.sources(of: "userPassword").isEmpty)
+        #expect(mapper.sources(of: "hash") == ["cn"])
+        let entry = mapper.clientAttributes(
+            of: [PartialAttribute(type: "userPassword", strings: ["x"]), PartialAttribute(type: "unicodePwd", strings: ["y"])],
+            selection: mapper.selection(for: ["*", "+", "userPassword", "hash"]), typesOnly: false, mapDN: nil)
+        #expect(entry.isEmpty, "\(entry)")
+        let rewriter = FilterRewriter(mapper: mapper, suffix: suffixMapper)
+        #expect(rewriter.upstream(try LDAPFilter("(userPassword=*)")) == FilterRewriter.matchesNothing)
+    }
+}
+
+@Suite("Attribute and filter mapping (listed-only)")
 struct MappingTests {
     let mapper = AttributeMapper(preset: adPreset)
 

@@ -44,9 +44,9 @@ struct ProxyOpenLDAPTests {
         #expect(filter == "(cn=\\2a)" || !expected.isEmpty)
     }
 
-    @Test("attributes the preset does not list are neither served nor usable in filters")
+    @Test("with attribute_policy listed-only, attributes the preset does not list are neither served nor usable in filters")
     func allowList() async throws {
-        let veneer = try await VeneerHarness.start()
+        let veneer = try await VeneerHarness.start { $0.preset.attributePolicy = .listedOnly }
         defer { Task { await veneer.stop() } }
         // The service account can read uidNumber and homeDirectory; the OpenLDAP preset lists neither.
         let all = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(uid=user0001)"])

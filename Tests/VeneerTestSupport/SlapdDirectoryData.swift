@@ -45,6 +45,8 @@ public struct SlapdDirectoryData: Sendable {
             "uidNumber": [String(10000 + index)],
             "gidNumber": ["10000"],
             "homeDirectory": ["/home/\(uid(index))"],
+            "departmentNumber": [department(index)],
+            "employeeNumber": [employeeNumber(index)],
             "memberOf": groupIndices(ofUser: index).map(groupDN),
         ]
     }
@@ -87,8 +89,14 @@ public struct SlapdDirectoryData: Sendable {
 
     static let userAttributeOrder = [
         "objectClass", "uid", "cn", "sn", "givenName", "mail", "telephoneNumber", "mobile", "uidNumber",
-        "gidNumber", "homeDirectory", "memberOf",
+        "gidNumber", "homeDirectory", "departmentNumber", "employeeNumber", "memberOf",
     ]
+
+    /// inetOrgPerson's departmentNumber: one of five departments, in turn.
+    public func department(_ index: Int) -> String { Self.departments[index % Self.departments.count] }
+    public static let departments = ["Legal", "Sales", "Engineering", "Support", "Finance"]
+    /// inetOrgPerson's employeeNumber: 100000 + index (user 777 is 100777).
+    public func employeeNumber(_ index: Int) -> String { String(100_000 + index) }
 
     static func padded(_ value: Int, _ width: Int) -> String {
         let digits = String(value)

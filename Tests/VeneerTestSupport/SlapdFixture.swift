@@ -261,7 +261,9 @@ public final class SlapdFixture: Sendable {
             "index objectClass eq",
             "index uid eq",
             "index entryUUID eq",
-            "access to attrs=userPassword by self write by anonymous auth by * none",
+            // The service account may read password hashes, as many deployments' proxy accounts
+            // can: Veneer must never pass them on (tests check it does not).
+            "access to attrs=userPassword by self write by dn.exact=\"\(data.serviceDN)\" read by anonymous auth by * none",
         ]
         lines += options.extraAccessRules
         lines += [

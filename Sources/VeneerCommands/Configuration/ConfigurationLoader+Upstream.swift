@@ -7,7 +7,8 @@ extension ConfigurationReading {
     static let passwordKeys = ["bind_password", "bind_password_file", "bind_password_env"]
 
     func readUpstream(_ table: TableReader) -> VeneerConfiguration.Upstream? {
-        let preset = readPreset(table)
+        var preset = readPreset(table)
+        if let policy = PresetLoader.attributePolicy(table) { preset?.preset.attributePolicy = policy }
         let startTLS = table.bool("start_tls") ?? true
         let endpoints = readEndpoints(table, startTLS: startTLS)
         let caFile = table.contains("ca_file") ? readableFile(table, "ca_file") : nil

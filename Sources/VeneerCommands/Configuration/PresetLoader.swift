@@ -70,6 +70,8 @@ public enum PresetLoader {
         let followRangeRetrieval = root.bool("follow_range_retrieval") ?? false
         let activeDirectoryErrors = root.bool("active_directory_errors") ?? false
         let nestedMembershipRule = root.nonEmptyString("nested_membership_rule")
+        let attributePolicy = Self.attributePolicy(root)
+        let operationalAttributes = attributeNames(root, "operational_attributes", required: false) ?? []
         let attributes = mappings(root)
 
         if let loginAttributes, loginAttributes.isEmpty {
@@ -82,7 +84,22 @@ public enum PresetLoader {
             principalNameAttribute: principalNameAttribute, attributes: attributes, dnAttributes: dnAttributes,
             sendDomainScopeControl: sendDomainScopeControl, followRangeRetrieval: followRangeRetrieval,
             activeDirectoryErrors: activeDirectoryErrors, nestedMembershipRule: nestedMembershipRule, groupFilter: groupFilter,
-            containerFilter: containerFilter, otherKinds: otherKinds)
+            containerFilter: containerFilter, otherKinds: otherKinds,
+            attributePolicy: attributePolicy ?? .transparent, operationalAttributes: operationalAttributes)
+    }
+
+    static let knownAttributePolicies = DirectoryPreset.AttributePolicy.allCases.map(\.rawValue)
+
+    /// `attribute_policy`: "transparent" or "listed-only"; nil when absent or invalid (reported).
+    static func attributePolicy(_ table: TableReader) -> DirectoryPreset.AttributePolicy? {
+        guard let text = table.string("attribute_policy") else { return nil }
+        guard let policy = DirectoryPreset.AttributePolicy(rawValue: text) else {
+            table.problem(
+                "attribute_policy",
+                "\"\(text)\" is not one of \(knownAttributePolicies.joined(separator: ", "))\(KeySuggestion.hint(for: text, among: knownAttributePolicies))")
+            return nil
+        }
+        return policy
     }
 
     /// `[attributes]`: client name = upstream source or [sources], in order of preference.
@@ -112,6 +129,21 @@ public enum PresetLoader {
                     table.problem(sources.count == 1 ? name : "\(name)[\(index)]", problem)
                     valid = false
                 }
+            }
+            if sources.count > 1, sources.contains(where: { $0.lowercased() == name.lowercased() }) {
+                // The upstream's own attribute would carry values the upstream does not hold
+                // (AD's mail made up from userPrincipalName): never what a client expects.
+                table.problem(
+                    name,
+                    "\(name) is an upstream attribute and is served with the upstream's own values; it cannot also draw on "
+                        + "\(sources.filter { $0.lowercased() != name.lowercased() }.joined(separator: ", ")) (add another name for them, or write \(name) = \"\(name)\")")
+                valid = false
+                continue
+            }
+            if let secret = ([name] + sources).first(where: SecretAttributes.contains) {
+                table.problem(name, "\(secret) is a secret (password hash or key): never served nor usable in filters, under any name")
+                valid = false
+                continue
             }
             mappings.append(AttributeMapping(name, from: sources))
         }

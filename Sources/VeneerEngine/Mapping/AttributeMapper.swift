@@ -13,6 +13,13 @@ public struct AttributeMapper: Sendable {
     private let idKey: String
     /// Keys of upstream attributes whose values are DNs.
     let dnAttributeKeys: Set<String>
+    /// The transparent policy (`DirectoryPreset.AttributePolicy`).
+    let transparent: Bool
+    /// Transparent: keys of the names the preset adds (the mapping's name is none of its
+    /// sources), never passed through from the upstream.
+    private let addedNameKeys: Set<String>
+    /// Keys of upstream attributes returned only when named or with `+`.
+    let operationalKeys: Set<String>
 
     /// One client attribute an upstream attribute feeds.
     private struct Target {
@@ -24,35 +31,92 @@ public struct AttributeMapper: Sendable {
         /// An id the upstream holds in another form (AD's binary objectGUID, 389's 8-8-8-8
         /// nsUniqueId) shown as entryUUID: converted to the canonical UUID string.
         let convertsID: Bool
+        /// An overlay attribute read from upstream (veneerExtension from an upstream attribute).
+        let isOverlay: Bool
     }
 
     public init(preset: DirectoryPreset) {
         self.preset = preset
+        let transparent = preset.attributePolicy == .transparent
         var virtualToSources: [String: (String, [String])] = [:]
         var sourceTargets: [String: [Target]] = [:]
-        for mapping in preset.attributes {
+        for var mapping in preset.attributes {
             let key = mapping.name.asciiLowercased
+            // An upstream attribute is served as the upstream holds it: under the transparent
+            // policy a mapping naming itself among its sources adds nothing, and may not add
+            // other sources' values.
+            if transparent, mapping.sources.contains(where: { $0.asciiLowercased == key }) { continue }
+            // Whatever the policy, secrets are served under no name.
+            mapping.sources.removeAll(where: SecretAttributes.contains)
+            if mapping.sources.isEmpty || SecretAttributes.contains(mapping.name) { continue }
             virtualToSources[key] = (mapping.name, mapping.sources)
             for source in mapping.sources {
                 sourceTargets[source.asciiLowercased, default: []].append(
                     Target(
                         name: mapping.name, key: key, isOperational: key == "entryuuid",
-                        convertsID: key == "entryuuid" && preset.idSyntax.isConvertedForClients))
+                        convertsID: key == "entryuuid" && preset.idSyntax.isConvertedForClients,
+                        isOverlay: OverlayAttribute(named: mapping.name) != nil))
             }
         }
         self.virtualToSources = virtualToSources
         self.sourceTargets = sourceTargets
         self.idKey = preset.idAttribute.asciiLowercased
-        self.dnAttributeKeys = Set(preset.dnAttributes.map { $0.asciiLowercased })
+        self.transparent = transparent
+        self.addedNameKeys = transparent ? Set(virtualToSources.keys) : []
+        var dnKeys = Set(preset.dnAttributes.map { $0.asciiLowercased })
+        if transparent { dnKeys.formUnion(Self.wellKnownDNAttributes) }
+        self.dnAttributeKeys = dnKeys
+        self.operationalKeys = Self.wellKnownOperational.union(preset.operationalAttributes.map { $0.asciiLowercased })
+            .union(AttributeSelection.operationalKeys)
     }
 
-    /// The upstream attributes a client attribute draws on; empty when the preset does not
-    /// serve it. Only listed attributes are served: the service account usually reads far
-    /// more (password hashes, AD's account state) than clients of the view may see.
+    /// Operational attributes (RFC 4512 §3.4) of the directories Veneer fronts, returned only
+    /// when named or with `+`. Only consulted for what Veneer reads on its own account (a
+    /// client asking for `*` gets the entry id only where the upstream would have sent it).
+    public static let wellKnownOperational: Set<String> = [
+        // RFC 4512, RFC 4530, RFC 3045, X.501
+        "createtimestamp", "modifytimestamp", "creatorsname", "modifiersname", "subschemasubentry",
+        "structuralobjectclass", "governingstructurerule", "entrydn", "entryuuid", "hassubordinates",
+        "numsubordinates", "collectiveattributesubentries", "collectiveexclusions", "administrativerole",
+        "subtreespecification", "entryttl", "vendorname", "vendorversion",
+        // OpenLDAP (entryCSN, syncrepl, ppolicy)
+        "entrycsn", "contextcsn", "pwdchangedtime", "pwdaccountlockedtime", "pwdfailuretime", "pwdgraceusetime",
+        "pwdreset", "pwdpolicysubentry", "pwdlastsuccess", "pwdstarttime", "pwdendtime",
+        // 389 DS / FreeIPA
+        "nsuniqueid", "nsaccountlock", "entryid", "parentid", "nsrole", "nsroledn", "numsubordinates",
+        "tombstonenumsubordinates", "nsds5replconflict", "ldapsubentry",
+    ]
+
+    /// Attributes holding DNs on every directory: rewritten between the upstream base and
+    /// the virtual suffix like the preset's `dn_attributes`.
+    static let wellKnownDNAttributes: Set<String> = ["entrydn", "creatorsname", "modifiersname", "distinguishedname"]
+
+    /// The upstream attributes a client attribute draws on; empty when the view does not
+    /// serve it. Listed-only: the preset's names alone (the service account usually reads far
+    /// more, AD's account state for one, than clients of the view may see). Transparent:
+    /// an added name's sources, else the attribute itself, never a secret nor an overlay name.
     public func sources(of attribute: String) -> [String] {
         let name = AttributeName(attribute)
-        guard let mapping = virtualToSources[name.key] else { return [] }
-        return mapping.sources.map { $0 + name.options }
+        if let mapping = virtualToSources[name.key] { return mapping.sources.map { $0 + name.options } }
+        guard transparent, isPassedThrough(name.key) else { return [] }
+        return [attribute]
+    }
+
+    /// Transparent: whether an upstream attribute (key) is served under its own name.
+    private func isPassedThrough(_ key: String) -> Bool {
+        guard !addedNameKeys.contains(key), !OverlayAttribute.keys.contains(key) else { return false }
+        var key = key
+        if key.hasPrefix("oid.") { key.removeFirst(4) }
+        return !SecretAttributes.names.contains(key)
+    }
+
+    /// Transparent: whether an attribute of an upstream entry goes to the client under its own
+    /// name. One the preset also adds a name for (AD's own uid, which few domains fill) does
+    /// unless that name was asked for: `*` and `+` read the upstream's own attributes, a name
+    /// asked for reads what the preset says.
+    private func isServedAsIs(_ key: String, _ selection: Selection) -> Bool {
+        guard addedNameKeys.contains(key) else { return isPassedThrough(key) }
+        return !selection.named.contains(key) && !OverlayAttribute.keys.contains(key) && !SecretAttributes.names.contains(key)
     }
 
     /// Whether a client attribute is the entry id, which needs value conversion when the
@@ -70,12 +134,21 @@ public struct AttributeMapper: Sendable {
     public typealias Selection = AttributeSelection
 
     public func selection(for requested: [String]) -> Selection {
-        AttributeSelection(requested)
+        var selection = AttributeSelection(requested)
+        guard transparent else { return selection }
+        selection.transparent = true
+        selection.operational = operationalKeys
+        selection.ownNames = addedNameKeys
+        // What the upstream is asked for on Veneer's account: the id, and an added name's sources.
+        var added: Set<String> = [idKey]
+        for key in selection.named { for source in virtualToSources[key]?.sources ?? [] { added.insert(source.asciiLowercased) } }
+        selection.added = added.subtracting(selection.named)
+        return selection
     }
 
     /// The attribute list to send upstream for a client's list.
     public func upstreamAttributes(for requested: [String]) -> [String] {
-        let selection = selection(for: requested)
+        let selection = AttributeSelection(requested)
         if selection.none { return ["1.1"] }
         var result: [String] = []
         var seen = Set<String>()
@@ -95,6 +168,16 @@ public struct AttributeMapper: Sendable {
 
     // MARK: Entries
 
+    /// Whether the entry gets a mapped name. Transparent: a name the preset adds is served
+    /// when asked for by name (the entry id also with `+`), so `*` and `+` read exactly what
+    /// the upstream holds; an overlay name read from upstream (veneerExtension) is an overlay
+    /// attribute like the others.
+    private func wants(_ target: Target, _ selection: Selection) -> Bool {
+        guard transparent, !target.isOverlay else { return selection.wants(target.key, operational: target.isOperational) }
+        if selection.none { return false }
+        return selection.named.contains(target.key) || (target.isOperational && selection.allOperational)
+    }
+
     /// Renames, merges and converts an upstream entry's attributes into what the client asked
     /// for. DN values are rewritten with `mapDN` (nil: the suffix stays as it is; a value it
     /// maps to nil, one naming an excluded entry, is dropped); an id held
@@ -109,13 +192,24 @@ public struct AttributeMapper: Sendable {
         keys.reserveCapacity(upstream.count)
         for attribute in upstream {
             let name = AttributeName(attribute.type)
-            guard let targets = sourceTargets[name.key] else { continue }
+            let passes = transparent && isServedAsIs(name.key, selection) && selection.includesUpstream(name.key)
+            let targets = sourceTargets[name.key]
+            guard passes || targets != nil else { continue }
             var values = attribute.values
             if let mapDN, dnAttributeKeys.contains(name.key) {
                 values = values.compactMap { mapDN(String(decoding: $0, as: UTF8.self)).map { Array($0.utf8) } }
                 if values.isEmpty && !attribute.values.isEmpty { continue }
             }
-            for target in targets where selection.wants(target.key, operational: target.isOperational) {
+            if passes {
+                // Under the upstream's own name, with the upstream's own values.
+                let key = name.options.isEmpty ? name.key : name.key + name.options.asciiLowercased
+                if !keys.contains(key) {
+                    keys.append(key)
+                    result.append(PartialAttribute(type: attribute.type, values: values))
+                }
+            }
+            guard let targets else { continue }
+            for target in targets where wants(target, selection) {
                 var converted = values
                 if target.convertsID {
                     let syntax = preset.idSyntax

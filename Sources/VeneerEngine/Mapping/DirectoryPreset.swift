@@ -44,6 +44,19 @@ public struct DirectoryPreset: Sendable, Hashable {
         var isConvertedForClients: Bool { self != .uuidString }
     }
 
+    /// Which upstream attributes clients see.
+    public enum AttributePolicy: String, Sendable, Hashable, CaseIterable {
+        /// Every attribute the upstream returns, under the upstream's own name and with the
+        /// upstream's own values, operational ones on `+`; filters on any of them are evaluated
+        /// upstream. `attributes` only adds names the upstream does not use (`department` for
+        /// `departmentNumber`), served when asked for by name. Secrets
+        /// (`SecretAttributes`) are never served.
+        case transparent
+        /// Only the names `attributes` lists are served or usable in filters; any other name is
+        /// Undefined in filters and never returned.
+        case listedOnly = "listed-only"
+    }
+
     public var name: String
     /// The upstream attribute holding the immutable id, exposed to clients as `entryUUID`.
     public var idAttribute: String
@@ -67,6 +80,13 @@ public struct DirectoryPreset: Sendable, Hashable {
     public var principalNameAttribute: String?
     /// Client attribute name → the upstream attributes it draws its values from.
     public var attributes: [AttributeMapping]
+    /// Transparent (the default) or only the `attributes` listed.
+    public var attributePolicy: AttributePolicy
+    /// Upstream attributes this directory returns only when named or with `+` (RFC 3673)
+    /// beyond the well-known ones (`AttributeMapper.wellKnownOperational`): memberOf on
+    /// OpenLDAP. Veneer reads some attributes for itself (the entry id, memberOf for roles);
+    /// this says whether a client asking for `*` would have got them from the upstream.
+    public var operationalAttributes: [String]
     /// Upstream attributes whose values are DNs, rewritten between upstream base and virtual suffix.
     public var dnAttributes: [String]
     /// Sends AD's domain-scope control so searches from the domain root return no references.
@@ -84,11 +104,14 @@ public struct DirectoryPreset: Sendable, Hashable {
         loginAttributes: [String], principalNameAttribute: String? = nil, attributes: [AttributeMapping],
         dnAttributes: [String], sendDomainScopeControl: Bool = false, followRangeRetrieval: Bool = false,
         activeDirectoryErrors: Bool = false, nestedMembershipRule: String? = nil, groupFilter: LDAPFilter? = nil,
-        containerFilter: LDAPFilter? = nil, otherKinds: [String: LDAPFilter] = [:]
+        containerFilter: LDAPFilter? = nil, otherKinds: [String: LDAPFilter] = [:],
+        attributePolicy: AttributePolicy = .transparent, operationalAttributes: [String] = []
     ) {
         self.groupFilter = groupFilter
         self.containerFilter = containerFilter
         self.otherKinds = otherKinds
+        self.attributePolicy = attributePolicy
+        self.operationalAttributes = operationalAttributes
         self.nestedMembershipRule = nestedMembershipRule
         self.name = name
         self.idAttribute = idAttribute
@@ -107,6 +130,9 @@ public struct DirectoryPreset: Sendable, Hashable {
 
 /// One client-visible attribute and where its values come from upstream. Values of all
 /// sources are merged in order and de-duplicated; a filter on the attribute matches any source.
+/// With the transparent policy, a mapping whose name is one of its own sources changes
+/// nothing (the upstream's attribute is served as the upstream holds it), and any other
+/// mapping adds a name.
 public struct AttributeMapping: Sendable, Hashable {
     public var name: String
     public var sources: [String]

@@ -30,6 +30,9 @@ public enum OverlayAttribute: String, CaseIterable, Sendable, Hashable {
     private static let byKey: [String: OverlayAttribute] = Dictionary(
         uniqueKeysWithValues: allCases.map { ($0.rawValue.lowercased(), $0) })
 
+    /// Every overlay attribute's key (lowercased type), for checks on the per-entry path.
+    static let keys: Set<String> = Set(byKey.keys)
+
     /// The overlay attribute a client's attribute description names (case and options ignored).
     public init?(named description: String) {
         guard let attribute = Self.byKey[AttributeName(description).key] else { return nil }

@@ -80,10 +80,11 @@ struct OverlayMerger: Sendable {
 
 extension AttributeSelection {
     /// Keeps what the client asked for (RFC 4511 §4.5.1.8), values dropped for typesOnly.
+    /// Called on the selection Veneer read with (`adding` what it needed itself), so what it
+    /// added is left out unless the client's own list covers it.
     func project(_ attributes: [PartialAttribute], typesOnly: Bool) -> [PartialAttribute] {
         attributes.compactMap { attribute in
-            let key = AttributeName(attribute.type).key
-            guard wants(key, operational: AttributeSelection.operationalKeys.contains(key)) else { return nil }
+            guard clientWants(AttributeName(attribute.type).key) else { return nil }
             return typesOnly ? PartialAttribute(type: attribute.type, values: []) : attribute
         }
     }
@@ -94,7 +95,9 @@ extension AttributeSelection {
     /// This selection plus the named attributes (for filter re-checks and derived values).
     func adding(_ names: [String]) -> AttributeSelection {
         var copy = self
-        copy.named.formUnion(names.map { AttributeName($0).key })
+        for key in names.map({ AttributeName($0).key }) where copy.named.insert(key).inserted {
+            copy.added.insert(key)
+        }
         if copy.none && !names.isEmpty { copy.none = false }
         return copy
     }

@@ -51,10 +51,12 @@ extension ProxyDirectory {
         await responder.finish(.modifyResponse(result))
     }
 
-    /// Whether a client attribute name is one the upstream holds (served by the preset or
-    /// named in the schema), as opposed to a name nobody defines.
+    /// Whether a client attribute name is one the upstream holds (named by the preset or
+    /// in the schema), as opposed to a name nobody defines. Not "any name the transparent
+    /// policy would pass upstream": a misspelt overlay name is unknown, not the upstream's.
     func isUpstreamAttribute(_ name: String) -> Bool {
-        !mapper.sources(of: name).isEmpty || rootDSE.schema.defines(attribute: name)
+        let key = AttributeName(name).key
+        return mapper.preset.attributes.contains { $0.name.asciiLowercased == key } || rootDSE.schema.defines(attribute: name)
     }
 
     /// The immutable id of an upstream entry this view shows; nil if it does not exist or is

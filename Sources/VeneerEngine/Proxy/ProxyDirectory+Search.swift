@@ -118,7 +118,7 @@ extension ProxyDirectory {
                         if let recheck, !recheck.matches(SearchResultEntry(objectName: name, attributes: merged)) {
                             continue
                         }
-                        attributes = selection.project(merged, typesOnly: search.typesOnly)
+                        attributes = entrySelection.project(merged, typesOnly: search.typesOnly)
                     } else {
                         attributes = mapper.clientAttributes(
                             of: upstreamAttributes, selection: selection, typesOnly: search.typesOnly, mapDN: mapDN)
