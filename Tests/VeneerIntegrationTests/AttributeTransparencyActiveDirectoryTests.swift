@@ -1,6 +1,7 @@
 import Foundation
 import LDAPCore
 import Testing
+import VeneerCommands
 import VeneerEngine
 import VeneerTestSupport
 
@@ -12,12 +13,15 @@ extension SambaDomainController {
 struct AttributeTransparencyActiveDirectoryTests {
     typealias Proxy = ProxyActiveDirectoryTests
 
-    /// The people Samba returns for a filter, as the service account, named as Veneer names
-    /// them (lowercased), without the excluded OU's.
+    /// The entries of the kinds Veneer serves by default (the preset's user, group and
+    /// container filters) Samba returns for a filter, as the service account, named as Veneer
+    /// names them (lowercased), without the excluded OU's.
     static func direct(_ veneer: Proxy.Running, _ filter: String) async throws -> Set<String> {
+        let preset = try PresetLoader.load(file: VeneerHarness.presetsDirectory + "/active-directory.toml")
+        let kinds = "(|\(preset.userFilter)\(try #require(preset.groupFilter))\(try #require(preset.containerFilter)))"
         let result = try await ldapTool(
             "ldapsearch", ["-x", "-LLL", "-H", veneer.dc.ldapsURL, "-D", veneer.dc.adminUPN, "-w", veneer.dc.adminPassword,
-                           "-b", veneer.dc.baseDN, "(&(objectCategory=person)(objectClass=user)\(filter))", "1.1"],
+                           "-b", veneer.dc.baseDN, "(&\(kinds)\(filter))", "1.1"],
             environment: ["LDAPTLS_CACERT": veneer.dc.caFile])
         let excluded = veneer.dc.excludedOU.lowercased()
         return Set(parseLDIF(result.output).keys.filter { !$0.lowercased().hasSuffix(excluded) }.map { veneer.virtual($0).lowercased() })

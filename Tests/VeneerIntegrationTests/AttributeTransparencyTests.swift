@@ -16,12 +16,15 @@ struct AttributeTransparencyTests {
         template.replacingOccurrences(of: "{base}", with: base)
     }
 
-    /// slapd's own answer as the service account, restricted to people (the preset's user
-    /// filter), with the suffix renamed in entry names and in every value.
+    /// slapd's own answer as the service account, restricted to the kinds Veneer serves by
+    /// default (the preset's user, group and container filters), with the suffix renamed in
+    /// entry names and in every value.
     static func direct(_ veneer: VeneerHarness, _ filter: String, _ attributes: [String]) async throws -> [String: [String: [String]]] {
+        let preset = try PresetLoader.load(file: VeneerHarness.presetsDirectory + "/openldap.toml")
+        let kinds = "(|\(preset.userFilter)\(try #require(preset.groupFilter))\(try #require(preset.containerFilter)))"
         let result = try await ldapTool(
             "ldapsearch", ["-x", "-LLL", "-H", veneer.slapd.url, "-D", veneer.slapd.serviceDN, "-w", veneer.slapd.servicePassword,
-                           "-b", veneer.slapd.baseDN, "(&(objectClass=inetOrgPerson)\(Self.filter(filter, base: veneer.slapd.baseDN)))"] + attributes)
+                           "-b", veneer.slapd.baseDN, "(&\(kinds)\(Self.filter(filter, base: veneer.slapd.baseDN)))"] + attributes)
         #expect(result.status == 0, "\(result.output)")
         func renamed(_ text: String) -> String { text.replacingOccurrences(of: veneer.slapd.baseDN, with: VeneerHarness.virtualSuffix) }
         return Dictionary(uniqueKeysWithValues: parseLDIF(result.output).map { dn, entry in

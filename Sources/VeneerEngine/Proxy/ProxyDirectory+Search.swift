@@ -57,8 +57,13 @@ extension ProxyDirectory {
         upstreamRequest.attributes = mapper.upstreamAttributes(for: requested + extraAttributes)
         if overlay != nil { upstreamRequest.attributes = Self.adding(mapper.preset.idAttribute, to: upstreamRequest.attributes) }
         // Only people get the overlay: the attributes telling them apart are read too.
+        var personTestOnly = Set<String>()
         if let personTest {
-            for attribute in personTest.attributes { upstreamRequest.attributes = Self.adding(attribute, to: upstreamRequest.attributes) }
+            for attribute in personTest.attributes {
+                upstreamRequest.attributes = Self.adding(attribute, to: upstreamRequest.attributes)
+                let key = AttributeName(attribute).key
+                if selection.none || !(selection.named.contains(key) || selection.allUser) { personTestOnly.insert(key) }
+            }
         }
         // The suffix entry itself is shown to base searches (browsers read it); below it, the
         // configured kinds of entries (people, groups, containers, …).
@@ -122,6 +127,10 @@ extension ProxyDirectory {
                     } else {
                         attributes = mapper.clientAttributes(
                             of: upstreamAttributes, selection: selection, typesOnly: search.typesOnly, mapDN: mapDN)
+                    }
+                    if !personTestOnly.isEmpty {
+                        // Read to tell people apart, not asked for: the client does not get them.
+                        attributes.removeAll { personTestOnly.contains(AttributeName($0.type).key) }
                     }
                     if sent >= limit {
                         await responder.finish(.searchResultDone(LDAPResult(.sizeLimitExceeded)))
