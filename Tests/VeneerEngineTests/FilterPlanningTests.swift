@@ -56,6 +56,37 @@ struct FilterPlanningTests {
         return (upstream.description, recheck, refusal)
     }
 
+    /// The split plan for a filter, in the same set-up as `planned`.
+    func split(_ filter: String) throws -> (main: String, ids: Set<EntryID>)? {
+        var configuration = OverlayConfiguration(presentAliasesAs: ["telephoneNumber"])
+        configuration.extensions = .sequential(1000...1999)
+        let stored: [EntryID: OverlayRecord] = [
+            Self.alice: OverlayRecord(entryID: Self.alice, aliases: ["111", "ann"], extensionNumber: "1000"),
+            Self.bob: OverlayRecord(entryID: Self.bob, aliases: ["222"], active: false),
+        ]
+        let view = OverlayView(stored: stored, upstreamAliases: [:], configuration: configuration)
+        let items = LocalFilterItems(
+            view: view, configuration: configuration, identity: .anonymous, idAttribute: "entryUUID", idSyntax: .uuidString)
+        let rewriter = FilterRewriter(mapper: AttributeMapper(preset: Self.openLDAPLike), suffix: SuffixMapper(
+            virtualSuffix: try DistinguishedName("dc=example,dc=com"), upstreamBase: try DistinguishedName("dc=example,dc=com")))
+        return SplitPlan.make(try LDAPFilter(filter), local: items, rewriter: rewriter).map { ($0.main.description, $0.ids) }
+    }
+
+    @Test("a phonebook filter is split: the upstream gets the client's filter without ids, the ids are looked up apart")
+    func splitPlans() throws {
+        let phonebook = try #require(try split("(&(objectClass=person)(|(cn=*ann*)(telephoneNumber=*11*)))"))
+        #expect(phonebook.main == "(&(objectClass=person)(|(cn=*ann*)(telephoneNumber=*11*)))")
+        #expect(phonebook.ids == [Self.alice])
+        let mixed = try #require(try split("(|(uid=user0010)(veneerAlias=2*))"))
+        #expect(!mixed.main.contains("entryUUID") && mixed.ids == [Self.bob])
+        // Not split: a local item under NOT, one TRUE by default, nothing upstream to ask,
+        // nothing local to add.
+        #expect(try split("(!(|(cn=x)(veneerAlias=111)))") == nil)
+        #expect(try split("(|(cn=x)(veneerActive=TRUE))") == nil)
+        #expect(try split("(veneerAlias=111)") == nil)
+        #expect(try split("(|(cn=x)(telephoneNumber=*999*))") == nil)
+    }
+
     @Test("40,000 distinct items on an overlay attribute are refused before any is evaluated")
     func tooManyLocalItems() throws {
         let items = (0..<40_000).map { LDAPFilter.greaterOrEqual(AttributeValueAssertion(attribute: "veneerExtension", value: Array("\($0)".utf8))) }

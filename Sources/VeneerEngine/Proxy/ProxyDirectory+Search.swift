@@ -32,11 +32,15 @@ extension ProxyDirectory {
         // the filter re-checks the merged entries, which then need the filter's attributes.
         var clientFilter = rewriter.upstream(search.filter)
         var recheck: FilterRecheck?
+        /// With a split plan: the ids looked up after the main search, and their re-check.
+        var splitIDs: Set<EntryID>?
+        var splitRecheck: FilterRecheck?
         var extraAttributes: [String] = []
         if let overlay {
             let widened: Bool
             let refusal: String?
-            (clientFilter, widened, refusal) = rewriter.plan(search.filter, local: overlay.filterItems(for: identity, preset: mapper.preset))
+            let items = overlay.filterItems(for: identity, preset: mapper.preset)
+            (clientFilter, widened, refusal) = rewriter.plan(search.filter, local: items)
             if let refusal {
                 logger.notice("filter refused", metadata: ["peer": "\(request.session.peer)", "reason": "\(refusal)", "filter": "\(LogText.cut(search.filter.description))"])
                 await responder.finish(.searchResultDone(LDAPResult(.adminLimitExceeded, diagnosticMessage: refusal)))
@@ -45,6 +49,14 @@ extension ProxyDirectory {
             if widened {
                 extraAttributes += search.filter.attributeNames
                 recheck = FilterRecheck(
+                    filter: search.filter, undefinedAttributes: undefinedFilterAttributes(search.filter, overlay: overlay, identity: identity),
+                    objectClasses: objectClasses)
+            }
+            if !widened, refusal == nil, clientPaging == nil, let split = SplitPlan.make(search.filter, local: items, rewriter: rewriter) {
+                clientFilter = split.main
+                splitIDs = split.ids
+                extraAttributes += search.filter.attributeNames
+                splitRecheck = FilterRecheck(
                     filter: search.filter, undefinedAttributes: undefinedFilterAttributes(search.filter, overlay: overlay, identity: identity),
                     objectClasses: objectClasses)
             }
@@ -91,68 +103,91 @@ extension ProxyDirectory {
             // People outside the login groups are hidden (upstreams without an in-chain rule).
             let loginGroupMembers: Set<DistinguishedName>? =
                 walksLoginGroups ? try await self.loginGroupMembers.members(of: configuration.loginGroups, upstream: upstream) : nil
-            for try await event in upstream.search(upstreamRequest, controls: controls, paging: clientPaging == nil) {
-                switch event {
-                case .entry(let entry, _):
-                    let name: String
-                    var virtualDN: DistinguishedName?
-                    var upstreamDN: DistinguishedName?
-                    if passNames {
-                        name = entry.objectName
-                        if needsTarget { virtualDN = try? DistinguishedName(name) }
-                    } else {
-                        guard let parsed = try? DistinguishedName(entry.objectName), !isExcluded(parsed) else { continue }
-                        upstreamDN = parsed
-                        let mapped = suffix.toVirtual(parsed)
-                        virtualDN = mapped ?? parsed
-                        name = mapped?.description ?? entry.objectName
-                    }
-                    // Told apart before ranges are fetched: a hidden person costs no more requests.
-                    let isPerson = personTest?.isPerson(entry.attributes) ?? true
-                    if isPerson, let loginGroupMembers, !(upstreamDN.map(loginGroupMembers.contains) ?? false) { continue }
-                    let upstreamAttributes = try await completeRanges(entry)
-                    var attributes: [PartialAttribute]
-                    if let overlay, let view {
-                        let full = mapper.clientAttributes(of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: mapDN)
-                        // Groups, containers and other kinds are served as the upstream holds them.
-                        let merged =
-                            isPerson
-                            ? overlay.merge(
-                                full, id: mapper.preset.entryID(in: upstreamAttributes), view: view, identity: identity,
-                                target: virtualDN.map(EntryReference.init), selection: entrySelection) : full
-                        if let recheck, !recheck.matches(SearchResultEntry(objectName: name, attributes: merged)) {
-                            continue
+            enum PassEnd { case finished, done(LDAPResult, [LDAPControl]), ended }
+            var sentNames = Set<String>()
+            /// One upstream search streamed to the client: entries re-checked with
+            /// `passRecheck`, names in `skip` already sent, sent names collected when asked.
+            func pass(_ upstreamRequest: SearchRequest, passRecheck: FilterRecheck?, skip: Set<String>?, collect: Bool) async throws -> PassEnd {
+                for try await event in upstream.search(upstreamRequest, controls: controls, paging: clientPaging == nil) {
+                    switch event {
+                    case .entry(let entry, _):
+                        let name: String
+                        var virtualDN: DistinguishedName?
+                        var upstreamDN: DistinguishedName?
+                        if passNames {
+                            name = entry.objectName
+                            if needsTarget { virtualDN = try? DistinguishedName(name) }
+                        } else {
+                            guard let parsed = try? DistinguishedName(entry.objectName), !isExcluded(parsed) else { continue }
+                            upstreamDN = parsed
+                            let mapped = suffix.toVirtual(parsed)
+                            virtualDN = mapped ?? parsed
+                            name = mapped?.description ?? entry.objectName
                         }
-                        attributes = entrySelection.project(merged, typesOnly: search.typesOnly)
-                    } else {
-                        attributes = mapper.clientAttributes(
-                            of: upstreamAttributes, selection: selection, typesOnly: search.typesOnly, mapDN: mapDN)
+                        // Told apart before ranges are fetched: a hidden person costs no more requests.
+                        let isPerson = personTest?.isPerson(entry.attributes) ?? true
+                        if isPerson, let loginGroupMembers, !(upstreamDN.map(loginGroupMembers.contains) ?? false) { continue }
+                        let upstreamAttributes = try await completeRanges(entry)
+                        var attributes: [PartialAttribute]
+                        if let overlay, let view {
+                            let full = mapper.clientAttributes(of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: mapDN)
+                            // Groups, containers and other kinds are served as the upstream holds them.
+                            let merged =
+                                isPerson
+                                ? overlay.merge(
+                                    full, id: mapper.preset.entryID(in: upstreamAttributes), view: view, identity: identity,
+                                    target: virtualDN.map(EntryReference.init), selection: entrySelection) : full
+                            if let recheck = passRecheck, !recheck.matches(SearchResultEntry(objectName: name, attributes: merged)) {
+                                continue
+                            }
+                            attributes = entrySelection.project(merged, typesOnly: search.typesOnly)
+                        } else {
+                            attributes = mapper.clientAttributes(
+                                of: upstreamAttributes, selection: selection, typesOnly: search.typesOnly, mapDN: mapDN)
+                        }
+                        if !personTestOnly.isEmpty {
+                            // Read to tell people apart, not asked for: the client does not get them.
+                            attributes.removeAll { personTestOnly.contains(AttributeName($0.type).key) }
+                        }
+                        if let skip, skip.contains(name) { continue }  // the first pass sent it
+                        if sent >= limit {
+                            await responder.finish(.searchResultDone(LDAPResult(.sizeLimitExceeded)))
+                            return .finished
+                        }
+                        if collect { sentNames.insert(name) }
+                        await responder.send(.searchResultEntry(SearchResultEntry(objectName: name, attributes: zone.readable(attributes))))
+                        sent += 1
+                    case .reference(let reference, _):
+                        if configuration.passReferences { await responder.send(.searchResultReference(reference)) }
+                    case .done(var result, let upstreamControls):
+                        result.matchedDN = result.matchedDN.isEmpty ? "" : suffix.toVirtual(result.matchedDN)
+                        if !result.diagnosticMessage.isEmpty, result.resultCode != .success {
+                            logger.info("upstream search refused", metadata: ["base": "\(upstreamBase)", "result": "\(result.resultCode)", "message": "\(result.diagnosticMessage)"])
+                        }
+                        result = Self.clientResult(fromUpstream: result, detailed: zone.detailedErrors)
+                        if result.resultCode == .referral && !configuration.passReferences {
+                            result = LDAPResult(.noSuchObject, diagnosticMessage: "no such entry: \(search.baseObject)")
+                        }
+                        let pagingControls = clientPaging == nil ? [] : upstreamControls.filter { $0.oid == PagedResultsControl.oid }
+                        return .done(result, pagingControls)
                     }
-                    if !personTestOnly.isEmpty {
-                        // Read to tell people apart, not asked for: the client does not get them.
-                        attributes.removeAll { personTestOnly.contains(AttributeName($0.type).key) }
-                    }
-                    if sent >= limit {
-                        await responder.finish(.searchResultDone(LDAPResult(.sizeLimitExceeded)))
-                        return
-                    }
-                    await responder.send(.searchResultEntry(SearchResultEntry(objectName: name, attributes: zone.readable(attributes))))
-                    sent += 1
-                case .reference(let reference, _):
-                    if configuration.passReferences { await responder.send(.searchResultReference(reference)) }
-                case .done(var result, let upstreamControls):
-                    result.matchedDN = result.matchedDN.isEmpty ? "" : suffix.toVirtual(result.matchedDN)
-                    if !result.diagnosticMessage.isEmpty, result.resultCode != .success {
-                        logger.info("upstream search refused", metadata: ["base": "\(upstreamBase)", "result": "\(result.resultCode)", "message": "\(result.diagnosticMessage)"])
-                    }
-                    result = Self.clientResult(fromUpstream: result, detailed: zone.detailedErrors)
-                    if result.resultCode == .referral && !configuration.passReferences {
-                        result = LDAPResult(.noSuchObject, diagnosticMessage: "no such entry: \(search.baseObject)")
-                    }
-                    let pagingControls = clientPaging == nil ? [] : upstreamControls.filter { $0.oid == PagedResultsControl.oid }
-                    await responder.finish(.searchResultDone(result), controls: pagingControls)
-                    return
                 }
+                return .ended
+            }
+            var end = try await pass(upstreamRequest, passRecheck: recheck, skip: nil, collect: splitIDs != nil)
+            if case .done(let result, _) = end, result.resultCode == .success, let splitIDs, let overlay {
+                // The split plan's second half: the entries local values add, by id.
+                var byID = upstreamRequest
+                byID.filter = .and([visibleEntries, overlay.filterItems(for: identity, preset: mapper.preset).idFilter(splitIDs)])
+                byID.sizeLimit = Int32(clamping: configuration.maximumResults)
+                end = try await pass(byID, passRecheck: splitRecheck, skip: sentNames, collect: false)
+            }
+            switch end {
+            case .finished: return
+            case .done(let result, let pagingControls):
+                await responder.finish(.searchResultDone(result), controls: pagingControls)
+                return
+            case .ended: break
             }
             await responder.finish(.searchResultDone(LDAPResult(.other, diagnosticMessage: "upstream search ended without a result")))
         } catch is CancellationError {
