@@ -39,9 +39,17 @@ extension ProxyDirectory: BindBackend {
     func verify(_ candidate: BindCandidate, password: [UInt8], method: Zone.Method) async throws -> BindVerification {
         switch method {
         case .upstreamPassword:
-            let (response, _) = try await upstream.verifyPassword(name: candidate.name, password: password)
+            let response: BindResponse
+            var session: LDAPUpstreamSession?
+            if configuration.searchIdentity == .client {
+                // The check itself opens the client's own connection: no second bind, and
+                // the password is not kept to open one later.
+                (response, _, session) = try await upstream.openSession(name: candidate.name, password: password)
+            } else {
+                (response, _) = try await upstream.verifyPassword(name: candidate.name, password: password)
+            }
             let result = response.result
-            if result.resultCode == .success { return .accepted }
+            if result.resultCode == .success { return session.map { .acceptedWithUpstream($0) } ?? .accepted }
             let reason = configuration.preset.activeDirectoryErrors ? ActiveDirectoryBindError(diagnosticMessage: result.diagnosticMessage) : nil
             if result.resultCode == .invalidCredentials && (reason == nil || reason == .invalidCredentials || reason == .userNotFound) {
                 return .wrongPassword

@@ -80,6 +80,7 @@ extension ProxyDirectory {
         if configuration.preset.sendDomainScopeControl { controls.append(LDAPControl(DomainScopeControl())) }
         if let clientPaging { controls.append(clientPaging) }
         let view = overlay?.view
+        let readingIdentity = upstreamIdentity(of: request)
 
         // With the identity suffix and nothing excluded, entry names pass through unparsed;
         // access rules about "self" still need each entry's DN when the requester is someone.
@@ -91,7 +92,7 @@ extension ProxyDirectory {
             // People outside the login groups are hidden (upstreams without an in-chain rule).
             let loginGroupMembers: Set<DistinguishedName>? =
                 walksLoginGroups ? try await self.loginGroupMembers.members(of: configuration.loginGroups, upstream: upstream) : nil
-            for try await event in upstream.search(upstreamRequest, controls: controls, paging: clientPaging == nil) {
+            for try await event in upstream.search(upstreamRequest, controls: controls, paging: clientPaging == nil, as: readingIdentity) {
                 switch event {
                 case .entry(let entry, _):
                     let name: String
@@ -110,7 +111,7 @@ extension ProxyDirectory {
                     // Told apart before ranges are fetched: a hidden person costs no more requests.
                     let isPerson = personTest?.isPerson(entry.attributes) ?? true
                     if isPerson, let loginGroupMembers, !(upstreamDN.map(loginGroupMembers.contains) ?? false) { continue }
-                    let upstreamAttributes = try await completeRanges(entry)
+                    let upstreamAttributes = try await completeRanges(entry, as: readingIdentity)
                     var attributes: [PartialAttribute]
                     if let overlay, let view {
                         let full = mapper.clientAttributes(of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: mapDN)
@@ -177,6 +178,16 @@ extension ProxyDirectory {
         })
     }
 
+    /// Whose rights a client's reads run with upstream: the service account's, or with
+    /// `search_identity = "client"` the client's own connection, an anonymous one for clients
+    /// without one (anonymous, or bound with a local PIN: fail closed), and the service
+    /// account's for the local superadmin.
+    func upstreamIdentity(of request: LDAPRequest) -> LDAPSearchIdentity {
+        guard configuration.searchIdentity == .client else { return .service }
+        if let client = request.session.context as? ClientSession { return .session(client.upstream) }
+        return request.identity.isSuperadmin ? .service : .anonymous
+    }
+
     static func adding(_ attribute: String, to list: [String]) -> [String] {
         if list == ["1.1"] { return [attribute] }
         return list.contains(where: { $0.lowercased() == attribute.lowercased() }) ? list : list + [attribute]
@@ -184,7 +195,7 @@ extension ProxyDirectory {
 
     /// Follows Active Directory range retrieval (`member;range=0-1499`), fetching the rest of
     /// each ranged attribute so the client gets it whole under its plain name.
-    func completeRanges(_ entry: SearchResultEntry) async throws -> [PartialAttribute] {
+    func completeRanges(_ entry: SearchResultEntry, as identity: LDAPSearchIdentity = .service) async throws -> [PartialAttribute] {
         guard configuration.preset.followRangeRetrieval,
             entry.attributes.contains(where: { RangedAttribute($0.type) != nil })
         else { return entry.attributes }
@@ -199,7 +210,7 @@ extension ProxyDirectory {
                 let request = SearchRequest(
                     baseObject: entry.objectName, scope: .baseObject, filter: .objectClassPresent, attributes: [next])
                 var continued: RangedAttribute?
-                for try await event in upstream.search(request, paging: false) {
+                for try await event in upstream.search(request, paging: false, as: identity) {
                     guard case .entry(let part, _) = event else { continue }
                     for piece in part.attributes {
                         if let ranged = RangedAttribute(piece.type), ranged.name.lowercased() == range.name.lowercased() {
