@@ -142,9 +142,12 @@ public struct ProxyConfiguration: Sendable {
     }
 
     /// The upstream filter selecting every entry searches below the suffix may return.
-    public var visibleEntries: LDAPFilter {
+    public var visibleEntries: LDAPFilter { visibleEntries(excluding: []) }
+
+    /// The same without the kinds named (lowercased) in `hidden` (`[[access]] deny_kinds`).
+    public func visibleEntries(excluding hidden: Set<String>) -> LDAPFilter {
         var parts: [LDAPFilter] = []
-        for kind in entryKinds {
+        for kind in entryKinds where !hidden.contains(kind.description.lowercased()) {
             if let filter = filter(for: kind), !parts.contains(filter) { parts.append(filter) }
         }
         switch parts.count {

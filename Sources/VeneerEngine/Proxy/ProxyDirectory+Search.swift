@@ -23,11 +23,16 @@ extension ProxyDirectory {
         }
         let clientPaging = request.controls.first { $0.oid == PagedResultsControl.oid }
         let zone = bindPolicy.zone(of: request.session)
-        // Attributes the zone may not read are Undefined in filters too.
+        var identity = request.identity
+        identity.zone = zone.name
+        let denial = AccessDenial(self, identity: identity)
+        // Attributes the zone or the access rules deny are Undefined in filters too.
         var search = search
         search.filter = zone.readableFilter(search.filter)
+        if !denial.attributes.isEmpty {
+            search.filter = Zone.undefining(search.filter) { denial.hides($0, in: denial.attributes) }
+        }
         let selection = mapper.selection(for: search.attributes)
-        let identity = request.identity
         // With an overlay, local filter items become id assertions; a plan that had to widen
         // the filter re-checks the merged entries, which then need the filter's attributes.
         var clientFilter = rewriter.upstream(search.filter)
@@ -67,9 +72,10 @@ extension ProxyDirectory {
         }
         // The suffix entry itself is shown to base searches (browsers read it); below it, the
         // configured kinds of entries (people, groups, containers, …).
+        // Kinds the access rules deny this client are left out, the suffix entry too.
         upstreamRequest.filter =
-            search.scope == .baseObject && base == configuration.virtualSuffix
-            ? clientFilter : .and([visibleEntries, clientFilter])
+            search.scope == .baseObject && base == configuration.virtualSuffix && denial.kinds.isEmpty
+            ? clientFilter : .and([denial.visibleEntries, clientFilter])
         let limit = search.sizeLimit > 0 ? min(Int(search.sizeLimit), configuration.maximumResults) : configuration.maximumResults
         let walksLoginGroups = configuration.filtersPeopleByLoginGroupWalk
         // A re-checked search may drop entries, as may the login-group walk, so the upstream
@@ -133,6 +139,10 @@ extension ProxyDirectory {
                         // Read to tell people apart, not asked for: the client does not get them.
                         attributes.removeAll { personTestOnly.contains(AttributeName($0.type).key) }
                     }
+                    if denial.applies {
+                        let hidden = denial.attributes(on: virtualDN)
+                        if !hidden.isEmpty { attributes.removeAll { denial.hides($0.type, in: hidden) } }
+                    }
                     if sent >= limit {
                         await responder.finish(.searchResultDone(LDAPResult(.sizeLimitExceeded)))
                         return
@@ -161,6 +171,43 @@ extension ProxyDirectory {
         } catch {
             logger.warning("upstream search failed", metadata: ["base": "\(upstreamBase)", "error": "\(error)"])
             await responder.finish(.searchResultDone(Self.clientResult(for: error, detailed: zone.detailedErrors)))
+        }
+    }
+
+    /// What `[[access]]` denies one requester: attributes (left out of entries, Undefined in
+    /// filters; names a preset adds are hidden with their upstream sources) and entry kinds.
+    struct AccessDenial {
+        let policy: AccessPolicy
+        let identity: BoundIdentity
+        let mapper: AttributeMapper
+        /// Denied on every entry (what filters go by).
+        let attributes: Set<String>
+        let kinds: Set<String>
+        let visibleEntries: LDAPFilter
+        /// Whether entries need any attribute removed.
+        var applies: Bool { !attributes.isEmpty || perEntry }
+        private let perEntry: Bool
+
+        init(_ directory: ProxyDirectory, identity: BoundIdentity) {
+            policy = directory.overlay?.configuration.access ?? AccessPolicy()
+            self.identity = identity
+            mapper = directory.mapper
+            let denies = policy.denies
+            attributes = denies ? policy.deniedAttributes(to: identity, on: nil) : []
+            kinds = denies ? policy.deniedKinds(to: identity) : []
+            perEntry = denies && policy.deniesPerEntry
+            visibleEntries = kinds.isEmpty ? directory.visibleEntries : directory.configuration.visibleEntries(excluding: kinds)
+        }
+
+        /// Denied on this entry (a `self` rule may decide differently on the requester's own).
+        func attributes(on entry: DistinguishedName?) -> Set<String> {
+            guard perEntry else { return attributes }
+            return policy.deniedAttributes(to: identity, on: entry.map(EntryReference.init))
+        }
+
+        func hides(_ name: String, in hidden: Set<String>) -> Bool {
+            let key = AttributeName(name).key
+            return hidden.contains(key) || mapper.sources(of: name).contains { hidden.contains(AttributeName($0).key) }
         }
     }
 
