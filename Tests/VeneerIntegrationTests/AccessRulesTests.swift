@@ -9,6 +9,23 @@ import VeneerTestSupport
 struct AccessRulesTests {
     typealias Served = ZoneLockoutTests.Served
 
+    static let nestedGroupDN = "cn=nested,ou=groups,dc=example,dc=com"
+
+    /// A group whose only member is group03 (users 3, 8, …): its members are nested members.
+    static var options: SlapdFixture.Options {
+        var options = SlapdFixture.Options()
+        let data = SlapdDirectoryData(users: options.users, groups: options.groups)
+        options.extraLDIF = """
+
+            dn: \(nestedGroupDN)
+            objectClass: groupOfNames
+            cn: nested
+            member: \(data.groupDN(3))
+
+            """
+        return options
+    }
+
     static func configuration(_ slapd: SlapdFixture, passwordFile: String) -> String {
         ZoneLockoutTests.configuration(slapd, passwordFile: passwordFile).replacingOccurrences(
             of: "[upstream]", with: "[directory]\nallow_anonymous = true\n\n[upstream]") + """
@@ -32,6 +49,10 @@ struct AccessRulesTests {
             who = "anyone"
             zones = ["pin-fallback"]
             deny_read = ["telephoneNumber"]
+
+            [[access]]
+            who = "group:\(nestedGroupDN)"
+            read = ["employeeNumber"]
             """
     }
 
@@ -48,7 +69,7 @@ struct AccessRulesTests {
 
     @Test("deny_read, read, deny_kinds, kinds, self and zones decide what each client reads and filters on")
     func rules() async throws {
-        try await OverlayEndToEnd.ServedBinaryTests.withProxyInstallation(Self.configuration) { slapd, installation in
+        try await OverlayEndToEnd.ServedBinaryTests.withProxyInstallation(options: Self.options, Self.configuration) { slapd, installation in
             let served = try await Served.start(installation, log: "serve.log")
             defer { Task { await served.child.terminate() } }
             let base = slapd.baseDN
@@ -82,8 +103,8 @@ struct AccessRulesTests {
             let byMobile = try await search(served.url, as: member, base: base, "(mobile=*)", ["1.1"])
             #expect(byMobile.entries.count == 50, "\(byMobile.entries.count)")
             let memberGroups = try await search(served.url, as: member, base: base, "(objectClass=groupOfNames)", ["cn"])
-            #expect(memberGroups.entries.count == 5, "\(memberGroups.output)")
-            // employeeNumber is granted to nobody.
+            #expect(memberGroups.entries.count == 6, "\(memberGroups.output)")
+            // employeeNumber is granted to nested members of cn=nested only.
             let employee = try await search(served.url, as: member, base: target, scope: "base", "(objectClass=*)", ["employeeNumber"])
             #expect(employee.entries.values.first?["employeenumber"] == nil, "\(employee.output)")
 
@@ -92,6 +113,8 @@ struct AccessRulesTests {
             #expect(own.entries.values.first?["mobile"] == slapd.userAttributes(3)["mobile"], "\(own.output)")
             let notOwn = try await search(served.url, as: other, base: target, scope: "base", "(objectClass=*)", ["mobile", "cn"])
             #expect(notOwn.entries.values.first?["mobile"] == nil && notOwn.entries.values.first?["cn"] != nil, "\(notOwn.output)")
+            let nested = try await search(served.url, as: other, base: target, scope: "base", "(objectClass=*)", ["employeeNumber"])
+            #expect(nested.entries.values.first?["employeenumber"] == [targetEmployee], "group: follows nested membership: \(nested.output)")
             let otherGroups = try await search(served.url, as: other, base: base, "(objectClass=groupOfNames)", ["cn"])
             #expect(otherGroups.entries.isEmpty, "\(otherGroups.output)")
 

@@ -77,8 +77,9 @@ public struct AccessRule: Sendable, Hashable {
         /// The bound user, on their own entry.
         case selfEntry
         case dn(DistinguishedName)
-        /// Direct members of this group (a DN under the virtual suffix): the groups the
-        /// upstream listed for the identity when it bound; nested membership is not followed.
+        /// Members of this group (a DN under the virtual suffix), nested membership included:
+        /// the proxy view adds the groups rules name that the identity is a nested member of
+        /// when it binds.
         case group(DistinguishedName)
     }
 

@@ -31,7 +31,7 @@ extension ProxyDirectory: BindBackend {
                 ineligible = "not a member of a login group"
             }
             let virtualDN = suffix.toVirtual(account.dn) ?? account.dn
-            let identity = BoundIdentity(dn: virtualDN, groups: Set(account.groups.compactMap { suffix.toVirtual($0) }))
+            let identity = BoundIdentity(dn: virtualDN, groups: try await accessGroups(of: account))
             return .found(BindCandidate(name: account.dn.description, id: account.id, ineligible: ineligible, identity: identity))
         }
     }
@@ -88,6 +88,17 @@ extension ProxyDirectory: BindBackend {
         default:
             return LDAPResult(upstream.resultCode, diagnosticMessage: upstream.diagnosticMessage)
         }
+    }
+
+    /// The groups (virtual DNs) `[[access]]` rules see an account in: its direct groups, and
+    /// the groups rules name that it is a nested member of.
+    func accessGroups(of account: ResolvedAccount) async throws -> Set<DistinguishedName> {
+        var groups = Set(account.groups.compactMap { suffix.toVirtual($0) })
+        for (group, members) in accessGroupMembers where !groups.contains(group) {
+            guard let upstreamGroup = suffix.toUpstream(group) else { continue }
+            if try await members.contains(account.dn, groups: [upstreamGroup], upstream: upstream) { groups.insert(group) }
+        }
+        return groups
     }
 
     enum LoginResolution { case found(ResolvedAccount), notFound, ambiguous }
