@@ -66,6 +66,18 @@ struct SearchIdentityTests {
 
             let people = try await search(served.url, as: a, base: slapd.baseDN, "(objectClass=inetOrgPerson)", ["1.1"])
             #expect(people.entries.count == slapd.options.users, "a user reads every person: \(people.entries.count)")
+
+            // Every upstream connection bound as the user (one per client connection: the
+            // bind's own) was unbound when its client went away.
+            try await Task.sleep(for: .milliseconds(300))
+            let bound = slapd.logLines(containing: "BIND dn=\"\(a.dn)\" method=128").compactMap {
+                $0.split(separator: " ").first { $0.hasPrefix("conn=") }.map(String.init)
+            }
+            #expect(bound.count == 4, "\(bound)")
+            for connection in bound {
+                let lines = slapd.logLines(containing: "\(connection) ")
+                #expect(lines.contains { $0.contains(" UNBIND") } && lines.contains { $0.contains(" closed") }, "\(lines)")
+            }
         }
     }
 
