@@ -113,6 +113,9 @@ final class ConfigurationReading {
                 }
             }
         }
+        if upstream == nil, directory?.searchIdentity == .client {
+            warn("directory.search_identity", "ignored: searches run as the client only in front of an [upstream]")
+        }
         if upstream != nil, registry.seedDemoUsers {
             warn("registry.seed_demo_users", "ignored: the registry is only served without an [upstream]")
         }
