@@ -26,13 +26,14 @@ struct SearchIdentityTests {
             of: "[upstream]", with: directory + "\n[upstream]")
     }
 
-    func search(_ url: String, as user: (dn: String, password: String)?, base: String, _ filter: String, _ attributes: [String])
-        async throws -> (status: Int32, entries: [String: [String: [String]]], output: String)
-    {
+    func search(
+        _ url: String, from source: String = "127.0.0.1", as user: (dn: String, password: String)?, base: String, _ filter: String,
+        _ attributes: [String]
+    ) async throws -> (status: Int32, entries: [String: [String: [String]]], output: String) {
         let credentials = user.map { ["-D", $0.dn, "-w", $0.password] } ?? []
         let result = try await ldapTool(
             "ldapsearch", ["-x", "-LLL", "-H", url] + credentials + ["-b", base, filter] + attributes,
-            environment: ["LDAPSOCKET_BIND_ADDRESSES": "127.0.0.1"])
+            environment: ["LDAPSOCKET_BIND_ADDRESSES": source])
         return (result.status, parseLDIF(result.output), result.output)
     }
 
@@ -66,6 +67,14 @@ struct SearchIdentityTests {
 
             let people = try await search(served.url, as: a, base: slapd.baseDN, "(objectClass=inetOrgPerson)", ["1.1"])
             #expect(people.entries.count == slapd.options.users, "a user reads every person: \(people.entries.count)")
+
+            // Bound with a local PIN (zone pin-only, 127.0.0.6), the client proved no upstream
+            // password: it reads with the upstream's anonymous rights (fail closed).
+            let pin = try await ZoneLockoutTests().veneer(input: "432198\n", ["pin", "set", a.dn, "--password-stdin"], installation: installation)
+            #expect(pin.status == 0, "\(pin.output)")
+            try await Task.sleep(for: .milliseconds(1500))  // the server picks up the CLI's commit
+            let byPIN = try await search(served.url, from: "127.0.0.6", as: (a.dn, "432198"), base: a.dn, "(objectClass=*)", ["cn"])
+            #expect(byPIN.status != 49 && byPIN.entries.isEmpty, "\(byPIN.output)")
 
             // Every upstream connection bound as the user (one per client connection: the
             // bind's own) was unbound when its client went away.
