@@ -12,10 +12,10 @@ public struct LDAPSearchResults: AsyncSequence, Sendable {
     public typealias Element = LDAPSearchEvent
 
     let plan: SearchPlan
-    let pool: ServiceConnectionPool
+    let source: SearchSource
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(driver: SearchDriver(plan: plan, pool: pool))
+        AsyncIterator(driver: SearchDriver(plan: plan, source: source))
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
@@ -44,4 +44,29 @@ struct SearchPlan: Sendable {
     var operationTimeout: Duration
     var bufferSize: Int
     var overflowLimit: Int = 4096
+}
+
+/// Where a search runs: a pool's least busy connection, or one client session's own
+/// connection (which the search keeps alive until it ends).
+enum SearchSource: Sendable {
+    case pool(ServiceConnectionPool)
+    case session(LDAPUpstreamSession)
+
+    func lease() async throws -> ConnectionLease {
+        switch self {
+        case .pool(let pool):
+            return try await pool.lease()
+        case .session(let session):
+            guard session.connection.isActive else {
+                throw LDAPClientError(.connectionClosed, "the upstream closed this session's connection; bind again")
+            }
+            return ConnectionLease(session.connection, pool: nil)
+        }
+    }
+
+    /// A pooled connection that died idle can be replaced; a session's own cannot.
+    var canReconnect: Bool {
+        if case .pool = self { return true }
+        return false
+    }
 }

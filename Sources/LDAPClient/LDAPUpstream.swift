@@ -10,6 +10,10 @@ public final class LDAPUpstream: Sendable {
     private let logger: Logger
     private let servicePool: ServiceConnectionPool
     private let verifyPool: VerifyConnectionPool
+    /// Anonymous connections, for anonymous clients' searches when the upstream's ACLs decide;
+    /// opened only when first used.
+    private let anonymousPool: ServiceConnectionPool
+    private let connector: UpstreamConnector
 
     public init(
         configuration: LDAPClientConfiguration, eventLoopGroup: any EventLoopGroup,
@@ -22,6 +26,10 @@ public final class LDAPUpstream: Sendable {
             size: configuration.servicePoolSize, maximumAge: configuration.maximumConnectionAge, connector: connector)
         verifyPool = VerifyConnectionPool(
             size: configuration.verifyPoolSize, maximumAge: configuration.maximumConnectionAge, connector: connector)
+        anonymousPool = ServiceConnectionPool(
+            size: configuration.servicePoolSize, maximumAge: configuration.maximumConnectionAge, connector: connector,
+            purpose: .anonymous)
+        self.connector = connector
         if configuration.tls.insecureSkipVerify, configuration.servers.contains(where: \.usesTLS) {
             logger.warning(
                 "TLS certificate verification of the upstream is OFF (insecureSkipVerify): anyone on the network path can impersonate it and read the service password"
@@ -42,8 +50,12 @@ public final class LDAPUpstream: Sendable {
     /// `wholeDirectory` lifts `maximumResults`, which bounds what one client request may cost:
     /// Veneer's own reads of every person (the alias and extension sweep) must see them all,
     /// and are paged, so memory per page stays bounded.
+    ///
+    /// `identity` says whose rights the search runs with upstream: the service account's
+    /// (the default), nobody's (an anonymous connection), or a client session's own.
     public func search(
-        _ request: SearchRequest, controls: [LDAPControl] = [], paging: Bool = true, wholeDirectory: Bool = false
+        _ request: SearchRequest, controls: [LDAPControl] = [], paging: Bool = true, wholeDirectory: Bool = false,
+        as identity: LDAPSearchIdentity = .service
     ) -> LDAPSearchResults {
         let callerPages = controls.contains { $0.oid == PagedResultsControl.oid }
         let maximum = wholeDirectory ? 0 : max(configuration.maximumResults, 0)
@@ -57,7 +69,13 @@ public final class LDAPUpstream: Sendable {
             paging: transparent ? .transparent(pageSize: Int32(clamping: configuration.pageSize)) : .none,
             limit: limit, operationTimeout: configuration.operationTimeout, bufferSize: configuration.searchBufferSize,
             overflowLimit: configuration.searchOverflowLimit)
-        return LDAPSearchResults(plan: plan, pool: servicePool)
+        let source: SearchSource =
+            switch identity {
+            case .service: .pool(servicePool)
+            case .anonymous: .pool(anonymousPool)
+            case .session(let session): .session(session)
+            }
+        return LDAPSearchResults(plan: plan, source: source)
     }
 
     /// Sends an operation with a single response (compare, extended, modify, …) on a service
@@ -149,9 +167,72 @@ public final class LDAPUpstream: Sendable {
         return (response, responseControls)
     }
 
+    /// Checks a password by binding a new connection of the client's own, and keeps that
+    /// connection for the client's searches when the bind succeeds
+    /// (`search_identity = "client"`): the upstream's ACLs then decide what the client reads.
+    /// The password is sent once and kept nowhere. A refusal is a result, as in
+    /// `verifyPassword`, and its connection is closed.
+    public func openSession(name: String, password: [UInt8], controls: [LDAPControl] = []) async throws -> (
+        BindResponse, [LDAPControl], LDAPUpstreamSession?
+    ) {
+        guard !name.isEmpty, !password.isEmpty else {
+            let result = LDAPResult(
+                .invalidCredentials, diagnosticMessage: "an empty name or password cannot be verified")
+            return (BindResponse(result), [], nil)
+        }
+        let connection = try await connector.connect(.verification)
+        do {
+            let (response, responseControls) = try await connection.bind(
+                name: name, password: password, controls: controls, timeout: configuration.bindTimeout)
+            guard response.result.resultCode == .success else {
+                connection.close()
+                return (response, responseControls, nil)
+            }
+            return (response, responseControls, LDAPUpstreamSession(connection: connection, bindDN: name))
+        } catch {
+            connection.close()
+            throw error
+        }
+    }
+
     /// Closes every connection (Unbind first) and fails operations waiting for one.
     public func shutdown() async {
         await servicePool.shutdown()
         await verifyPool.shutdown()
+        await anonymousPool.shutdown()
+    }
+}
+
+/// Whose rights an upstream search runs with.
+public enum LDAPSearchIdentity: Sendable {
+    /// The service account's (shared, pooled connections).
+    case service
+    /// Nobody's: a pooled connection that never binds.
+    case anonymous
+    /// One client's: the connection its own bind left bound as it.
+    case session(LDAPUpstreamSession)
+}
+
+/// An upstream connection bound as one client, opened by `LDAPUpstream.openSession`, for that
+/// client's searches. It is closed (Unbind) when the last reference goes: when the client's
+/// session ends or binds again. If the upstream drops it, the client's searches fail until it
+/// binds again: its password is not kept to reconnect.
+public final class LDAPUpstreamSession: Sendable, CustomStringConvertible {
+    let connection: LDAPConnection
+    /// The upstream DN the connection is bound as.
+    public let bindDN: String
+
+    init(connection: LDAPConnection, bindDN: String) {
+        self.connection = connection
+        self.bindDN = bindDN
+    }
+
+    /// Whether the connection is still open.
+    public var isActive: Bool { connection.isActive }
+
+    public var description: String { "upstream session as \"\(bindDN)\" on \(connection)" }
+
+    deinit {
+        connection.close()
     }
 }

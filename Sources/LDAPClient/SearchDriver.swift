@@ -7,7 +7,7 @@ import LDAPCore
 /// that issued them. Used by one iterator at a time (not Sendable).
 final class SearchDriver {
     private let plan: SearchPlan
-    private let pool: ServiceConnectionPool
+    private let source: SearchSource
     private var lease: ConnectionLease?
     private var page: ResponseProducer.AsyncIterator?
     private var returnedEntries = 0
@@ -15,9 +15,9 @@ final class SearchDriver {
     private var attempts = 0
     private var isFinished = false
 
-    init(plan: SearchPlan, pool: ServiceConnectionPool) {
+    init(plan: SearchPlan, source: SearchSource) {
         self.plan = plan
-        self.pool = pool
+        self.source = source
     }
 
     func next() async throws -> LDAPSearchEvent? {
@@ -71,7 +71,7 @@ final class SearchDriver {
         }
     }
 
-    private var canRetry: Bool { returnedEvents == 0 && attempts == 0 }
+    private var canRetry: Bool { returnedEvents == 0 && attempts == 0 && source.canReconnect }
 
     /// The event for `message`, or nil when the search continues with another page.
     private func handle(_ message: LDAPMessage) throws -> LDAPSearchEvent? {
@@ -117,7 +117,7 @@ final class SearchDriver {
 
     private func startPage(cookie: [UInt8]) async throws {
         if lease == nil {
-            lease = try await pool.lease()
+            lease = try await source.lease()
         }
         try startNextPage(cookie: cookie)
     }

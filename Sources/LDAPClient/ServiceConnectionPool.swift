@@ -42,10 +42,13 @@ final class ServiceConnectionPool: Sendable {
     private let size: Int
     private let maximumAge: Duration
     private let connector: UpstreamConnector
+    /// `.service` (bound as the service account) or `.anonymous` (never bound).
+    private let purpose: UpstreamConnector.Purpose
     private let state = Mutex(State())
 
-    init(size: Int, maximumAge: Duration, connector: UpstreamConnector) {
+    init(size: Int, maximumAge: Duration, connector: UpstreamConnector, purpose: UpstreamConnector.Purpose = .service) {
         self.size = max(size, 1)
+        self.purpose = purpose
         self.maximumAge = maximumAge
         self.connector = connector
     }
@@ -61,7 +64,7 @@ final class ServiceConnectionPool: Sendable {
             case .connect(let fallback):
                 let connection: LDAPConnection
                 do {
-                    connection = try await connector.connect(.service)
+                    connection = try await connector.connect(purpose)
                 } catch {
                     connectFailed(error)
                     // Busy but alive beats a fresh error: fall back to sharing a connection.
@@ -273,17 +276,18 @@ final class ServiceConnectionPool: Sendable {
 /// the lease is dropped (a search consumer that simply stops iterating).
 final class ConnectionLease: Sendable {
     let connection: LDAPConnection
-    private let pool: ServiceConnectionPool
+    /// nil for a connection nobody else shares (a client session's own).
+    private let pool: ServiceConnectionPool?
     private let released = Atomic<Bool>(false)
 
-    init(_ connection: LDAPConnection, pool: ServiceConnectionPool) {
+    init(_ connection: LDAPConnection, pool: ServiceConnectionPool?) {
         self.connection = connection
         self.pool = pool
     }
 
     func release() {
         if !released.exchange(true, ordering: .acquiringAndReleasing) {
-            pool.release(connection)
+            pool?.release(connection)
         }
     }
 

@@ -11,6 +11,9 @@ struct UpstreamConnector: Sendable {
         case service
         /// Connection for user binds; starts (and is returned to the pool) anonymous.
         case verification
+        /// Shared connection that stays anonymous: searches of anonymous clients when the
+        /// upstream's own ACLs decide (`search_identity = "client"`).
+        case anonymous
     }
 
     let configuration: LDAPClientConfiguration

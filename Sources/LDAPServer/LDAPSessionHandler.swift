@@ -71,6 +71,9 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
         for task in inFlight.values { task.cancel() }
         inFlight.removeAll()
         queued.removeAll()
+        // What a bind attached (an upstream connection of the client's own) goes now, not
+        // whenever the last reference to the session does.
+        session.setAuthorization(.anonymous)
         logger.debug("connection closed")
         context.fireChannelInactive()
     }

@@ -90,6 +90,20 @@ extension ConfigurationReading {
             table.problem("hide_people_outside_login_groups", "needs login_groups: the groups whose members searches show")
             valid = false
         }
+        var searchIdentity = ProxyConfiguration.SearchIdentity.service
+        if let text = table.string("search_identity") {
+            let names = ProxyConfiguration.SearchIdentity.allCases.map(\.rawValue)
+            if let parsed = ProxyConfiguration.SearchIdentity(rawValue: text.lowercased()) {
+                searchIdentity = parsed
+            } else {
+                table.problem(
+                    "search_identity",
+                    "\"\(text)\" is not one of \(names.joined(separator: ", "))\(KeySuggestion.hint(for: text, among: names))")
+                valid = false
+            }
+        } else if table.contains("search_identity") {
+            valid = false
+        }
         var directory = VeneerConfiguration.Directory(
             suffix: suffix, excludedSubtrees: excluded, loginGroups: loginGroups, loginDomains: table.strings("login_domains") ?? [],
             hideDisabledAccounts: table.bool("hide_disabled_accounts") ?? false,
@@ -102,6 +116,7 @@ extension ConfigurationReading {
         directory.entryKinds = entryKinds
         directory.kindFilters = kindFilters
         directory.hidePeopleOutsideLoginGroups = hidePeopleOutsideLoginGroups
+        directory.searchIdentity = searchIdentity
         table.finish()
         return valid ? directory : nil
     }

@@ -124,10 +124,14 @@ extension ConfigurationReading {
                 table.problem("who", "required: whom the rule grants to")
                 valid = false
             }
+            // `read` grants overlay attributes, and upstream attributes another rule denies.
+            var readUpstream = Set<String>()
             func attributes(_ key: String) -> Set<OverlayAttribute> {
                 var result: Set<OverlayAttribute> = []
                 for (index, name) in (table.stringOrStrings(key) ?? []).enumerated() {
-                    if let attribute = OverlayAttribute(named: name) { result.insert(attribute) } else {
+                    if let attribute = OverlayAttribute(named: name) { result.insert(attribute) } else if key == "read", AttributeNameSyntax.isValid(name), !Self.looksLikeOverlayName(name) {
+                        readUpstream.insert(name.lowercased())
+                    } else {
                         let names = OverlayAttribute.allCases.map(\.rawValue)
                         log.add(
                             "\(table.keyPath(key))[\(index)]",
@@ -137,10 +141,37 @@ extension ConfigurationReading {
                 }
                 return result
             }
-            rules.append(AccessRule(who: who, read: attributes("read"), write: attributes("write")))
+            func names(_ key: String, valid isValid: (String) -> Bool, _ what: String) -> Set<String> {
+                var result = Set<String>()
+                for (index, name) in (table.stringOrStrings(key) ?? []).enumerated() {
+                    if isValid(name) { result.insert(name.lowercased()) } else {
+                        log.add("\(table.keyPath(key))[\(index)]", "\"\(name)\" is not \(what)")
+                        valid = false
+                    }
+                }
+                return result
+            }
+            var rule = AccessRule(who: who, read: attributes("read"), write: attributes("write"))
+            rule.readUpstream = readUpstream
+            rule.denyRead = names("deny_read", valid: AttributeNameSyntax.isValid, "an attribute name")
+            let isKind = { (name: String) in !name.isEmpty && !name.contains(where: \.isWhitespace) }
+            rule.kinds = names("kinds", valid: isKind, "a kind of entry")
+            rule.denyKinds = names("deny_kinds", valid: isKind, "a kind of entry")
+            rule.zones = names("zones", valid: { !$0.isEmpty }, "a zone name")
+            if table.contains("zones") && rule.zones.isEmpty {
+                table.problem("zones", "names no zone: leave it out for a rule that applies in every zone")
+                valid = false
+            }
+            rules.append(rule)
             table.finish()
         }
         return valid ? AccessPolicy(rules: rules) : nil
+    }
+
+    /// A misspelt overlay name must not pass for an upstream attribute's.
+    static func looksLikeOverlayName(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return ["veneer", "sipidentity", "fsa1", "astaccount", "pwdaccount", "pwdfailure"].contains { lowered.hasPrefix($0) }
     }
 
     static func subject(_ text: String) -> AccessRule.Subject? {

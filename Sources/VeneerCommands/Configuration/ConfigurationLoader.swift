@@ -97,6 +97,25 @@ final class ConfigurationReading {
                 superadminValid = false
             }
         }
+        if let access, let zones {
+            let known = Set((zones.zones + [zones.external]).map { $0.name.lowercased() })
+            for (index, rule) in access.rules.enumerated() {
+                for name in rule.zones.sorted() where !known.contains(name) {
+                    log.add("access[\(index)].zones", "\"\(name)\" is not a configured zone (\(known.sorted().joined(separator: ", ")))")
+                }
+            }
+        }
+        if let access, let directory, upstream != nil {
+            let served = Set(directory.entryKinds.map { $0.description.lowercased() })
+            for (index, rule) in access.rules.enumerated() {
+                for name in rule.kinds.union(rule.denyKinds).sorted() where !served.contains(name) {
+                    log.add("access[\(index)]", "\"\(name)\" is not a kind of entry [directory] entry_kinds serves (\(served.sorted().joined(separator: ", ")))")
+                }
+            }
+        }
+        if upstream == nil, directory?.searchIdentity == .client {
+            warn("directory.search_identity", "ignored: searches run as the client only in front of an [upstream]")
+        }
         if upstream != nil, registry.seedDemoUsers {
             warn("registry.seed_demo_users", "ignored: the registry is only served without an [upstream]")
         }

@@ -43,6 +43,7 @@ extension VeneerConfiguration {
             kindFilters: directory.kindFilters,
             hidePeopleOutsideLoginGroups: directory.hidePeopleOutsideLoginGroups)
         proxy.serviceAccountBinds = directory.serviceAccounts.map { $0.map { suffixes.toUpstream($0) ?? $0 } }
+        proxy.searchIdentity = directory.searchIdentity
         return proxy
     }
 }

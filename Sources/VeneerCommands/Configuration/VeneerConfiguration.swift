@@ -120,6 +120,8 @@ public struct VeneerConfiguration: Sendable {
         public var kindFilters: [String: LDAPFilter] = [:]
         /// Searches show only people in the login groups (`hide_people_outside_login_groups`).
         public var hidePeopleOutsideLoginGroups: Bool = false
+        /// Whose rights searches run with upstream (`search_identity`).
+        public var searchIdentity: ProxyConfiguration.SearchIdentity = .service
     }
 
     /// The local store (`[store]`).

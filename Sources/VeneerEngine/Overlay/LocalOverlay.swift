@@ -97,6 +97,7 @@ extension LDAPRequest {
     /// The requester as access rules see it.
     var identity: BoundIdentity {
         if let identity = session.context as? BoundIdentity { return identity }
+        if let client = session.context as? ClientSession { return client.identity }
         switch session.authorization {
         case .anonymous: return .anonymous
         case .user(let dn): return BoundIdentity(dn: try? DistinguishedName(dn))

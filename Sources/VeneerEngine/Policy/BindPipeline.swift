@@ -1,4 +1,5 @@
 import Foundation
+import LDAPClient
 import LDAPCore
 import LDAPServer
 import VeneerStore
@@ -25,6 +26,9 @@ enum BindLookup: Sendable {
 /// What one password check said.
 enum BindVerification: Sendable {
     case accepted
+    /// Accepted by binding an upstream connection of the client's own, kept for its searches
+    /// (`search_identity = "client"`).
+    case acceptedWithUpstream(LDAPUpstreamSession)
     /// A wrong password: a guess, counted for lockout.
     case wrongPassword
     /// Refused for another reason than the password (AD: expired, must change, restricted
@@ -52,6 +56,8 @@ struct BindDecision: Sendable {
     var result: LDAPResult
     /// The session's identity on success; nil leaves it anonymous.
     var identity: BoundIdentity?
+    /// The upstream connection bound as the client, for its searches (`search_identity = "client"`).
+    var upstreamSession: LDAPUpstreamSession? = nil
     /// The password policy response control to send to clients that asked for it: nil sends
     /// none, `.some(nil)` one without an error.
     var policyControl: PasswordPolicyResponseControl.PolicyError??
@@ -87,7 +93,8 @@ extension BindPolicy {
     /// Sets the session, logs and audits, pads, answers.
     func apply(_ decision: BindDecision, request: LDAPRequest, responder: LDAPResponder, started: ContinuousClock.Instant) async {
         if let identity = decision.identity, let dn = identity.dn {
-            request.session.setAuthorization(.user(dn: dn.description), context: identity)
+            let context: any Sendable = decision.upstreamSession.map { ClientSession(identity: identity, upstream: $0) } ?? identity
+            request.session.setAuthorization(.user(dn: dn.description), context: context)
         }
         if !(decision.succeeded && decision.identity == nil) {  // anonymous binds are not audited
             outcome(request, zone: zone(of: request.session), user: decision.user, method: decision.method, result: decision.result.resultCode, reason: decision.reason)
@@ -232,11 +239,14 @@ extension BindPolicy {
             checked = true
             timing.observe(ContinuousClock.now - checkStarted)
             switch verification {
-            case .accepted:
+            case .accepted, .acceptedWithUpstream:
                 if let subject { await recordSuccess(subject) }
+                var upstreamSession: LDAPUpstreamSession?
+                if case .acceptedWithUpstream(let session) = verification { upstreamSession = session }
                 return BindDecision(
-                    result: LDAPResult(.success), identity: candidate.identity, policyControl: .some(nil), pad: false,
-                    user: candidate.name, method: method, reason: candidate.identity.isSuperadmin ? "superadmin" : "")
+                    result: LDAPResult(.success), identity: candidate.identity, upstreamSession: upstreamSession,
+                    policyControl: .some(nil), pad: false, user: candidate.name, method: method,
+                    reason: candidate.identity.isSuperadmin ? "superadmin" : "")
             case .wrongPassword:
                 if let subject { await recordFailure(subject, zone: zone, password: password) }
                 lastRefusal = nil
@@ -272,4 +282,12 @@ extension BindPolicy {
         if decision.pad { await timing.pad(since: started) }
         return decision.result
     }
+}
+
+/// A session's context when its searches run upstream as the client: who it is, and the
+/// upstream connection its bind opened (closed when this goes, at the next Bind or when the
+/// client disconnects).
+struct ClientSession: Sendable {
+    var identity: BoundIdentity
+    var upstream: LDAPUpstreamSession
 }

@@ -14,6 +14,16 @@ extension Zone {
         return Self.truth(filter) { !Self.isReadable($0, readable) }
     }
 
+    /// `filter` with every assertion on an attribute `isHidden` says (by name) made Undefined,
+    /// in the same three-valued way as `readableFilter`: for `[[access]] deny_read`.
+    static func undefining(_ filter: LDAPFilter, where isHidden: (String) -> Bool) -> LDAPFilter {
+        truth(filter) { leaf in
+            if case .extensibleMatch(let assertion) = leaf, assertion.type == nil { return true }
+            guard let name = leaf.attribute else { return false }
+            return isHidden(name)
+        }
+    }
+
     /// Matches no entry: objectClass is present on every entry.
     static let absoluteFalse = LDAPFilter.not(.present("objectClass"))
 

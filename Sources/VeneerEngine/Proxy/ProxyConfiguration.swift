@@ -40,6 +40,20 @@ public struct ProxyConfiguration: Sendable {
     /// bind by DN: these entries or subtrees (upstream DNs). nil: any entry under the upstream
     /// base the upstream accepts; empty: none. Zones, lockout and audit apply as to people.
     public var serviceAccountBinds: [DistinguishedName]? = nil
+    /// Whose rights searches run with upstream (`search_identity`).
+    public var searchIdentity: SearchIdentity = .service
+
+    /// Whose rights a client's searches (and compares) run with upstream.
+    public enum SearchIdentity: String, Sendable, CaseIterable {
+        /// The service account's, for everyone: Veneer's zones and `[[access]]` rules decide
+        /// what a client sees.
+        case service
+        /// The client's own: a client that bound with its upstream password searches on a
+        /// connection of its own bound as it, anonymous clients (and clients that bound with a
+        /// local PIN) on anonymous connections; the upstream's ACLs decide, and Veneer's rules
+        /// still apply on top. The local superadmin reads as the service account.
+        case client
+    }
 
     /// Whether a non-person entry may bind.
     func mayBindAsServiceAccount(_ upstreamDN: DistinguishedName) -> Bool {
@@ -128,9 +142,12 @@ public struct ProxyConfiguration: Sendable {
     }
 
     /// The upstream filter selecting every entry searches below the suffix may return.
-    public var visibleEntries: LDAPFilter {
+    public var visibleEntries: LDAPFilter { visibleEntries(excluding: []) }
+
+    /// The same without the kinds named (lowercased) in `hidden` (`[[access]] deny_kinds`).
+    public func visibleEntries(excluding hidden: Set<String>) -> LDAPFilter {
         var parts: [LDAPFilter] = []
-        for kind in entryKinds {
+        for kind in entryKinds where !hidden.contains(kind.description.lowercased()) {
             if let filter = filter(for: kind), !parts.contains(filter) { parts.append(filter) }
         }
         switch parts.count {

@@ -31,7 +31,7 @@ extension ProxyDirectory: BindBackend {
                 ineligible = "not a member of a login group"
             }
             let virtualDN = suffix.toVirtual(account.dn) ?? account.dn
-            let identity = BoundIdentity(dn: virtualDN, groups: Set(account.groups.compactMap { suffix.toVirtual($0) }))
+            let identity = BoundIdentity(dn: virtualDN, groups: try await accessGroups(of: account))
             return .found(BindCandidate(name: account.dn.description, id: account.id, ineligible: ineligible, identity: identity))
         }
     }
@@ -39,9 +39,17 @@ extension ProxyDirectory: BindBackend {
     func verify(_ candidate: BindCandidate, password: [UInt8], method: Zone.Method) async throws -> BindVerification {
         switch method {
         case .upstreamPassword:
-            let (response, _) = try await upstream.verifyPassword(name: candidate.name, password: password)
+            let response: BindResponse
+            var session: LDAPUpstreamSession?
+            if configuration.searchIdentity == .client {
+                // The check itself opens the client's own connection: no second bind, and
+                // the password is not kept to open one later.
+                (response, _, session) = try await upstream.openSession(name: candidate.name, password: password)
+            } else {
+                (response, _) = try await upstream.verifyPassword(name: candidate.name, password: password)
+            }
             let result = response.result
-            if result.resultCode == .success { return .accepted }
+            if result.resultCode == .success { return session.map { .acceptedWithUpstream($0) } ?? .accepted }
             let reason = configuration.preset.activeDirectoryErrors ? ActiveDirectoryBindError(diagnosticMessage: result.diagnosticMessage) : nil
             if result.resultCode == .invalidCredentials && (reason == nil || reason == .invalidCredentials || reason == .userNotFound) {
                 return .wrongPassword
@@ -80,6 +88,17 @@ extension ProxyDirectory: BindBackend {
         default:
             return LDAPResult(upstream.resultCode, diagnosticMessage: upstream.diagnosticMessage)
         }
+    }
+
+    /// The groups (virtual DNs) `[[access]]` rules see an account in: its direct groups, and
+    /// the groups rules name that it is a nested member of.
+    func accessGroups(of account: ResolvedAccount) async throws -> Set<DistinguishedName> {
+        var groups = Set(account.groups.compactMap { suffix.toVirtual($0) })
+        for (group, members) in accessGroupMembers where !groups.contains(group) {
+            guard let upstreamGroup = suffix.toUpstream(group) else { continue }
+            if try await members.contains(account.dn, groups: [upstreamGroup], upstream: upstream) { groups.insert(group) }
+        }
+        return groups
     }
 
     enum LoginResolution { case found(ResolvedAccount), notFound, ambiguous }

@@ -14,6 +14,9 @@ extension ProxyDirectory {
             await responder.finish(.compareResponse(LDAPResult(.noSuchObject)))
             return
         }
+        var identity = request.identity
+        identity.zone = bindPolicy.zone(of: request.session).name
+        let denial = AccessDenial(self, identity: identity)
         let selection = mapper.selection(for: [compare.assertion.attribute])
         var wanted = [compare.assertion.attribute]
         if let overlay { wanted += overlay.derivedSources(for: selection) }
@@ -21,11 +24,11 @@ extension ProxyDirectory {
         if overlay != nil { attributesToRead = Self.adding(mapper.preset.idAttribute, to: attributesToRead) }
         for attribute in personTest?.attributes ?? [] { attributesToRead = Self.adding(attribute, to: attributesToRead) }
         // Any entry a search would show (groups too: `member` is what applications compare).
-        let filter = dn == configuration.virtualSuffix ? LDAPFilter.objectClassPresent : visibleEntries
+        let filter = dn == configuration.virtualSuffix && denial.kinds.isEmpty ? LDAPFilter.objectClassPresent : denial.visibleEntries
         let search = SearchRequest(baseObject: upstreamDN.description, scope: .baseObject, filter: filter, attributes: attributesToRead)
         do {
             var entry: SearchResultEntry?
-            for try await event in upstream.search(search, paging: false) {
+            for try await event in upstream.search(search, paging: false, as: upstreamIdentity(of: request)) {
                 if case .entry(let found, _) = event { entry = found }
             }
             let isPerson = entry.map { personTest?.isPerson($0.attributes) ?? true } ?? false
@@ -41,11 +44,15 @@ extension ProxyDirectory {
                 of: entry.attributes, selection: selection.adding(wanted), typesOnly: false, mapDN: dnValues)
             if let overlay, isPerson {
                 let merged = overlay.merge(
-                    attributes, id: mapper.preset.entryID(in: entry.attributes), view: overlay.view, identity: request.identity,
+                    attributes, id: mapper.preset.entryID(in: entry.attributes), view: overlay.view, identity: identity,
                     target: EntryReference(dn: dn))
                 attributes = selection.project(merged, typesOnly: false)
             }
             attributes = bindPolicy.zone(of: request.session).readable(attributes)
+            if denial.applies {
+                let hidden = denial.attributes(on: dn)
+                attributes.removeAll { denial.hides($0.type, in: hidden) }
+            }
             guard !attributes.isEmpty else {
                 await responder.finish(.compareResponse(LDAPResult(.noSuchAttribute)))
                 return

@@ -23,11 +23,16 @@ extension ProxyDirectory {
         }
         let clientPaging = request.controls.first { $0.oid == PagedResultsControl.oid }
         let zone = bindPolicy.zone(of: request.session)
-        // Attributes the zone may not read are Undefined in filters too.
+        var identity = request.identity
+        identity.zone = zone.name
+        let denial = AccessDenial(self, identity: identity)
+        // Attributes the zone or the access rules deny are Undefined in filters too.
         var search = search
         search.filter = zone.readableFilter(search.filter)
+        if !denial.attributes.isEmpty {
+            search.filter = Zone.undefining(search.filter) { denial.hides($0, in: denial.attributes) }
+        }
         let selection = mapper.selection(for: search.attributes)
-        let identity = request.identity
         // With an overlay, local filter items become id assertions; a plan that had to widen
         // the filter re-checks the merged entries, which then need the filter's attributes.
         var clientFilter = rewriter.upstream(search.filter)
@@ -79,9 +84,10 @@ extension ProxyDirectory {
         }
         // The suffix entry itself is shown to base searches (browsers read it); below it, the
         // configured kinds of entries (people, groups, containers, …).
+        // Kinds the access rules deny this client are left out, the suffix entry too.
         upstreamRequest.filter =
-            search.scope == .baseObject && base == configuration.virtualSuffix
-            ? clientFilter : .and([visibleEntries, clientFilter])
+            search.scope == .baseObject && base == configuration.virtualSuffix && denial.kinds.isEmpty
+            ? clientFilter : .and([denial.visibleEntries, clientFilter])
         let limit = search.sizeLimit > 0 ? min(Int(search.sizeLimit), configuration.maximumResults) : configuration.maximumResults
         let walksLoginGroups = configuration.filtersPeopleByLoginGroupWalk
         // A re-checked search may drop entries, as may the login-group walk, so the upstream
@@ -92,6 +98,7 @@ extension ProxyDirectory {
         if configuration.preset.sendDomainScopeControl { controls.append(LDAPControl(DomainScopeControl())) }
         if let clientPaging { controls.append(clientPaging) }
         let view = overlay?.view
+        let readingIdentity = upstreamIdentity(of: request)
 
         // With the identity suffix and nothing excluded, entry names pass through unparsed;
         // access rules about "self" still need each entry's DN when the requester is someone.
@@ -108,7 +115,7 @@ extension ProxyDirectory {
             /// One upstream search streamed to the client: entries re-checked with
             /// `passRecheck`, names in `skip` already sent, sent names collected when asked.
             func pass(_ upstreamRequest: SearchRequest, passRecheck: FilterRecheck?, skip: Set<String>?, collect: Bool) async throws -> PassEnd {
-                for try await event in upstream.search(upstreamRequest, controls: controls, paging: clientPaging == nil) {
+                for try await event in upstream.search(upstreamRequest, controls: controls, paging: clientPaging == nil, as: readingIdentity) {
                     switch event {
                     case .entry(let entry, _):
                         let name: String
@@ -127,7 +134,7 @@ extension ProxyDirectory {
                         // Told apart before ranges are fetched: a hidden person costs no more requests.
                         let isPerson = personTest?.isPerson(entry.attributes) ?? true
                         if isPerson, let loginGroupMembers, !(upstreamDN.map(loginGroupMembers.contains) ?? false) { continue }
-                        let upstreamAttributes = try await completeRanges(entry)
+                        let upstreamAttributes = try await completeRanges(entry, as: readingIdentity)
                         var attributes: [PartialAttribute]
                         if let overlay, let view {
                             let full = mapper.clientAttributes(of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: mapDN)
@@ -148,6 +155,10 @@ extension ProxyDirectory {
                         if !personTestOnly.isEmpty {
                             // Read to tell people apart, not asked for: the client does not get them.
                             attributes.removeAll { personTestOnly.contains(AttributeName($0.type).key) }
+                        }
+                        if denial.applies {
+                            let hidden = denial.attributes(on: virtualDN)
+                            if !hidden.isEmpty { attributes.removeAll { denial.hides($0.type, in: hidden) } }
                         }
                         if let skip, skip.contains(name) { continue }  // the first pass sent it
                         if sent >= limit {
@@ -178,7 +189,7 @@ extension ProxyDirectory {
             if case .done(let result, _) = end, result.resultCode == .success, let splitIDs, let overlay {
                 // The split plan's second half: the entries local values add, by id.
                 var byID = upstreamRequest
-                byID.filter = .and([visibleEntries, overlay.filterItems(for: identity, preset: mapper.preset).idFilter(splitIDs)])
+                byID.filter = .and([denial.visibleEntries, overlay.filterItems(for: identity, preset: mapper.preset).idFilter(splitIDs)])
                 byID.sizeLimit = Int32(clamping: configuration.maximumResults)
                 end = try await pass(byID, passRecheck: splitRecheck, skip: sentNames, collect: false)
             }
@@ -198,6 +209,43 @@ extension ProxyDirectory {
         }
     }
 
+    /// What `[[access]]` denies one requester: attributes (left out of entries, Undefined in
+    /// filters; names a preset adds are hidden with their upstream sources) and entry kinds.
+    struct AccessDenial {
+        let policy: AccessPolicy
+        let identity: BoundIdentity
+        let mapper: AttributeMapper
+        /// Denied on every entry (what filters go by).
+        let attributes: Set<String>
+        let kinds: Set<String>
+        let visibleEntries: LDAPFilter
+        /// Whether entries need any attribute removed.
+        var applies: Bool { !attributes.isEmpty || perEntry }
+        private let perEntry: Bool
+
+        init(_ directory: ProxyDirectory, identity: BoundIdentity) {
+            policy = directory.overlay?.configuration.access ?? AccessPolicy()
+            self.identity = identity
+            mapper = directory.mapper
+            let denies = policy.denies
+            attributes = denies ? policy.deniedAttributes(to: identity, on: nil) : []
+            kinds = denies ? policy.deniedKinds(to: identity) : []
+            perEntry = denies && policy.deniesPerEntry
+            visibleEntries = kinds.isEmpty ? directory.visibleEntries : directory.configuration.visibleEntries(excluding: kinds)
+        }
+
+        /// Denied on this entry (a `self` rule may decide differently on the requester's own).
+        func attributes(on entry: DistinguishedName?) -> Set<String> {
+            guard perEntry else { return attributes }
+            return policy.deniedAttributes(to: identity, on: entry.map(EntryReference.init))
+        }
+
+        func hides(_ name: String, in hidden: Set<String>) -> Bool {
+            let key = AttributeName(name).key
+            return hidden.contains(key) || mapper.sources(of: name).contains { hidden.contains(AttributeName($0).key) }
+        }
+    }
+
     /// The filter's attributes whose items the plan makes Undefined for this requester: digest
     /// secrets, overlay attributes it may not read, and attributes the view does not serve.
     func undefinedFilterAttributes(_ filter: LDAPFilter, overlay: LocalOverlay, identity: BoundIdentity) -> Set<String> {
@@ -212,6 +260,16 @@ extension ProxyDirectory {
         })
     }
 
+    /// Whose rights a client's reads run with upstream: the service account's, or with
+    /// `search_identity = "client"` the client's own connection, an anonymous one for clients
+    /// without one (anonymous, or bound with a local PIN: fail closed), and the service
+    /// account's for the local superadmin.
+    func upstreamIdentity(of request: LDAPRequest) -> LDAPSearchIdentity {
+        guard configuration.searchIdentity == .client else { return .service }
+        if let client = request.session.context as? ClientSession { return .session(client.upstream) }
+        return request.identity.isSuperadmin ? .service : .anonymous
+    }
+
     static func adding(_ attribute: String, to list: [String]) -> [String] {
         if list == ["1.1"] { return [attribute] }
         return list.contains(where: { $0.lowercased() == attribute.lowercased() }) ? list : list + [attribute]
@@ -219,7 +277,7 @@ extension ProxyDirectory {
 
     /// Follows Active Directory range retrieval (`member;range=0-1499`), fetching the rest of
     /// each ranged attribute so the client gets it whole under its plain name.
-    func completeRanges(_ entry: SearchResultEntry) async throws -> [PartialAttribute] {
+    func completeRanges(_ entry: SearchResultEntry, as identity: LDAPSearchIdentity = .service) async throws -> [PartialAttribute] {
         guard configuration.preset.followRangeRetrieval,
             entry.attributes.contains(where: { RangedAttribute($0.type) != nil })
         else { return entry.attributes }
@@ -234,7 +292,7 @@ extension ProxyDirectory {
                 let request = SearchRequest(
                     baseObject: entry.objectName, scope: .baseObject, filter: .objectClassPresent, attributes: [next])
                 var continued: RangedAttribute?
-                for try await event in upstream.search(request, paging: false) {
+                for try await event in upstream.search(request, paging: false, as: identity) {
                     guard case .entry(let part, _) = event else { continue }
                     for piece in part.attributes {
                         if let ranged = RangedAttribute(piece.type), ranged.name.lowercased() == range.name.lowercased() {

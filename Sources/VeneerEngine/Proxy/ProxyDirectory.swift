@@ -18,6 +18,9 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let overlay: LocalOverlay?
     let bindPolicy: BindPolicy
     let loginGroupMembers = LoginGroupMembers()
+    /// For each group `[[access]]` rules name (virtual DN), its transitive members, so that
+    /// `group:` rules cover nested membership (each walk cached like the login groups').
+    let accessGroupMembers: [DistinguishedName: LoginGroupMembers]
     let loginCache: LoginCache<ResolvedAccount>
     /// Bind outcomes: audit rows (written in batches by `bindAudit.run()`) and counters.
     public var bindAudit: BindAudit { bindPolicy.audit }
@@ -67,6 +70,11 @@ public final class ProxyDirectory: LDAPRequestHandler {
             }
         }
         self.logger = logger
+        var accessGroups: [DistinguishedName: LoginGroupMembers] = [:]
+        for rule in overlay?.configuration.access.rules ?? [] {
+            for case .group(let group) in rule.who { accessGroups[group] = LoginGroupMembers() }
+        }
+        self.accessGroupMembers = accessGroups
         let store = overlay?.store
         self.loginCache = LoginCache(
             lifetime: configuration.loginCacheLifetime,
