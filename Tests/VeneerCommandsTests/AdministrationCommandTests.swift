@@ -190,6 +190,18 @@ struct AdministrationCommandTests {
         #expect(show.output.contains("# SIP digest secret: set for realm example.com, sip.example.org"), "\(show.output)")
         #expect(show.output.contains("SIPIdentityUserName: jdoe"), "\(show.output)")
         #expect(!show.output.contains(digests[0].ha1MD5), "no secret is shown")
+
+        // Removed one realm at a time, or all at once; a realm without a secret is refused.
+        let one = try await setup.veneer("digest", "remove", "jdoe", "--realm", "sip.example.org")
+        #expect(one.status == 0 && one.output.contains("SIP digest secret removed for realm sip.example.org"), "\(one.output)")
+        #expect(try setup.openStore().overlay(for: id)?.digests.map(\.realm) == ["example.com"])
+        let missing = try await setup.veneer("digest", "remove", "jdoe", "--realm", "nowhere.example")
+        #expect(missing.status != 0, "\(missing.output)")
+        let all = try await setup.veneer("digest", "remove", "jdoe")
+        #expect(all.status == 0, "\(all.output)")
+        #expect(try setup.openStore().overlay(for: id)?.digests.isEmpty ?? true)
+        let shown = try await setup.veneer("user", "show", "jdoe")
+        #expect(!shown.output.contains("SIPIdentityUserName"), "\(shown.output)")
     }
 
     @Test("user list, show with sources, activate and deactivate")

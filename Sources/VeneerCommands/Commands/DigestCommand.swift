@@ -1,9 +1,28 @@
 import ArgumentParser
 
-/// `veneer digest set NAME`: the SIP digest secret (HA1) SIP registrars authenticate with.
+/// `veneer digest set|remove NAME`: the SIP digest secret (HA1) SIP registrars authenticate with.
 struct DigestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "digest", abstract: "Manage SIP digest secrets.", subcommands: [DigestSetCommand.self])
+        commandName: "digest", abstract: "Manage SIP digest secrets.", subcommands: [DigestSetCommand.self, DigestRemoveCommand.self])
+}
+
+/// A phone whose secret leaked, or a person who left: the registrar stops finding a secret.
+struct DigestRemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove a person's SIP digest secret (for one realm with --realm, else every realm).")
+
+    @OptionGroup var config: ConfigurationOption
+    @Argument(help: "DN, login name, UPN, e-mail address or alias.") var name: String
+    @Option(help: "Only this SIP realm's secret.") var realm: String?
+
+    func run() async throws {
+        try await AdministrationContext.run(config) { context in
+            let entry = try await context.directory.find(name)
+            try await context.directory.removeDigest(of: entry, realm: realm, audit: context.audit)
+            printOutput("\(entry.dn): SIP digest secret removed\(realm.map { " for realm \($0)" } ?? "")")
+        }
+    }
 }
 
 struct DigestSetCommand: AsyncParsableCommand {

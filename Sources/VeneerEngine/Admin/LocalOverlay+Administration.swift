@@ -147,6 +147,16 @@ extension DirectoryAdministration {
         return (userName, realm)
     }
 
+    /// Removes the entry's SIP digest secret for `realm` (nil: every realm). A realm it has
+    /// no secret for is refused (noSuchValue), so a typo does not read as done.
+    public func removeDigest(of entry: AdminEntry, realm: String?, audit: AuditContext) async throws(AdministrationError) {
+        do {
+            try localOverlay.store.apply([.removeDigest(realm: realm)], to: entry.id, audit: audit)
+        } catch {
+            throw AdministrationError.from(error)
+        }
+    }
+
     /// A store message with the entry ids it names replaced by their DNs.
     func naming(_ message: String) async -> String {
         var result = message

@@ -91,7 +91,9 @@ struct OverlayView: Sendable {
             local.aliases = (candidateAliases[id] ?? []).filter { owners[$0.lowercased()] == id }
             local.extensionNumber = extensionsAreLocal ? record?.extensionNumber : nil
             local.active = record?.active ?? true
-            local.digest = realm.flatMap { realm in record?.digests.first { $0.realm == realm } }
+            // A deactivated person has no SIP identity to serve: a registrar reading the digest
+            // would otherwise keep registering the phone. The stored secret stays for `activate`.
+            local.digest = local.active ? realm.flatMap { realm in record?.digests.first { $0.realm == realm } } : nil
             if let digest = local.digest { userNames[digest.username, default: []].append(id) }
             local.attributes = Self.attributes(of: local, realm: realm)
             records[id] = local
