@@ -139,7 +139,8 @@ struct OverlayFixture {
                 add("veneerAlias", record.aliases)
                 add("telephoneNumber", record.aliases)  // present_aliases_as = telephoneNumber
                 add("veneerExtension", record.extensionNumber.map { [$0] } ?? [])
-                if let digest = record.digests.first(where: { $0.realm == VeneerHarness.OverlaySetup.realm }) {
+                // A deactivated person's SIP identity is not served (its secret stays stored).
+                if record.active, let digest = record.digests.first(where: { $0.realm == VeneerHarness.OverlaySetup.realm }) {
                     add("objectClass", ["SIPIdentity"])
                     add("SIPIdentityUserName", [digest.username])
                     add("SIPIdentitySIPURI", ["sip:\(digest.username)@\(digest.realm)"])
