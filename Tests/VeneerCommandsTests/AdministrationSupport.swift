@@ -135,3 +135,32 @@ func md5Hex(_ text: String) async throws -> String {
     let result = try await TestProcess.runChecked("/bin/sh", ["-c", "printf %s \"$0\" | md5sum", text])
     return String(result.output.prefix(32))
 }
+
+/// `veneer serve` running on a setup's configuration, its output in `serve.log`; killed when
+/// dropped, so a failing test leaves no server behind.
+final class ServedRegistry {
+    let process: Process
+    let port: Int
+    let log: String
+
+    init(_ setup: RegistrySetup) async throws {
+        log = setup.directory.file("serve.log")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try veneerBinary())
+        process.arguments = ["serve", "--config", setup.configuration]
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        try process.run()
+        self.process = process
+        do {
+            port = try await ServeCommandTests().waitForPort(in: log, process: process)
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}

@@ -27,17 +27,8 @@ struct AuditRetentionServeTests {
                 AuditRecord(time: Date().addingTimeInterval(-29 * 86_400), action: "bind", target: "twenty-nine-days", detail: "", audit: actor),
             ])
         }
-        let log = setup.directory.file("serve.log")
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try veneerBinary())
-        process.arguments = ["serve", "--config", setup.configuration]
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        _ = try await ServeCommandTests().waitForPort(in: log, process: process)
+        let served = try await ServedRegistry(setup)
+        let (process, log) = (served.process, served.log)
 
         func targets() async throws -> [String] {
             let rows = try await runTool("/usr/bin/sqlite3", [setup.storePath, "SELECT target FROM audit_log WHERE action = 'bind' ORDER BY id;"])

@@ -9,17 +9,8 @@ struct LogInjectionTests {
     func bindNameEscaped() async throws {
         let setup = try RegistrySetup()
         defer { setup.remove() }
-        let log = setup.directory.file("serve.log")
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try veneerBinary())
-        process.arguments = ["serve", "--config", setup.configuration]
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let port = try await ServeCommandTests().waitForPort(in: log, process: process)
+        let served = try await ServedRegistry(setup)
+        let (process, port, log) = (served.process, served.port, served.log)
 
         let forged = "FORGED info veneer : result=success user=uid=admin bind"
         let name = "nobody\n\(forged)\u{1B}[2K"

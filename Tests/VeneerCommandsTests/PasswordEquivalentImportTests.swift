@@ -87,17 +87,8 @@ struct PasswordEquivalentImportTests {
                 RegistryEntry(id: .random(), dn: Self.person, attributes: attributes), password: "hash-Secret-1", audit: AuditContext(actor: "test"))
         }
 
-        let log = setup.directory.file("serve.log")
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try veneerBinary())
-        process.arguments = ["serve", "--config", setup.configuration]
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let port = try await ServeCommandTests().waitForPort(in: log, process: process)
+        let served = try await ServedRegistry(setup)
+        let (process, port) = (served.process, served.port)
         let bind = ["-x", "-LLL", "-H", "ldap://127.0.0.1:\(port)", "-D", Self.person, "-w", "hash-Secret-1", "-b", "dc=example,dc=com"]
 
         let all = try await runTool("/usr/bin/ldapsearch", bind + ["(uid=hash)", "*", "+"] + Self.secretTypes)

@@ -24,8 +24,14 @@ struct BindPipelineTests {
         /// While set, every check waits here until released (simultaneous guesses).
         let gate = Mutex<[CheckedContinuation<Void, Never>]>([])
         let holdChecks: Bool
+        /// Every check fails as against an upstream that is down.
+        let upstreamDown: Bool
 
-        init(password: String = "right", pin: String? = nil, methods: Set<Zone.Method> = [.upstreamPassword, .localPIN], ineligible: String? = nil, holdChecks: Bool = false) {
+        init(
+            password: String = "right", pin: String? = nil, methods: Set<Zone.Method> = [.upstreamPassword, .localPIN], ineligible: String? = nil,
+            holdChecks: Bool = false, upstreamDown: Bool = false
+        ) {
+            self.upstreamDown = upstreamDown
             self.password = password
             self.pin = pin
             self.methods = methods
@@ -43,6 +49,7 @@ struct BindPipelineTests {
 
         func verify(_ candidate: BindCandidate, password: [UInt8], method: Zone.Method) async throws -> BindVerification {
             checks.withLock { $0.append(method) }
+            if upstreamDown { throw UpstreamDown() }
             if holdChecks { await withCheckedContinuation { continuation in gate.withLock { $0.append(continuation) } } }
             let text = String(decoding: password, as: UTF8.self)
             switch method {
@@ -50,6 +57,8 @@ struct BindPipelineTests {
             default: return text == self.password ? .accepted : .wrongPassword
             }
         }
+
+        struct UpstreamDown: Error {}
 
         func failureResult(_ error: any Error, zone: Zone) -> LDAPResult { LDAPResult(.unavailable, diagnosticMessage: "down") }
 
@@ -213,5 +222,25 @@ struct BindPipelineTests {
         #expect(results.filter(\.succeeded).count == 3, "two at once, one waiting")
         #expect(results.filter { $0.result.resultCode == .busy }.count == 1, "the fourth found the queue full")
         #expect(policy.addressLimiter.keyCount == 0, "nothing left behind for the address")
+    }
+
+    @Test("a dead upstream: unavailable, nothing counted, no reservation left; many binds at once do not lock the account")
+    func deadUpstream() async throws {
+        try await Self.withStore { store in
+            let backend = ScriptedBackend(upstreamDown: true)
+            let policy = Self.policy(Self.office, store: store)
+            let results = await withTaskGroup(of: BindDecision.self) { group in
+                for index in 0..<20 {
+                    group.addTask { await policy.decide(name: "alice", password: Array("guess-\(index)".utf8), session: Self.session(), backend: backend) }
+                }
+                var all: [BindDecision] = []
+                for await decision in group { all.append(decision) }
+                return all
+            }
+            #expect(results.allSatisfy { $0.result.resultCode == .unavailable }, "\(results.map(\.result))")
+            #expect(store.lockoutState(for: backend.id) == nil, "an unanswered check is no guess")
+            #expect(policy.gate.pending(backend.id) == 0)
+            #expect(policy.addressLimiter.keyCount == 0)
+        }
     }
 }

@@ -50,6 +50,13 @@ protocol BindBackend: Sendable {
     func failureResult(_ error: any Error, zone: Zone) -> LDAPResult
 }
 
+extension BindBackend {
+    /// Local checks fail only for local reasons (the store): nothing about the name to tell.
+    func failureResult(_ error: any Error, zone: Zone) -> LDAPResult {
+        LDAPResult(.other, diagnosticMessage: "the password check failed")
+    }
+}
+
 /// The outcome of a bind, decided before anything is sent: what the client gets, what the
 /// session becomes, and what is logged. Unit tests check it without a directory.
 struct BindDecision: Sendable {

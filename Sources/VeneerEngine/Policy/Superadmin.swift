@@ -46,8 +46,4 @@ struct SuperadminBackend: BindBackend {
         guard let text = String(validating: password, as: UTF8.self) else { return .wrongPassword }
         return try await hashing.run { PasswordHashing.verify(text, against: hash) } ? .accepted : .wrongPassword
     }
-
-    func failureResult(_ error: any Error, zone: Zone) -> LDAPResult {
-        LDAPResult(.other, diagnosticMessage: "the password check failed")
-    }
 }

@@ -34,10 +34,6 @@ extension RegistryDirectory: BindBackend {
         return verified ? .accepted : .wrongPassword
     }
 
-    func failureResult(_ error: any Error, zone: Zone) -> LDAPResult {
-        LDAPResult(.other, diagnosticMessage: "the password check failed")
-    }
-
     /// The entries a login name denotes: a DN, a `uid` or `mail` value, or (where the zone
     /// allows) an alias.
     func candidates(for name: String, zone: Zone) -> [Located] {
