@@ -27,16 +27,11 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
     private var pending: [Int32: PendingOperation] = [:]
     /// Bytes of a PDU whose end has not arrived yet.
     private var cumulation: ByteBuffer?
-    /// Operations whose consumer buffer is full, and since when; while any exists, socket
-    /// reads are held (mirrored in `backPressure` so the pool can avoid this connection).
-    private var paused: [Int32: NIODeadline] = [:] {
-        didSet { backPressure.set(!paused.isEmpty) }
+    /// Reads held or counted for consumers that are behind (see `ReadHold`); whether reads are
+    /// held is mirrored in `backPressure` so the pool can avoid this connection.
+    private var hold = ReadHold() {
+        didSet { backPressure.set(hold.isHolding) }
     }
-    private var readHeld = false
-    /// Searches whose consumer is behind while other operations share the connection: their
-    /// responses are still read (so the others go on) and counted here, up to
-    /// its `overflowLimit` past the consumer's buffer; beyond it the search is abandoned.
-    private var overflowing: [Int32: Int] = [:]
     /// When the server last sent anything at all (see `timerFired`).
     private var lastInbound = NIODeadline.now()
     private var failure: LDAPClientError?
@@ -103,11 +98,7 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
 
     func read(context: ChannelHandlerContext) {
         // Back-pressure: with a consumer's buffer full, leave the bytes in the kernel.
-        if paused.isEmpty {
-            context.read()
-        } else {
-            readHeld = true
-        }
+        if hold.shouldRead() { context.read() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -347,42 +338,26 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         }
     }
 
-    /// The consumer of `id` is behind. Alone on the connection, its reads pause (TCP pushes
-    /// back on the server, nothing is lost). Sharing the connection, pausing would stall every
-    /// other client's operation, so the search keeps being read into its consumer's buffer,
-    /// bounded: past its `overflowLimit` it is abandoned upstream and fails `slowConsumer`.
+    /// The consumer of `id` is behind (see `ReadHold`): past its overflow limit the search is
+    /// abandoned upstream and fails `slowConsumer`.
     private func holdBack(_ id: Int32) {
-        if let count = overflowing[id] {
-            overflowing[id] = count + 1
-            if count + 1 > pending[id]?.overflowLimit ?? 0 {
-                overflowing[id] = nil
-                logger.notice("abandoning a search whose client stopped reading", metadata: ["messageID": "\(id)", "server": "\(server)"])
-                failOperation(id, LDAPClientError(.slowConsumer, "the client stopped reading the results of a search on \(server)"), sendAbandon: true)
-            }
-        } else if pending.count > 1 {
-            overflowing[id] = 1
-        } else {
-            paused[id] = paused[id] ?? .now()
-        }
+        let limit = pending[id]?.overflowLimit ?? 0
+        guard hold.consumerBehind(id, sharing: pending.count > 1, overflowLimit: limit, now: .now()) == .giveUp else { return }
+        logger.notice("abandoning a search whose client stopped reading", metadata: ["messageID": "\(id)", "server": "\(server)"])
+        failOperation(id, LDAPClientError(.slowConsumer, "the client stopped reading the results of a search on \(server)"), sendAbandon: true)
     }
 
-    /// Another operation joins a connection whose reads are paused for a slow search: the
-    /// search goes over to bounded overflow, so the newcomer is not stalled behind it.
+    /// Another operation joins: it is not stalled behind a paused search.
     private func releasePausedForNewcomer(context: ChannelHandlerContext) {
-        guard !paused.isEmpty else { return }
-        for id in paused.keys { overflowing[id] = 0 }
-        paused = [:]
-        if readHeld {
-            readHeld = false
-            lastInbound = .now()
-            context.read()
-        }
+        if hold.newcomer() { readAgain(context) }
     }
 
     private func unpause(_ id: Int32) {
-        overflowing[id] = nil
-        guard paused.removeValue(forKey: id) != nil, paused.isEmpty, readHeld, let context else { return }
-        readHeld = false
+        guard hold.resume(id), let context else { return }
+        readAgain(context)
+    }
+
+    private func readAgain(_ context: ChannelHandlerContext) {
         // Silence is only measured while we listen: the clock starts again now.
         lastInbound = .now()
         context.read()
@@ -395,8 +370,7 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         logger.debug("upstream connection failed: \(error)")
         let operations = pending
         pending = [:]
-        paused = [:]
-        overflowing = [:]
+        hold.reset()
         startTLSRequest = nil
         for operation in operations.values {
             operation.timer?.cancel()
@@ -436,7 +410,7 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         guard var operation = pending[id], let timeout = operation.timeout, let context else { return }
         let now = NIODeadline.now()
         let error: LDAPClientError
-        if let pausedSince = paused[id] {
+        if let pausedSince = hold.paused[id] {
             guard now >= pausedSince + timeout else {
                 operation.lastActivity = pausedSince
                 pending[id] = operation
@@ -450,8 +424,8 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         } else {
             let lastHeard = max(operation.lastActivity, lastInbound)
             // While reads are held for another operation's consumer, we cannot hear the server.
-            guard now >= lastHeard + timeout, paused.isEmpty else {
-                operation.lastActivity = paused.isEmpty ? lastHeard : now
+            guard now >= lastHeard + timeout, !hold.isHolding else {
+                operation.lastActivity = hold.isHolding ? now : lastHeard
                 pending[id] = operation
                 armTimer(id, context: context)
                 return
