@@ -67,9 +67,10 @@ struct OverlayFilterEquivalenceTests {
 
     /// 256 is the default (id sets sent upstream); 0 widens every local item with a non-empty
     /// id set, so the merged entries are re-checked.
-    @Test("every filter selects the same entries, with the same values, as the merged slapd", arguments: [256, 0])
-    func equivalence(maximumFilterIDs: Int) async throws {
-        let fixture = try await OverlayFixture.start { $0.maximumFilterIDs = maximumFilterIDs }
+    /// Live with 256 ids and with 0, and from the replica (which evaluates locally).
+    @Test("every filter selects the same entries, with the same values, as the merged slapd", arguments: [(256, false), (0, false), (256, true)])
+    func equivalence(maximumFilterIDs: Int, replica: Bool) async throws {
+        let fixture = try await OverlayFixture.start(replica: replica) { $0.maximumFilterIDs = maximumFilterIDs }
         defer { Task { await fixture.stop() } }
         let merged = try await fixture.startMergedDirectory()
         defer { Task { await merged.stop() } }

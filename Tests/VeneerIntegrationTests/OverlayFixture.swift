@@ -78,10 +78,10 @@ struct OverlayFixture {
         return options
     }
 
-    static func start(configure: (inout OverlayConfiguration) -> Void = { _ in }) async throws -> OverlayFixture {
+    static func start(replica: Bool = false, configure: (inout OverlayConfiguration) -> Void = { _ in }) async throws -> OverlayFixture {
         var setup = try VeneerHarness.OverlaySetup.standard(registrarDN: registrarDN, adminGroupDN: adminGroupDN)
         configure(&setup.configuration)
-        let veneer = try await VeneerHarness.start(slapd: slapdOptions(), overlay: setup)
+        let veneer = try await VeneerHarness.start(slapd: slapdOptions(), overlay: setup, replica: replica)
         do {
             let ids = try await veneer.entryIDs()
             let fixture = OverlayFixture(veneer: veneer, ids: ids)

@@ -22,6 +22,10 @@ struct VeneerHarness {
     let overlay: LocalOverlay?
     /// The temporary directory holding the store (removed by `stop`).
     let storeDirectory: String?
+    /// Replica mode: the replica searches are answered from, and its sync loop.
+    let replica: Replica?
+    let synchronizer: ReplicaSynchronizer?
+    let sync: Task<Void, Never>?
     var url: String { "ldap://127.0.0.1:\(port)" }
 
     /// The overlay a harness gets: a store with a secret key in a temp directory, and the
@@ -58,6 +62,7 @@ struct VeneerHarness {
     static func start(
         slapd options: SlapdFixture.Options = .init(),
         overlay overlaySetup: OverlaySetup? = nil,
+        replica replicated: Bool = false,
         configure: (inout ProxyConfiguration) -> Void = { _ in }
     ) async throws -> VeneerHarness {
         let slapd = try await SlapdFixture.start(options)
@@ -88,17 +93,36 @@ struct VeneerHarness {
                     passwordIterations: overlaySetup.passwordIterations, logger: logger)
                 overlay = LocalOverlay(store: store, configuration: overlaySetup.configuration, logger: logger)
             }
+            var replica: Replica?
+            if replicated {
+                let directory = try storeDirectory ?? TestProcess.makeTemporaryDirectory(prefix: "veneer-store")
+                storeDirectory = directory
+                replica = try Replica(
+                    store: ReplicaStore(path: directory + "/replica.sqlite", logger: logger), preset: proxy.preset, schema: try allSchemas(),
+                    maximumResults: proxy.maximumResults, logger: logger)
+            }
             let directory = ProxyDirectory(
                 configuration: proxy, upstream: upstream,
                 rootDSE: RootDSE(namingContexts: [virtualSuffix], startTLSAvailable: false, vendorVersion: "test", schema: try allSchemas()),
-                overlay: overlay, logger: logger)
+                overlay: overlay, replica: replica, logger: logger)
+            var synchronizer: ReplicaSynchronizer?
+            var sync: Task<Void, Never>?
+            if let replica {
+                let running = ReplicaSynchronizer(
+                    directory: directory, replica: replica,
+                    configuration: ReplicaSyncConfiguration(method: .auto, interval: .seconds(1), retryDelay: .milliseconds(200)),
+                    audit: nil, logger: logger)
+                synchronizer = running
+                sync = Task { await running.run() }
+                try await waitUntil("the replica's first load", timeout: .seconds(30)) { replica.isReady }
+            }
             let listener = try LDAPListener(
                 configuration: LDAPServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, security: .plain)], shutdownGracePeriod: .milliseconds(200)),
                 handler: directory, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
             let addresses = try await listener.start()
             return VeneerHarness(
                 slapd: slapd, upstream: upstream, listener: listener, port: addresses[0].port, overlay: overlay,
-                storeDirectory: storeDirectory)
+                storeDirectory: storeDirectory, replica: replica, synchronizer: synchronizer, sync: sync)
         } catch {
             await slapd.stop()
             if let storeDirectory { TestProcess.removeDirectory(storeDirectory) }
@@ -107,6 +131,8 @@ struct VeneerHarness {
     }
 
     func stop() async {
+        sync?.cancel()
+        _ = await sync?.value
         await listener.shutdown()
         await upstream.shutdown()
         await slapd.stop()
@@ -158,6 +184,15 @@ struct VeneerHarness {
     }()
 
     static var presetsDirectory: String { repositoryRoot + "/conf/presets" }
+}
+
+/// Polls `condition` every 50 ms until it holds; throws after `timeout`.
+func waitUntil(_ what: String, timeout: Duration, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw TestProcessError("timed out waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(50))
+    }
 }
 
 /// Runs one of OpenLDAP's client tools; returns its exit status and combined output.

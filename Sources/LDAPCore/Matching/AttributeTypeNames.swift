@@ -1,8 +1,8 @@
 /// Canonical spelling of an attribute type for lookups and DN normalisation: options dropped
 /// (`cn;lang-de` -> `cn`), ASCII-lowercased, well-known numeric OIDs replaced by their short
 /// names (RFC 4519, RFC 2307 and the usual inetOrgPerson ones) so `2.5.4.3` and `CN` agree.
-enum AttributeTypeNames {
-    static func canonical(_ type: String) -> String {
+public enum AttributeTypeNames {
+    public static func canonical(_ type: String) -> String {
         // Common case (already lowercase descriptor, no options): no allocation.
         if let first = type.utf8.first, first >= 0x61, first <= 0x7A,
             !type.utf8.contains(where: { ($0 >= 0x41 && $0 <= 0x5A) || $0 == UInt8(ascii: ";") })

@@ -133,6 +133,19 @@ extension MatchingRule {
         }
     }
 
+    /// A key for an equality index: two values are equal under this rule exactly when their
+    /// keys are equal. Nil for an invalid value and for the rules that are no plain equality
+    /// (the bitwise tests), whose items an index cannot answer.
+    public func equalityKey(_ value: [UInt8]) -> [UInt8]? {
+        switch family {
+        case .bitwiseAnd, .bitwiseOr: nil
+        default: canonicalValue(value)
+        }
+    }
+
+    /// Whether `equalityKey` answers this rule's equality (an index can serve its items).
+    public var hasEqualityKey: Bool { usage == .equality && family != .bitwiseAnd && family != .bitwiseOr }
+
     /// The prepared form used for equality: two valid values are equal under this rule exactly
     /// when their canonical values are equal. Nil when `value` is not valid for the syntax.
     /// DN normalisation uses it for attribute values; `registry` and `nestingDepth` bound the

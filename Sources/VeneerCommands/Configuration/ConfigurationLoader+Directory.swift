@@ -117,6 +117,9 @@ extension ConfigurationReading {
         directory.kindFilters = kindFilters
         directory.hidePeopleOutsideLoginGroups = hidePeopleOutsideLoginGroups
         directory.searchIdentity = searchIdentity
+        let (mode, modeValid) = readMode(table, searchIdentity: searchIdentity)
+        directory.mode = baseDN == nil ? .live : mode
+        if !modeValid { valid = false }
         table.finish()
         return valid ? directory : nil
     }

@@ -61,7 +61,7 @@ final class ConfigurationReading {
         absoluteDirectory = FileAccess.directory(of: file)
     }
 
-    static let sections = ["listener", "tls", "limits", "upstream", "directory", "store", "overlay", "access", "registry", "zone", "superadmin", "logging"]
+    static let sections = ["listener", "tls", "limits", "upstream", "directory", "store", "overlay", "access", "registry", "zone", "superadmin", "logging", "replica"]
 
     func read(_ root: TableReader) -> VeneerConfiguration? {
         let tlsTable = root.table("tls")
@@ -81,6 +81,7 @@ final class ConfigurationReading {
             log.add("directory.suffix", "required without an [upstream]: the suffix the local registry serves (e.g. \"dc=example,dc=com\")")
         }
         let store = readStore(root.table("store") ?? empty("store"))
+        let replica = readReplica(root.table("replica") ?? empty("replica"), storePath: store?.path)
         let access = readAccess(root.tables("access") ?? [])
         let overlay = access.flatMap { readOverlay(root.table("overlay") ?? empty("overlay"), access: $0) }
         let registry = readRegistry(root.table("registry") ?? empty("registry"))
@@ -127,12 +128,14 @@ final class ConfigurationReading {
                 "\(file): upstream.bind_password: the file holding the service password is readable by other users; "
                     + "restrict it (chmod 600) or use bind_password_file / bind_password_env")
         }
-        guard let listeners, upstreamValid, superadminValid, let directory, let store, let overlay, let zones, let logSettings, let limits,
+        guard let listeners, upstreamValid, superadminValid, let directory, let store, let overlay, let zones, let logSettings, let limits, let replica,
             upstream != nil || directory.suffix != nil
         else { return nil }
-        return VeneerConfiguration(
+        var configuration = VeneerConfiguration(
             sourceFile: file, listeners: listeners, tls: tls, limits: limits, upstream: upstream,
             directory: directory, store: store, overlay: overlay, registry: registry, zones: zones, superadmin: superadmin, log: logSettings, warnings: warnings)
+        configuration.replica = replica
+        return configuration
     }
 
     func empty(_ path: String) -> TableReader {

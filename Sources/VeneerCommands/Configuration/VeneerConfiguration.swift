@@ -25,6 +25,8 @@ public struct VeneerConfiguration: Sendable {
     public var log: LogSettings
     /// Settings that are valid but weaken security, to be logged at startup.
     public var warnings: [String]
+    /// The replica (`[replica]`); used when `directory.mode` is replica.
+    public var replica = ReplicaSettings(path: "")
 
     public struct Listener: Sendable, Hashable {
         /// IPv4 or IPv6 literal, or a host name.
@@ -122,6 +124,24 @@ public struct VeneerConfiguration: Sendable {
         public var hidePeopleOutsideLoginGroups: Bool = false
         /// Whose rights searches run with upstream (`search_identity`).
         public var searchIdentity: ProxyConfiguration.SearchIdentity = .service
+        /// Served from the synchronized replica or live from the upstream (`mode`).
+        public var mode: Mode = .replica
+    }
+
+    /// How searches in front of an upstream are answered (`[directory] mode`).
+    public enum Mode: String, Sendable, CaseIterable {
+        /// From a synchronized local copy: no upstream round trip, and searches keep working
+        /// while the upstream is down. The default where reads run as the service account.
+        case replica
+        /// Every search passed to the upstream (directories that cannot be replicated, or
+        /// `search_identity = "client"`).
+        case live
+    }
+
+    /// The replica's file and sync settings (`[replica]`).
+    public struct ReplicaSettings: Sendable {
+        public var path: String
+        public var sync = ReplicaSyncConfiguration()
     }
 
     /// The local store (`[store]`).

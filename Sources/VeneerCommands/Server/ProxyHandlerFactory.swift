@@ -60,10 +60,30 @@ extension VeneerServer {
             let rootDSE = RootDSE(
                 namingContexts: [proxy.virtualSuffix.description], startTLSAvailable: configuration.tls != nil,
                 vendorVersion: LDAPCoreVersion.string, schema: schema)
-            let directory = ProxyDirectory(configuration: proxy, upstream: upstream, rootDSE: rootDSE, overlay: overlay, logger: logger)
+            var replica: Replica?
+            if configuration.directory.mode == .replica {
+                do {
+                    replica = try Replica(
+                        store: ReplicaStore(path: configuration.replica.path, logger: logger), preset: proxy.preset, schema: schema,
+                        maximumResults: proxy.maximumResults, logger: logger)
+                } catch {
+                    storeWatch.cancel()
+                    await upstream.shutdown()
+                    throw error
+                }
+            }
+            let directory = ProxyDirectory(configuration: proxy, upstream: upstream, rootDSE: rootDSE, overlay: overlay, replica: replica, logger: logger)
+            let sync = replica.map { replica in
+                let synchronizer = ReplicaSynchronizer(
+                    directory: directory, replica: replica, configuration: configuration.replica.sync,
+                    audit: { records in try? store.record(records) }, logger: logger)
+                return Task { await synchronizer.run() }
+            }
             let sweep = Task { await directory.runUpstreamSweep() }
             let audit = Task { await directory.bindAudit.run() }
             return ServingHandler(handler: directory, shutdown: {
+                sync?.cancel()
+                _ = await sync?.value
                 sweep.cancel()
                 storeWatch.cancel()
                 audit.cancel()

@@ -46,9 +46,9 @@ struct ObjectClassHierarchy: Sendable {
         var superclasses: [String: [String]] = [:]
         var spelling: [String: String] = [:]
         for definition in schema.objectClasses {
-            let tokens = Self.tokens(definition)
-            let names = Self.values(after: "NAME", in: tokens)
-            let parents = Self.values(after: "SUP", in: tokens).map { $0.lowercased() }
+            let parsed = SchemaDefinition(definition)
+            let names = parsed.names
+            let parents = parsed.values(after: "SUP").map { $0.lowercased() }
             for name in names {
                 superclasses[name.lowercased()] = parents
                 spelling[name.lowercased()] = name
@@ -70,51 +70,5 @@ struct ObjectClassHierarchy: Sendable {
             }
         }
         return result
-    }
-
-    /// Words, quoted strings (with their quotes) and parentheses of a definition.
-    static func tokens(_ definition: String) -> [String] {
-        var tokens: [String] = []
-        var current = ""
-        var quoted = false
-        func flush() {
-            if !current.isEmpty { tokens.append(current) }
-            current = ""
-        }
-        for character in definition {
-            if quoted {
-                if character == "'" {
-                    quoted = false
-                    tokens.append("'" + current + "'")  // kept quoted: never taken for a keyword
-                    current = ""
-                } else {
-                    current.append(character)
-                }
-                continue
-            }
-            switch character {
-            case "'": flush(); quoted = true
-            case "(", ")", "$": flush(); tokens.append(String(character))
-            case _ where character.isWhitespace: flush()
-            default: current.append(character)
-            }
-        }
-        flush()
-        return tokens
-    }
-
-    /// The value(s) of a keyword: one token, or a parenthesised list (`$` separators dropped).
-    static func values(after keyword: String, in tokens: [String]) -> [String] {
-        func unquoted(_ token: String) -> String {
-            token.count >= 2 && token.hasPrefix("'") && token.hasSuffix("'") ? String(token.dropFirst().dropLast()) : token
-        }
-        guard let index = tokens.firstIndex(of: keyword), index + 1 < tokens.count else { return [] }
-        guard tokens[index + 1] == "(" else { return [unquoted(tokens[index + 1])] }
-        var values: [String] = []
-        for token in tokens[(index + 2)...] {
-            if token == ")" { break }
-            if token != "$" { values.append(unquoted(token)) }
-        }
-        return values
     }
 }

@@ -44,7 +44,7 @@ extension ProxyDirectory {
         let keys = Set(sources.map { $0.lowercased() })
         var result: [EntryID: [String]] = [:]
         var completed = false
-        for try await event in upstream.search(search, paging: true, wholeDirectory: true) {
+        for try await event in reads(search, paging: true, wholeDirectory: true) {
             if case .done(let done, _) = event {
                 guard done.resultCode == .success else { throw IncompleteUpstreamRead(result: done, entriesRead: result.count) }
                 completed = true

@@ -138,7 +138,7 @@ extension ProxyDirectory: BindBackend {
         if let inChain = inChainLoginFilter {
             let search = SearchRequest(baseObject: dn.description, scope: .baseObject, filter: inChain, attributes: ["1.1"])
             var member = false
-            for try await event in upstream.search(search, paging: false) {
+            for try await event in reads(search, paging: false) {
                 if case .entry = event { member = true }
             }
             return member
@@ -232,7 +232,7 @@ extension ProxyDirectory: BindBackend {
             baseObject: base.description, scope: scope, sizeLimit: 2, filter: filter,
             attributes: [preset.idAttribute] + mapper.sources(of: "memberOf") + disabledAttributes)
         var found: [ResolvedAccount] = []
-        for try await event in upstream.search(search, paging: false) {
+        for try await event in reads(search, paging: false) {
             switch event {
             case .entry(let entry, _):
                 guard let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn) else { continue }

@@ -28,7 +28,7 @@ extension ProxyDirectory {
         let search = SearchRequest(baseObject: upstreamDN.description, scope: .baseObject, filter: filter, attributes: attributesToRead)
         do {
             var entry: SearchResultEntry?
-            for try await event in upstream.search(search, paging: false, as: upstreamIdentity(of: request)) {
+            for try await event in reads(search, paging: false, as: upstreamIdentity(of: request)) {
                 if case .entry(let found, _) = event { entry = found }
             }
             let isPerson = entry.map { personTest?.isPerson($0.attributes) ?? true } ?? false

@@ -15,7 +15,7 @@ extension ProxyDirectory {
             baseObject: configuration.upstreamBase.description, scope: .wholeSubtree, sizeLimit: 3,
             filter: .and([configuration.visibleUsers, alternatives.count == 1 ? alternatives[0] : .or(alternatives)]),
             attributes: [preset.idAttribute])
-        for try await event in upstream.search(search, paging: false) {
+        for try await event in reads(search, paging: false) {
             switch event {
             case .entry(let entry, _):
                 guard let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn) else { continue }

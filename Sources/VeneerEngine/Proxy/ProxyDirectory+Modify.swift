@@ -66,7 +66,7 @@ extension ProxyDirectory {
             baseObject: upstreamDN.description, scope: .baseObject, filter: configuration.visibleUsers,
             attributes: [mapper.preset.idAttribute])
         var id: EntryID?
-        for try await event in upstream.search(search, paging: false) {
+        for try await event in reads(search, paging: false) {
             switch event {
             case .entry(let entry, _): id = mapper.preset.entryID(in: entry.attributes)
             case .reference: continue

@@ -65,7 +65,7 @@ extension ProxyDirectory {
         let search = SearchRequest(
             baseObject: upstreamDN.description, scope: .baseObject, filter: configuration.visibleUsers,
             attributes: mapper.sources(of: userNameAttribute) + [mapper.preset.idAttribute])
-        for try await event in upstream.search(search, paging: false) {
+        for try await event in reads(search, paging: false) {
             guard case .entry(let entry, _) = event, let id = mapper.preset.entryID(in: entry.attributes) else { continue }
             let attributes = mapper.clientAttributes(
                 of: entry.attributes, selection: mapper.selection(for: [userNameAttribute]), typesOnly: false, mapDN: suffix.toVirtual)

@@ -115,7 +115,7 @@ extension ProxyDirectory {
             /// One upstream search streamed to the client: entries re-checked with
             /// `passRecheck`, names in `skip` already sent, sent names collected when asked.
             func pass(_ upstreamRequest: SearchRequest, passRecheck: FilterRecheck?, skip: Set<String>?, collect: Bool) async throws -> PassEnd {
-                for try await event in upstream.search(upstreamRequest, controls: controls, paging: clientPaging == nil, as: readingIdentity) {
+                for try await event in reads(upstreamRequest, controls: controls, paging: clientPaging == nil, as: readingIdentity) {
                     switch event {
                     case .entry(let entry, _):
                         let name: String

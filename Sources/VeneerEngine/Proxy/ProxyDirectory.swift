@@ -16,6 +16,8 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let logger: Logger
     /// Local attributes merged into every entry; nil serves the upstream alone.
     let overlay: LocalOverlay?
+    /// The synchronized local copy searches are answered from (replica mode); nil: live.
+    public let replica: Replica?
     let bindPolicy: BindPolicy
     let loginGroupMembers = LoginGroupMembers()
     /// For each group `[[access]]` rules name (virtual DN), its transitive members, so that
@@ -36,10 +38,14 @@ public final class ProxyDirectory: LDAPRequestHandler {
     /// in an excluded subtree dropped; nil when there is nothing to do.
     let dnValues: (@Sendable (String) -> String?)?
 
-    public init(configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, overlay: LocalOverlay? = nil, logger: Logger) {
+    public init(
+        configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, overlay: LocalOverlay? = nil, replica: Replica? = nil,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.upstream = upstream
         self.overlay = overlay
+        self.replica = replica
         var preset = configuration.preset
         if case .upstream(let source) = overlay?.configuration.extensions {
             // An extension read from upstream is an ordinary mapped attribute.

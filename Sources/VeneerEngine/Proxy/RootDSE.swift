@@ -164,7 +164,7 @@ extension SubschemaDefinitions {
     func defines(attribute name: String) -> Bool {
         let wanted = AttributeName(name).key
         return attributeTypes.contains { definition in
-            ObjectClassHierarchy.values(after: "NAME", in: ObjectClassHierarchy.tokens(definition)).contains { $0.lowercased() == wanted }
+            SchemaDefinition(definition).names.contains { $0.lowercased() == wanted }
         }
     }
 }

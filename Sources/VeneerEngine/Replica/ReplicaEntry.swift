@@ -1,0 +1,42 @@
+import LDAPCore
+import VeneerStore
+
+/// One upstream entry as the replica holds it: the entry exactly as the upstream returned it
+/// (names, values and DN as the upstream spells them), keyed by its immutable id, with what
+/// searches need precomputed once: the parsed DN and the object classes with their superclasses.
+struct ReplicaEntry: Sendable {
+    let id: EntryID
+    let entry: SearchResultEntry
+    let dn: DistinguishedName
+    /// Lowercased object classes, superclasses included (RFC 4512 §2.4.1: an entry belongs to
+    /// every superclass of its classes, which OpenLDAP does not list in the entry).
+    let classes: Set<String>
+
+    init?(_ entry: SearchResultEntry, id: EntryID, objectClasses: ObjectClassHierarchy) {
+        guard let dn = try? DistinguishedName(entry.objectName) else { return nil }
+        self.id = id
+        self.entry = entry
+        self.dn = dn
+        let values = entry.attributes.first { AttributeTypeNames.canonical($0.type) == "objectclass" }?.values ?? []
+        classes = Set(objectClasses.withSuperclasses(values).map { String(decoding: $0, as: UTF8.self).asciiLowercased })
+    }
+
+    /// The stored form: the entry as one LDAP message (the codec is the serialization).
+    var encoded: [UInt8] {
+        LDAPMessage(messageID: 1, .searchResultEntry(entry)).encodedBytes
+    }
+
+    static func decode(_ bytes: [UInt8]) -> SearchResultEntry? {
+        guard let message = try? LDAPMessage(decoding: bytes, limits: .upstreamResponses),
+            case .searchResultEntry(let entry) = message.protocolOp
+        else { return nil }
+        return entry
+    }
+}
+
+/// One change to the replica.
+enum ReplicaChange: Sendable {
+    /// Added, changed, renamed or moved: the entry replaces whatever had its id.
+    case upsert(SearchResultEntry, EntryID)
+    case delete(EntryID)
+}

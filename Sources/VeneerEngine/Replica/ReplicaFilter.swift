@@ -1,0 +1,109 @@
+import LDAPCore
+import VeneerStore
+
+/// A search filter in the upstream's terms evaluated over the replica as the upstream would
+/// (RFC 4511 §4.5.1.7, three-valued): indexes pick the candidates, every candidate is then
+/// checked against the whole filter, so an index only ever makes a search faster.
+struct ReplicaFilter {
+    let contents: ReplicaContents
+    let rules: MatchingRuleRegistry
+
+    /// AD's LDAP_MATCHING_RULE_IN_CHAIN: membership through nested groups in one item.
+    static let inChainRule = "1.2.840.113556.1.4.1941"
+
+    /// A superset of the ids the filter selects, or nil when no index narrows it (every entry
+    /// in scope is a candidate).
+    func candidates(_ filter: LDAPFilter) -> Set<EntryID>? {
+        switch filter {
+        case .equalityMatch(let ava):
+            let type = AttributeTypeNames.canonical(ava.attribute)
+            if type == "objectclass" { return contents.byClass[String(decoding: ava.value, as: UTF8.self).asciiLowercased] ?? [] }
+            if type == contents.indexed.idType {
+                guard let id = contents.indexed.idSyntax.entryID(fromUpstream: ava.value), contents.entries[id] != nil else { return [] }
+                return [id]
+            }
+            guard let rule = contents.indexed.rules[type], rules.rules(for: ava.attribute).equality == rule else { return nil }
+            guard let key = rule.equalityKey(ava.value) else { return [] }  // Undefined everywhere
+            return contents.index[type]?[key] ?? []
+        case .and(let filters):
+            var smallest: Set<EntryID>?
+            for filter in filters {
+                guard let set = candidates(filter) else { continue }
+                if set.isEmpty { return [] }
+                if smallest == nil || set.count < smallest!.count { smallest = set }
+            }
+            return smallest
+        case .or(let filters):
+            var union = Set<EntryID>()
+            for filter in filters {
+                guard let set = candidates(filter) else { return nil }
+                union.formUnion(set)
+            }
+            return union
+        case .extensibleMatch(let assertion) where assertion.matchingRule == Self.inChainRule:
+            return inChainMembers(assertion)
+        default:
+            return nil
+        }
+    }
+
+    func matches(_ filter: LDAPFilter, _ entry: ReplicaEntry) -> Bool {
+        evaluate(filter, entry).isTrue
+    }
+
+    private func evaluate(_ filter: LDAPFilter, _ entry: ReplicaEntry) -> TriState {
+        switch filter {
+        case .and(let filters): return TriState.all(filters.lazy.map { evaluate($0, entry) })
+        case .or(let filters): return TriState.any(filters.lazy.map { evaluate($0, entry) })
+        case .not(let inner): return evaluate(inner, entry).negated
+        case .equalityMatch(let ava):
+            let type = AttributeTypeNames.canonical(ava.attribute)
+            if type == "objectclass" { return TriState(entry.classes.contains(String(decoding: ava.value, as: UTF8.self).asciiLowercased)) }
+            if type == contents.indexed.idType {
+                // The id as the upstream writes it in assertions (AD: the binary GUID).
+                guard let id = contents.indexed.idSyntax.entryID(fromUpstream: ava.value) else { return .undefined }
+                return TriState(id == entry.id)
+            }
+            return filter.evaluate(entry.entry, rules: rules)
+        case .extensibleMatch(let assertion) where assertion.matchingRule == Self.inChainRule:
+            return TriState(inChainMembers(assertion)?.contains(entry.id) ?? false)
+        default:
+            return filter.evaluate(entry.entry, rules: rules)
+        }
+    }
+
+    /// `(memberOf:1.2.840.113556.1.4.1941:=G)`: the entries that are members of G directly or
+    /// through nested groups; `(member:…:=X)`: the groups X belongs to, directly or nested.
+    /// Nil for other attribute types (evaluated as Undefined, as an unknown rule would be).
+    private func inChainMembers(_ assertion: MatchingRuleAssertion) -> Set<EntryID>? {
+        guard let type = assertion.type.map(AttributeTypeNames.canonical),
+            let start = (try? DistinguishedName(String(decoding: assertion.matchValue, as: UTF8.self))).flatMap(contents.entry(named:))
+        else { return assertion.type == nil ? nil : [] }
+        var found = Set<EntryID>()
+        var pending = [start]
+        var visited: Set<EntryID> = [start.id]
+        while let group = pending.popLast() {
+            let next: [ReplicaEntry]
+            switch type {
+            case "memberof":  // downwards: the group's members
+                next = values(of: ["member", "uniquemember"], in: group).compactMap(contents.entry(named:))
+            case "member", "uniquemember":  // upwards: the groups naming this entry
+                let key = Array(group.dn.normalized.utf8)
+                let holders = (contents.index["member"]?[key] ?? []).union(contents.index["uniquemember"]?[key] ?? [])
+                next = holders.compactMap { contents.entries[$0] }
+            default:
+                return nil
+            }
+            for entry in next where visited.insert(entry.id).inserted {
+                found.insert(entry.id)
+                pending.append(entry)
+            }
+        }
+        return found
+    }
+
+    private func values(of types: Set<String>, in entry: ReplicaEntry) -> [DistinguishedName] {
+        entry.entry.attributes.filter { types.contains(AttributeTypeNames.canonical($0.type)) }
+            .flatMap { $0.values.compactMap { try? DistinguishedName(String(decoding: $0, as: UTF8.self)) } }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import LDAPClient
+import LDAPCore
+import Logging
+import VeneerStore
+
+/// How the replica is kept in step (`[replica]` in the configuration).
+public struct ReplicaSyncConfiguration: Sendable {
+    public enum Method: String, Sendable, CaseIterable {
+        /// Chosen from the upstream's root DSE: content-sync where RFC 4533 is offered,
+        /// usn on Active Directory, refresh otherwise.
+        case auto
+        /// RFC 4533 refreshAndPersist (OpenLDAP syncprov, 389 DS content sync), refreshOnly
+        /// polling where persist is refused.
+        case contentSync = "content-sync"
+        /// Active Directory `uSNChanged` polling with periodic id reconciliation.
+        case usn
+        /// A full paged read every interval (any directory).
+        case refresh
+    }
+
+    public var method: Method
+    /// Poll interval for usn and refresh, and refreshOnly content sync.
+    public var interval: Duration
+    /// Pause after a failed run before the next attempt (doubling up to 10× on repeats).
+    public var retryDelay: Duration
+
+    public init(method: Method = .auto, interval: Duration = .seconds(60), retryDelay: Duration = .seconds(5)) {
+        self.method = method
+        self.interval = interval
+        self.retryDelay = retryDelay
+    }
+}
+
+/// Runs the chosen sync method for as long as the server runs: restarts it after failures
+/// (the upstream down, a connection lost) from the stored state, and serves `veneer sync now`.
+public final class ReplicaSynchronizer: Sendable {
+    public let replica: Replica
+    let configuration: ReplicaSyncConfiguration
+    let context: ReplicaSyncContext
+    let logger: Logger
+
+    public init(
+        directory: ProxyDirectory, replica: Replica, configuration: ReplicaSyncConfiguration,
+        audit: (@Sendable ([AuditRecord]) -> Void)?, logger: Logger
+    ) {
+        self.replica = replica
+        self.configuration = configuration
+        self.logger = logger
+        let proxy = directory.configuration
+        var attributes = ["*", "+", proxy.preset.idAttribute] + proxy.preset.operationalAttributes
+        if configuration.method == .usn || proxy.preset.activeDirectoryErrors { attributes.append("uSNChanged") }
+        self.context = ReplicaSyncContext(
+            replica: replica, upstream: directory.upstream, base: proxy.upstreamBase, filter: Self.copiedEntries(proxy),
+            attributes: attributes, excludedSubtrees: proxy.excludedSubtrees,
+            completeRanges: { [directory] entry in try await directory.completeRanges(entry) },
+            interval: configuration.interval, logger: logger, audit: audit, wake: SyncWake())
+    }
+
+    /// Every kind the view may show, without the per-client and per-state rules (login
+    /// groups, disabled accounts), which the replica evaluates at search time: an entry that
+    /// leaves a group or is disabled stays copied, so it is shown again the moment it returns.
+    static func copiedEntries(_ configuration: ProxyConfiguration) -> LDAPFilter {
+        var parts: [LDAPFilter] = []
+        for kind in configuration.entryKinds {
+            let filter = kind == .people ? configuration.preset.userFilter : configuration.filter(for: kind)
+            if let filter, !parts.contains(filter) { parts.append(filter) }
+        }
+        switch parts.count {
+        case 0: return FilterRewriter.matchesNothing
+        case 1: return parts[0]
+        default: return .or(parts)
+        }
+    }
+
+    /// Asks for a run now (a method between polls wakes; a persistent one is already current).
+    public func syncNow() { context.wake.fire() }
+
+    /// Until cancelled.
+    public func run() async {
+        var failures = 0
+        async let requests: Void = watchRequests()
+        while !Task.isCancelled {
+            do {
+                await readUpstreamSchema()
+                let method = try await chooseMethod()
+                logger.info("replica sync started", metadata: ["method": "\(method.name)", "entries": "\(replica.entryCount)"])
+                try await method.run(context)
+                failures = 0
+            } catch is CancellationError {
+                break
+            } catch {
+                if Task.isCancelled { break }
+                failures += 1
+                logger.warning(
+                    "replica sync failed; serving the replica as it is and retrying",
+                    metadata: ["error": "\(LogText.cut("\(error)"))", "entries": "\(replica.entryCount)", "attempt": "\(failures)"])
+                var state = ReplicaState()
+                state.lastError = LogText.cut("\(error)")
+                try? replica.setState(state.values)
+                if failures == 1 { context.log(method: configuration.method.rawValue, counts: nil, error: error) }
+                await context.wake.wait(configuration.retryDelay * min(1 << min(failures - 1, 4), 10))
+            }
+        }
+        await requests
+    }
+
+    /// The upstream's attribute types and object classes, so the replica matches values as
+    /// the upstream does. Optional: without read access to the subschema entry the replica
+    /// keeps the schema it has (the served one, or one read before).
+    private func readUpstreamSchema() async {
+        do {
+            let root = SearchRequest(baseObject: "", scope: .baseObject, filter: .objectClassPresent, attributes: ["subschemaSubentry"])
+            var subentry: String?
+            for try await event in context.upstream.search(root, paging: false) {
+                guard case .entry(let entry, _) = event else { continue }
+                subentry = entry.attributes.first { $0.type.lowercased() == "subschemasubentry" }?.values.first.map { String(decoding: $0, as: UTF8.self) }
+            }
+            guard let subentry else { return }
+            let request = SearchRequest(
+                baseObject: subentry, scope: .baseObject, filter: .equalityMatch(AttributeValueAssertion(attribute: "objectClass", value: Array("subschema".utf8))),
+                attributes: ["attributeTypes", "objectClasses"])
+            var schema = SubschemaDefinitions()
+            for try await event in context.upstream.search(request, paging: false) {
+                guard case .entry(let entry, _) = event else { continue }
+                for attribute in entry.attributes {
+                    let values = attribute.values.map { String(decoding: $0, as: UTF8.self) }
+                    switch attribute.type.lowercased() {
+                    case "attributetypes": schema.attributeTypes += values
+                    case "objectclasses": schema.objectClasses += values
+                    default: continue
+                    }
+                }
+            }
+            guard !schema.attributeTypes.isEmpty else { return }
+            try replica.setUpstreamSchema(schema)
+        } catch {
+            logger.info("the upstream's schema could not be read; the replica matches values with the served schema", metadata: ["error": "\(LogText.cut("\(error)"))"])
+        }
+    }
+
+    /// `veneer sync now` from another process sets a flag in the replica's state.
+    private func watchRequests() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            guard let stored = try? replica.store.state(), ReplicaState(stored).syncRequested else { continue }
+            var state = ReplicaState()
+            state.syncRequested = false
+            try? replica.setState(state.values)
+            logger.info("replica sync requested")
+            syncNow()
+        }
+    }
+
+    func chooseMethod() async throws -> any ReplicaSyncMethod {
+        switch configuration.method {
+        case .refresh: return PagedRefreshSync()
+        case .usn: return USNChangedSync()
+        case .contentSync: return PagedRefreshSync()
+        case .auto:
+            let root = try await rootDSE()
+            if root.usn { return USNChangedSync() }
+            return PagedRefreshSync()
+        }
+    }
+
+    /// What the upstream's root DSE offers for synchronization.
+    private func rootDSE() async throws -> (contentSync: Bool, usn: Bool) {
+        let request = SearchRequest(
+            baseObject: "", scope: .baseObject, filter: .objectClassPresent, attributes: ["supportedControl", "highestCommittedUSN"])
+        for try await event in context.upstream.search(request, paging: false) {
+            guard case .entry(let entry, _) = event else { continue }
+            let controls = entry.attributes.filter { $0.type.lowercased() == "supportedcontrol" }.flatMap(\.values)
+                .map { String(decoding: $0, as: UTF8.self) }
+            let usn = entry.attributes.contains { $0.type.lowercased() == "highestcommittedusn" && !$0.values.isEmpty }
+            return (controls.contains(Self.contentSyncOID), usn)
+        }
+        return (false, false)
+    }
+
+    static let contentSyncOID = "1.3.6.1.4.1.4203.1.9.1.1"
+}
