@@ -11,7 +11,7 @@ public struct VeneerCommand: AsyncParsableCommand {
         version: LDAPCoreVersion.string,
         subcommands: [
             ServeCommand.self, CheckCommand.self, CertCommand.self, VersionCommand.self, BenchCommand.self, HashPasswordCommand.self,
-            UserCommand.self, AliasCommand.self, DigestCommand.self, PINCommand.self, ImportCommand.self, ExportCommand.self,
+            UserCommand.self, AliasCommand.self, DigestCommand.self, PINCommand.self, ImportCommand.self, ExportCommand.self, SyncCommand.self,
         ],
         defaultSubcommand: VersionCommand.self
     )

@@ -44,6 +44,7 @@ struct ServedBinaryTests {
                 if let line = text.split(separator: "\n").first(where: { $0.contains("veneer is serving") }),
                     let match = line.firstMatch(of: /ldap:\/\/127\.0\.0\.1:(\d+)/), let port = Int(match.1)
                 {
+                    try await waitForReplica(installation, child: child)
                     return Served(child: child, port: port)
                 }
                 guard child.isRunning else { throw TestProcessError("veneer serve exited early:\n\(text)") }
@@ -54,6 +55,20 @@ struct ServedBinaryTests {
         }
 
         var log: String { (try? String(contentsOfFile: child.logPath, encoding: .utf8)) ?? "" }
+
+        /// In replica mode, until the first load is stored (so a test sees a settled server:
+        /// searches from the replica, no load still reading the upstream).
+        static func waitForReplica(_ installation: Installation, child: TestChildProcess) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                let status = try await runProgram(veneerBinary, ["sync", "status", "--json", "--config", installation.configuration])
+                if status.status != 0 { return }  // not in replica mode
+                if status.output.filter({ !$0.isWhitespace }).contains("\"loaded\":true") { return }
+                guard child.isRunning else { throw TestProcessError("veneer serve exited during the replica's first load:\n\(child.logTail())") }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            throw TestProcessError("the replica's first load did not finish:\n\(child.logTail())")
+        }
     }
 
     static func proxyConfiguration(_ slapd: SlapdFixture, passwordFile: String) -> String {
