@@ -52,6 +52,17 @@ public final class ReplicaStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("replica-v2") { db in
+            // When each entry that left the replica left (deleted upstream, moved out of what is
+            // copied): its local data is pruned `retain_removed_days` later, unless it returns.
+            try db.execute(
+                sql: """
+                    CREATE TABLE replica_removed (
+                        entry_id TEXT NOT NULL PRIMARY KEY,
+                        removed_at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -101,8 +112,12 @@ public final class ReplicaStore: Sendable {
     /// Incremental changes and the new state, in one transaction.
     public func apply(upserts: [ReplicaRecord], deletes: [EntryID], state: [String: [UInt8]]) throws(StoreError) {
         try write("cannot store replicated changes") { db in
+            let now = Date().timeIntervalSince1970
             for id in deletes {
                 try db.execute(sql: "DELETE FROM replica_entry WHERE entry_id = ?", arguments: [id.rawValue])
+                if db.changesCount > 0 {
+                    try db.execute(sql: "INSERT OR IGNORE INTO replica_removed (entry_id, removed_at) VALUES (?, ?)", arguments: [id.rawValue, now])
+                }
             }
             try Self.insert(upserts, db)
             try Self.setState(state, db)
@@ -113,6 +128,9 @@ public final class ReplicaStore: Sendable {
     /// or a restart sees the old replica or the new one, never half of either.
     public func replaceAll(with records: [ReplicaRecord], state: [String: [UInt8]]) throws(StoreError) {
         try write("cannot store the reloaded replica") { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO replica_removed (entry_id, removed_at) SELECT entry_id, ? FROM replica_entry",
+                arguments: [Date().timeIntervalSince1970])
             try db.execute(sql: "DELETE FROM replica_entry")
             try Self.insert(records, db)
             // The upstream's schema describes the directory, not this load: it stays.
@@ -126,10 +144,32 @@ public final class ReplicaStore: Sendable {
         try write("cannot store the replica state") { db in try Self.setState(state, db) }
     }
 
+    /// Stores entries; an entry that had left and is back is no longer due for pruning.
     private static func insert(_ records: [ReplicaRecord], _ db: Database) throws {
         let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO replica_entry (entry_id, entry) VALUES (?, ?)")
+        let returned = try db.cachedStatement(sql: "DELETE FROM replica_removed WHERE entry_id = ?")
         for record in records {
             try statement.execute(arguments: [record.id.rawValue, Data(record.entry)])
+            try returned.execute(arguments: [record.id.rawValue])
+        }
+    }
+
+    /// Entries that left the replica before `date` and have not come back.
+    public func removed(before date: Date) throws(StoreError) -> [EntryID] {
+        do {
+            return try pool.read { db in
+                try String.fetchAll(db, sql: "SELECT entry_id FROM replica_removed WHERE removed_at < ?", arguments: [date.timeIntervalSince1970])
+                    .compactMap(EntryID.init)
+            }
+        } catch {
+            throw StoreError.wrapping(error, while: "cannot read the replica's removed entries")
+        }
+    }
+
+    /// Done with these removed entries (their local data was pruned).
+    public func forgetRemoved(_ ids: [EntryID]) throws(StoreError) {
+        try write("cannot update the replica's removed entries") { db in
+            for id in ids { try db.execute(sql: "DELETE FROM replica_removed WHERE entry_id = ?", arguments: [id.rawValue]) }
         }
     }
 

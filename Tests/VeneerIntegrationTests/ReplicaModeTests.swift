@@ -131,4 +131,33 @@ struct ReplicaModeTests {
         #expect(plus.entries[veneer.virtualUserDN(1)]?["entryuuid"]?.count == 1, "\(plus.output)")
         #expect(plus.entries[veneer.virtualUserDN(1)]?["uid"] == nil)
     }
+
+    @Test("local data of a person removed upstream is pruned after retain_removed_days: aliases and extension freed, digest erased, audited")
+    func lifecycle() async throws {
+        let setup = try VeneerHarness.OverlaySetup.standard(registrarDN: "uid=registrar,ou=people,\(VeneerHarness.virtualSuffix)", adminGroupDN: "cn=group01,ou=groups,\(VeneerHarness.virtualSuffix)")
+        let veneer = try await VeneerHarness.start(overlay: setup, replica: true)
+        defer { Task { await veneer.stop() } }
+        let store = try veneer.store
+        let ids = try await veneer.entryIDs()
+        let leaving = try #require(ids[veneer.slapd.userDN(8).lowercased()])
+        let staying = try #require(ids[veneer.slapd.userDN(9).lowercased()])
+        let audit = AuditContext(actor: "test")
+        try store.apply([.addAliases(["4711"]), .setExtension("1500")], to: leaving, audit: audit)
+        try store.apply([.addAliases(["4712"])], to: staying, audit: audit)
+        #expect(try await Self.search(veneer, "(veneerAlias=4711)").entries.count == 1)
+        try await Self.modifyUpstream(veneer, "dn: \(veneer.slapd.userDN(8))\nchangetype: delete\n")
+        try await waitUntil("the deletion", timeout: .seconds(20)) { try await Self.search(veneer, "(uid=user0008)").entries.isEmpty }
+        // Kept until pruned (retain_removed_days is 0 here): a restored person would get it back.
+        #expect(store.overlay(for: leaving)?.aliases == ["4711"])
+        let synchronizer = try #require(veneer.synchronizer)
+        #expect(try synchronizer.pruneRemoved() == 1)
+        #expect(store.overlay(for: leaving) == nil)
+        #expect(store.entry(withAlias: "4711") == nil && store.entry(withExtension: "1500") == nil)
+        #expect(store.overlay(for: staying)?.aliases == ["4712"], "a person still upstream keeps everything")
+        // The freed alias can be given to someone else.
+        try store.apply([.addAliases(["4711"])], to: staying, audit: audit)
+        let events = try store.auditEvents(limit: 20)
+        #expect(events.contains { $0.action == "prune" && $0.target == leaving.rawValue }, "\(events)")
+        #expect(try synchronizer.pruneRemoved() == 0, "pruned once")
+    }
 }

@@ -110,8 +110,8 @@ struct VeneerHarness {
             if let replica {
                 let running = ReplicaSynchronizer(
                     directory: directory, replica: replica,
-                    configuration: ReplicaSyncConfiguration(method: .auto, interval: .seconds(1), retryDelay: .milliseconds(200)),
-                    audit: nil, logger: logger)
+                    configuration: ReplicaSyncConfiguration(method: .auto, interval: .seconds(1), retryDelay: .milliseconds(200), retainRemoved: .zero),
+                    store: overlay?.store, logger: logger)
                 synchronizer = running
                 sync = Task { await running.run() }
                 try await waitUntil("the replica's first load", timeout: .seconds(30)) { replica.isReady }

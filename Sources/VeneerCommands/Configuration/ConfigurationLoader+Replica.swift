@@ -25,6 +25,11 @@ extension ConfigurationReading {
             valid = false
         }
         if let interval = table.seconds("interval_seconds") { settings.sync.interval = interval } else if table.contains("interval_seconds") { valid = false }
+        if let days = table.integer("retain_removed_days", in: 0...36_500) {
+            settings.sync.retainRemoved = .seconds(days * 86_400)
+        } else if table.contains("retain_removed_days") {
+            valid = false
+        }
         if let retry = table.seconds("retry_seconds") { settings.sync.retryDelay = retry } else if table.contains("retry_seconds") { valid = false }
         table.finish()
         return valid ? settings : nil

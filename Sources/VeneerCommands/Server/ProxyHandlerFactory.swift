@@ -75,8 +75,7 @@ extension VeneerServer {
             let directory = ProxyDirectory(configuration: proxy, upstream: upstream, rootDSE: rootDSE, overlay: overlay, replica: replica, logger: logger)
             let sync = replica.map { replica in
                 let synchronizer = ReplicaSynchronizer(
-                    directory: directory, replica: replica, configuration: configuration.replica.sync,
-                    audit: { records in try? store.record(records) }, logger: logger)
+                    directory: directory, replica: replica, configuration: configuration.replica.sync, store: store, logger: logger)
                 return Task { await synchronizer.run() }
             }
             let sweep = Task { await directory.runUpstreamSweep() }

@@ -24,11 +24,18 @@ public struct ReplicaSyncConfiguration: Sendable {
     public var interval: Duration
     /// Pause after a failed run before the next attempt (doubling up to 10× on repeats).
     public var retryDelay: Duration
+    /// How long local data (aliases, extension, digest, PIN) of a person removed upstream is
+    /// kept before it is deleted (`retain_removed_days`).
+    public var retainRemoved: Duration
 
-    public init(method: Method = .auto, interval: Duration = .seconds(60), retryDelay: Duration = .seconds(5)) {
+    public init(
+        method: Method = .auto, interval: Duration = .seconds(60), retryDelay: Duration = .seconds(5),
+        retainRemoved: Duration = .seconds(30 * 86_400)
+    ) {
         self.method = method
         self.interval = interval
         self.retryDelay = retryDelay
+        self.retainRemoved = retainRemoved
     }
 }
 
@@ -39,12 +46,20 @@ public final class ReplicaSynchronizer: Sendable {
     let configuration: ReplicaSyncConfiguration
     let context: ReplicaSyncContext
     let logger: Logger
+    let pruning: RemovedEntryPruning?
 
+    /// `store` receives the sync log (audit rows) and has local data of removed people pruned.
     public init(
-        directory: ProxyDirectory, replica: Replica, configuration: ReplicaSyncConfiguration,
-        audit: (@Sendable ([AuditRecord]) -> Void)?, logger: Logger
+        directory: ProxyDirectory, replica: Replica, configuration: ReplicaSyncConfiguration, store: VeneerStore?, logger: Logger
     ) {
         self.replica = replica
+        self.pruning = store.map {
+            RemovedEntryPruning(replicaStore: replica.store, store: $0, retainRemoved: configuration.retainRemoved, logger: logger)
+        }
+        var audit: (@Sendable ([AuditRecord]) -> Void)?
+        if let store {
+            audit = { records in try? store.record(records) }
+        }
         self.configuration = configuration
         self.logger = logger
         let proxy = directory.configuration
@@ -80,6 +95,7 @@ public final class ReplicaSynchronizer: Sendable {
     public func run() async {
         var failures = 0
         async let requests: Void = watchRequests()
+        async let prunes: Void = prune()
         while !Task.isCancelled {
             do {
                 await readUpstreamSchema()
@@ -103,6 +119,26 @@ public final class ReplicaSynchronizer: Sendable {
             }
         }
         await requests
+        await prunes
+    }
+
+    /// One pruning pass now (tests, and operators through the CLI's store access).
+    @discardableResult
+    public func pruneRemoved() throws -> Int {
+        try pruning?.run() ?? 0
+    }
+
+    /// Hourly (and at start): local data of people removed upstream long enough ago.
+    private func prune() async {
+        guard let pruning else { return }
+        while !Task.isCancelled {
+            do {
+                try pruning.run()
+            } catch {
+                logger.warning("pruning local data of removed people failed; retrying in an hour", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(3600))
+        }
     }
 
     /// The upstream's attribute types and object classes, so the replica matches values as
