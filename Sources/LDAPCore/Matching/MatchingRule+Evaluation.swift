@@ -36,32 +36,7 @@ extension MatchingRule {
     /// anything before it, `final` at the end (and not overlapping `initial` or any `any`).
     /// Undefined for families without substrings and for invalid values or components.
     public func matchesSubstrings(_ attributeValue: [UInt8], initial: [UInt8]?, any: [[UInt8]], final: [UInt8]?) -> TriState {
-        let prepareValue: ([UInt8]) -> [UInt8]?
-        let prepareComponent: ([UInt8], StringPreparation.SubstringPosition) -> [UInt8]?
-        switch family {
-        case .caseIgnore, .caseExact, .caseIgnoreIA5, .caseExactIA5:
-            let caseFold = family == .caseIgnore || family == .caseIgnoreIA5
-            let ia5Only = family == .caseIgnoreIA5 || family == .caseExactIA5
-            prepareValue = { value in
-                StringPreparation.mapped(value, caseFold: caseFold, ia5Only: ia5Only).map(StringPreparation.substringValueForm)
-            }
-            prepareComponent = { component, position in
-                StringPreparation.mapped(component, caseFold: caseFold, ia5Only: ia5Only).map {
-                    StringPreparation.substringComponentForm($0, position: position)
-                }
-            }
-        case .telephoneNumber:
-            prepareValue = Self.telephoneForm
-            prepareComponent = { component, _ in Self.telephoneForm(component) }
-        case .numericString:
-            prepareValue = Self.numericStringForm
-            prepareComponent = { component, _ in Self.numericStringForm(component) }
-        case .octetString:
-            prepareValue = { $0 }
-            prepareComponent = { component, _ in component }
-        case .distinguishedName, .boolean, .bitwiseAnd, .bitwiseOr, .integer, .uuid, .generalizedTime, .objectIdentifier:
-            return .undefined
-        }
+        guard let (prepareValue, prepareComponent) = substringPreparation else { return .undefined }
         guard let value = prepareValue(attributeValue) else { return .undefined }
         var preparedInitial: [UInt8]?
         if let initial {
@@ -80,6 +55,63 @@ extension MatchingRule {
             preparedFinal = prepared
         }
         return TriState(Self.substringsMatch(value, initial: preparedInitial, any: preparedAny, final: preparedFinal))
+    }
+
+    private typealias SubstringPreparation = (
+        value: ([UInt8]) -> [UInt8]?, component: ([UInt8], StringPreparation.SubstringPosition) -> [UInt8]?
+    )
+
+    /// How values and assertion components are prepared for substring matching; nil for
+    /// families without substrings.
+    private var substringPreparation: SubstringPreparation? {
+        switch family {
+        case .caseIgnore, .caseExact, .caseIgnoreIA5, .caseExactIA5:
+            let caseFold = family == .caseIgnore || family == .caseIgnoreIA5
+            let ia5Only = family == .caseIgnoreIA5 || family == .caseExactIA5
+            return (
+                { value in StringPreparation.mapped(value, caseFold: caseFold, ia5Only: ia5Only).map(StringPreparation.substringValueForm) },
+                { component, position in
+                    StringPreparation.mapped(component, caseFold: caseFold, ia5Only: ia5Only).map {
+                        StringPreparation.substringComponentForm($0, position: position)
+                    }
+                }
+            )
+        case .telephoneNumber:
+            return (Self.telephoneForm, { component, _ in Self.telephoneForm(component) })
+        case .numericString:
+            return (Self.numericStringForm, { component, _ in Self.numericStringForm(component) })
+        case .octetString:
+            return ({ $0 }, { component, _ in component })
+        case .distinguishedName, .boolean, .bitwiseAnd, .bitwiseOr, .integer, .uuid, .generalizedTime, .objectIdentifier:
+            return nil
+        }
+    }
+
+    /// A value as a substring index stores it: every component of a matching assertion
+    /// (`substringIndexComponents`) occurs in it. Nil for invalid values and rules without
+    /// substrings.
+    public func substringIndexForm(_ value: [UInt8]) -> [UInt8]? {
+        substringPreparation?.value(value)
+    }
+
+    /// An assertion's components prepared as `substringIndexForm` prepares values; nil when
+    /// one is invalid (the assertion is then Undefined everywhere) or the rule has none.
+    public func substringIndexComponents(initial: [UInt8]?, any: [[UInt8]], final: [UInt8]?) -> [[UInt8]]? {
+        guard let preparation = substringPreparation else { return nil }
+        var components: [[UInt8]] = []
+        if let initial {
+            guard let prepared = preparation.component(initial, .initial) else { return nil }
+            components.append(prepared)
+        }
+        for component in any {
+            guard let prepared = preparation.component(component, .any) else { return nil }
+            components.append(prepared)
+        }
+        if let final {
+            guard let prepared = preparation.component(final, .final) else { return nil }
+            components.append(prepared)
+        }
+        return components
     }
 
     /// Leftmost-first placement is optimal for ordered, non-overlapping components.

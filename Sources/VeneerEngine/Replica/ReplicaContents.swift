@@ -14,12 +14,14 @@ struct ReplicaContents: Sendable {
     private(set) var index: [String: [[UInt8]: Set<EntryID>]] = [:]
     /// Lowercased object class (superclasses included) → ids.
     private(set) var byClass: [String: Set<EntryID>] = [:]
+    private(set) var substrings: SubstringIndex
     /// Bumped by every change (paging cookies and caches name the snapshot they came from).
     private(set) var generation: UInt64 = 0
     let indexed: ReplicaIndexing
 
     init(indexing: ReplicaIndexing) {
         self.indexed = indexing
+        self.substrings = SubstringIndex(registry: indexing.registry)
     }
 
     var count: Int { entries.count }
@@ -38,6 +40,7 @@ struct ReplicaContents: Sendable {
             }
         }
         for name in entry.classes { byClass[name, default: []].insert(entry.id) }
+        substrings.insert(entry)
         generation &+= 1
     }
 
@@ -60,6 +63,7 @@ struct ReplicaContents: Sendable {
             byClass[name]?.remove(id)
             if byClass[name]?.isEmpty == true { byClass[name] = nil }
         }
+        substrings.remove(entry)
         generation &+= 1
     }
 
@@ -79,6 +83,8 @@ struct ReplicaIndexing: Sendable {
     /// The canonical type of the upstream's id attribute, answered from the entries' keys.
     let idType: String
     let idSyntax: DirectoryPreset.IDSyntax
+    /// The rules values are matched with (the upstream's schema where it was read).
+    let registry: MatchingRuleRegistry
 
     /// What phones, registrars and login lookups search by, the id, the login attributes and
     /// the membership attributes.
@@ -98,5 +104,6 @@ struct ReplicaIndexing: Sendable {
         self.rules = rules
         self.idType = AttributeTypeNames.canonical(preset.idAttribute)
         self.idSyntax = preset.idSyntax
+        self.registry = registry
     }
 }

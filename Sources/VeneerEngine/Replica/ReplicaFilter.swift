@@ -26,13 +26,19 @@ struct ReplicaFilter {
             guard let key = rule.equalityKey(ava.value) else { return [] }  // Undefined everywhere
             return contents.index[type]?[key] ?? []
         case .and(let filters):
-            var smallest: Set<EntryID>?
+            // Only the narrowest branch is built: `(&(|(objectClass=…)…)(uid=x))` must not
+            // collect every person to find one.
+            var best: (filter: LDAPFilter, size: Int)?
             for filter in filters {
-                guard let set = candidates(filter) else { continue }
-                if set.isEmpty { return [] }
-                if smallest == nil || set.count < smallest!.count { smallest = set }
+                guard let size = estimate(filter) else { continue }
+                if size == 0 { return [] }
+                if best == nil || size < best!.size { best = (filter, size) }
             }
-            return smallest
+            if let best { return candidates(best.filter) }
+            for filter in filters {
+                if let set = candidates(filter) { return set }
+            }
+            return nil
         case .or(let filters):
             var union = Set<EntryID>()
             for filter in filters {
@@ -42,6 +48,36 @@ struct ReplicaFilter {
             return union
         case .extensibleMatch(let assertion) where assertion.matchingRule == Self.inChainRule:
             return inChainMembers(assertion)
+        case .substrings(let substrings):
+            guard let rule = rules.rules(for: substrings.attribute).substrings else { return [] }  // Undefined everywhere
+            return contents.substrings.candidates(substrings, rule: rule)
+        default:
+            return nil
+        }
+    }
+
+    /// An upper bound of `candidates(filter).count` where it is cheap to know, nil otherwise.
+    func estimate(_ filter: LDAPFilter) -> Int? {
+        switch filter {
+        case .equalityMatch(let ava):
+            let type = AttributeTypeNames.canonical(ava.attribute)
+            if type == "objectclass" { return contents.byClass[String(decoding: ava.value, as: UTF8.self).asciiLowercased]?.count ?? 0 }
+            if type == contents.indexed.idType { return 1 }
+            guard let rule = contents.indexed.rules[type], rules.rules(for: ava.attribute).equality == rule else { return nil }
+            guard let key = rule.equalityKey(ava.value) else { return 0 }
+            return contents.index[type]?[key]?.count ?? 0
+        case .substrings(let substrings):
+            guard let rule = rules.rules(for: substrings.attribute).substrings else { return 0 }
+            return contents.substrings.estimate(substrings, rule: rule)
+        case .and(let filters):
+            return filters.compactMap(estimate).min()
+        case .or(let filters):
+            var total = 0
+            for filter in filters {
+                guard let size = estimate(filter) else { return nil }
+                total += size
+            }
+            return total
         default:
             return nil
         }
