@@ -331,6 +331,49 @@ struct SyncControlTests {
         #expect(SyncInfoMessage.syncIdSet(cookie: nil, refreshDeletes: true, syncUUIDs: []).cookie == nil)
     }
 
+    @Test("slapd's own sync PDUs (Fixtures/CapturedPDUs) decode, and re-encode to the same octets")
+    func capturedFromSlapd() throws {
+        var seen: [String: Int] = [:]
+        var infos: [String: [SyncInfoMessage]] = [:]
+        var dones: [String: SyncDoneControl] = [:]
+        for pdu in CapturedPDUs.all {
+            let message = try pdu.decode()
+            for control in message.controls {
+                let value: SyncValue
+                switch control.oid {
+                case SyncRequestControl.oid: value = .request(try SyncRequestControl(controlValue: control.value))
+                case SyncStateControl.oid: value = .state(try SyncStateControl(controlValue: control.value))
+                case SyncDoneControl.oid:
+                    let done = try SyncDoneControl(controlValue: control.value)
+                    dones[pdu.scenario] = done
+                    value = .done(done)
+                default: continue
+                }
+                #expect(value.encoded == control.value, "\(pdu.testDescription)")
+                seen[control.oid, default: 0] += 1
+            }
+            if case .intermediateResponse(let response) = message.protocolOp, let info = try SyncInfoMessage(response) {
+                #expect(info.value == response.value, "\(pdu.testDescription)")
+                infos[pdu.scenario, default: []].append(info)
+                seen[SyncInfoMessage.oid, default: 0] += 1
+            }
+        }
+        #expect(seen.count == 4, "\(seen)")
+        let firstCookie = Array("rid=000,csn=20261123163205.384119Z#000000#000#000000".utf8)
+        #expect(dones["sync-refresh-only"] == SyncDoneControl(cookie: firstCookie, refreshDeletes: true))
+        #expect(infos["sync-refresh-persist"] == [.refreshDelete(cookie: firstCookie, refreshDone: true)])
+        // Resuming from that cookie without a session log: a present phase (the unchanged
+        // entry's UUID in a syncIdSet without cookie), the changed entry, then its end.
+        let resumed = try #require(infos["sync-refresh-persist-cookie"])
+        #expect(resumed.count == 2)
+        guard resumed.count == 2, case .syncIdSet(nil, false, let uuids) = resumed[0] else {
+            Issue.record("expected a syncIdSet of presents first: \(resumed)")
+            return
+        }
+        #expect(uuids.map(\.description) == ["2990c8e6-7ba7-1041-8e2f-5def947069cf", "2990cca6-7ba7-1041-8e34-5def947069cf"])
+        #expect(resumed[1] == .refreshPresent(cookie: Array("rid=000,csn=20261123163206.907447Z#000000#000#000000".utf8), refreshDone: true))
+    }
+
     @Test("SyncUUID: text form, octets, order")
     func syncUUID() throws {
         let text = "597ae2f6-16a6-1027-98f4-d28b5365dc14"
