@@ -278,7 +278,8 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
             }
         case .stream(let source):
             switch message.protocolOp {
-            case .searchResultEntry, .searchResultReference:
+            case .searchResultEntry, .searchResultReference, .intermediateResponse:
+                // Intermediate responses (RFC 4533 Sync Info) are part of the stream, in order.
                 pending[id] = operation
                 switch source.yield(message) {
                 case .produceMore: break
@@ -289,8 +290,6 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
                 finishOperation(id)
                 _ = source.yield(message)
                 source.finish()
-            case .intermediateResponse:
-                pending[id] = operation
             default:
                 failOperation(
                     id, LDAPClientError(.protocolError, "\(server) answered a \(operation.name) with \(message.protocolOp.kindName)"),
