@@ -27,6 +27,7 @@ final class DedicatedConnections: Sendable {
     /// though the search may be silent for hours. Releasing the lease closes it.
     func open() async throws -> ConnectionLease {
         try Task.checkCancellation()
+        if state.withLock({ $0.isShutDown }) { throw Self.shutDown }
         let connection = try await connector.connect(.service, keepAlive: connector.configuration.persistentSearchKeepAlive)
         let accepted = state.withLock { state in
             guard !state.isShutDown else { return false }
@@ -35,15 +36,19 @@ final class DedicatedConnections: Sendable {
         }
         guard accepted else {
             connection.close()
-            throw LDAPClientError(.unavailable, "the upstream is shut down")
+            throw Self.shutDown
         }
         return ConnectionLease(connection, dedicatedTo: self)
     }
 
-    /// Unbinds and closes `connection` (its search is over).
+    private static let shutDown = LDAPClientError(.unavailable, "the upstream is shut down")
+
+    /// Abandons the search if it is still running, then Unbind and close. Called when the
+    /// search's driver lets go of the connection, which a cancelled consumer can do before
+    /// its stream's own Abandon reaches the event loop.
     func close(_ connection: LDAPConnection) {
         state.withLock { _ = $0.open.removeValue(forKey: connection.id) }
-        connection.close()
+        connection.abandonAllAndClose()
     }
 
     /// Closes every connection still open (their searches fail with connectionClosed) and

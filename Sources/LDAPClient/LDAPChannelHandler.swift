@@ -237,6 +237,17 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         unpause(messageID)
     }
 
+    /// Abandons whatever is still running, then Unbind and close: the end of a connection
+    /// opened for one search (a persistent search's own). The Abandon is explicit although
+    /// the Unbind ends everything anyway (RFC 4511 §4.3): the consumer may be gone before its
+    /// stream's own Abandon gets here, and the server should log the search as abandoned.
+    func abandonAllAndClose() {
+        for id in pending.keys.sorted() where pending[id]?.abandonable == true {
+            failOperation(id, CancellationError(), sendAbandon: true)
+        }
+        unbindAndClose()
+    }
+
     /// Sends an UnbindRequest (RFC 4511 §4.3) and closes once it is written.
     func unbindAndClose() {
         guard let context, failure == nil else {

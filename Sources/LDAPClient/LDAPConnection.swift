@@ -251,6 +251,12 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
         eventLoop.execute { self.handler.value.unbindAndClose() }
     }
 
+    /// Abandon what is still running, Unbind and close, without waiting (see
+    /// `LDAPChannelHandler.abandonAllAndClose`).
+    func abandonAllAndClose() {
+        eventLoop.execute { self.handler.value.abandonAllAndClose() }
+    }
+
     /// Unbind, close, and wait until the channel is closed.
     func closeAndWait() async {
         close()

@@ -58,11 +58,13 @@ public final class LDAPUpstream: Sendable {
     /// (the default), nobody's (an anonymous connection), or a client session's own.
     ///
     /// A refreshOnly sync search (RFC 4533, `SyncRequestControl`) that must see everything
-    /// runs here with `paging: false, wholeDirectory: true`: it ends with `.done` carrying the
-    /// `SyncDoneControl`, after `.intermediate` Sync Info messages if the server sends any.
-    /// (Transparent paging would add a paged-results control that slapd refuses to combine
-    /// with a sync search.) It runs on a pooled connection, subject to `operationTimeout`,
-    /// like any search; long-lived searches go through `persistentSearch` instead.
+    /// runs here with `wholeDirectory: true` (and `paging: false`, though a search carrying a
+    /// Sync Request or DirSync control is never paged transparently: slapd would send the
+    /// first page and then a Sync Done cookie claiming the content complete). It streams the
+    /// entries with their `SyncStateControl`s and `.intermediate` Sync Info messages in the
+    /// server's order, and ends with `.done` carrying the `SyncDoneControl`. It runs on a
+    /// pooled connection, subject to `operationTimeout` like any search; searches that stay
+    /// open go through `persistentSearch` instead.
     public func search(
         _ request: SearchRequest, controls: [LDAPControl] = [], paging: Bool = true, wholeDirectory: Bool = false,
         as identity: LDAPSearchIdentity = .service
@@ -73,7 +75,12 @@ public final class LDAPUpstream: Sendable {
         if !callerPages, request.sizeLimit > 0 {
             limit = min(limit ?? Int(request.sizeLimit), Int(request.sizeLimit))
         }
-        let transparent = paging && !callerPages && configuration.pageSize > 0
+        // A control that pages on its own terms is never combined with ours: slapd answers a
+        // sync search that also carries a paged-results control with the first page only and
+        // then a Sync Done cookie, as if that page were the whole content; DirSync has its
+        // own size bound and cookie.
+        let selfPaging = controls.contains { Self.selfPagingControls.contains($0.oid) }
+        let transparent = paging && !callerPages && !selfPaging && configuration.pageSize > 0
         let plan = SearchPlan(
             request: request, controls: controls,
             paging: transparent ? .transparent(pageSize: Int32(clamping: configuration.pageSize)) : .none,
@@ -125,6 +132,9 @@ public final class LDAPUpstream: Sendable {
 
     /// Connections open for persistent searches now (for monitoring and tests).
     public var persistentSearchConnectionCount: Int { dedicatedConnections.count }
+
+    /// Controls that page (or bound) a search's results themselves; see `search`.
+    static let selfPagingControls: Set<String> = [SyncRequestControl.oid, DirSyncRequestControl.oid]
 
     /// Sends an operation with a single response (compare, extended, modify, …) on a service
     /// connection and returns the response message. Bind, Unbind, Abandon, StartTLS and Search
