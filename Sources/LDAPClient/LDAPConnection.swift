@@ -79,7 +79,7 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
             .connectTimeout(TimeAmount(connectTimeout))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
         if let keepAlive {
-            let idle = max(SocketOptionValue(keepAlive.components.seconds), 1)
+            let idle = max(SocketOptionValue(clamping: keepAlive.components.seconds), 1)
             bootstrap = bootstrap.channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
                 .channelOption(Self.tcpOption(tcpKeepIdle), value: idle)
                 .channelOption(Self.tcpOption(TCP_KEEPINTVL), value: min(idle, 10))
