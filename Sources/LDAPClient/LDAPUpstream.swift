@@ -107,8 +107,8 @@ public final class LDAPUpstream: Sendable {
     /// - No limits of ours: no transparent paging, no entry limit (`maximumResults` does not
     ///   apply; the request's `sizeLimit` and `timeLimit` go to the server as they are), and no
     ///   `operationTimeout`: the search may be silent for as long as nothing changes upstream.
-    /// - It ends when the server ends it (`.done`: e.g. e-syncRefreshRequired, or slapd's
-    ///   answer to an abandoned or cancelled search), when the connection fails (an error
+    /// - It ends when the server ends it (`.done`: e.g. e-syncRefreshRequired, a refusal, or
+    ///   the end of a refreshOnly run), when the connection fails (an error
     ///   thrown from `next()`: the server went away, keepalive found it dead, or
     ///   `shutdown()`), or when the consumer stops: its task is cancelled or it stops
     ///   iterating, which sends Abandon (RFC 4511 §4.11) and then closes the connection.

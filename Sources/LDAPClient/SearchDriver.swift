@@ -160,8 +160,8 @@ final class SearchDriver {
 
     private func finish() {
         isFinished = true
-        // The page first: dropping its iterator abandons a search still running, before a
-        // dedicated connection's Unbind (releasing the lease) follows it on the wire.
+        // The page first: dropping its iterator abandons a search still running; releasing
+        // the lease after it may close a dedicated connection (Unbind).
         page = nil
         lease?.release()
         lease = nil
