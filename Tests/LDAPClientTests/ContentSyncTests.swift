@@ -227,7 +227,8 @@ struct ContentSyncTests {
                     try await Self.setCN(admin, fixture.userDN(4), "Persisted Four")
                     var changes = Session()
                     for event in try await run.waitFor("the modify", count: Self.users + 2).suffix(1) { try changes.add(event) }
-                    #expect(clock.now - start < .seconds(2))
+                    // Pushed as it happens, not polled; the bound leaves room for a machine busy building.
+                    #expect(clock.now - start < .seconds(5))
                     let modified = try #require(changes.entries.first)
                     #expect(modified.entry.objectName == fixture.userDN(4))
                     #expect(modified.state.state == .modify)
