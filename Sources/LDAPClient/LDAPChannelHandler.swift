@@ -237,6 +237,17 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         unpause(messageID)
     }
 
+    /// Abandons whatever is still running, then Unbind and close: the end of a connection
+    /// opened for one search (a persistent search's own). The Abandon is explicit although
+    /// the Unbind ends everything anyway (RFC 4511 §4.3): the consumer may be gone before its
+    /// stream's own Abandon gets here, and the server should log the search as abandoned.
+    func abandonAllAndClose() {
+        for id in pending.keys.sorted() where pending[id]?.abandonable == true {
+            failOperation(id, CancellationError(), sendAbandon: true)
+        }
+        unbindAndClose()
+    }
+
     /// Sends an UnbindRequest (RFC 4511 §4.3) and closes once it is written.
     func unbindAndClose() {
         guard let context, failure == nil else {
@@ -278,7 +289,8 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
             }
         case .stream(let source):
             switch message.protocolOp {
-            case .searchResultEntry, .searchResultReference:
+            case .searchResultEntry, .searchResultReference, .intermediateResponse:
+                // Intermediate responses (RFC 4533 Sync Info) are part of the stream, in order.
                 pending[id] = operation
                 switch source.yield(message) {
                 case .produceMore: break
@@ -289,8 +301,6 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
                 finishOperation(id)
                 _ = source.yield(message)
                 source.finish()
-            case .intermediateResponse:
-                pending[id] = operation
             default:
                 failOperation(
                     id, LDAPClientError(.protocolError, "\(server) answered a \(operation.name) with \(message.protocolOp.kindName)"),

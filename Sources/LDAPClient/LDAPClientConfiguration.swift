@@ -28,8 +28,15 @@ public struct LDAPClientConfiguration: Sendable {
     /// streams fine, and a search's own `timeLimit` bounds the server's work. It also cuts off
     /// a search whose consumer has not read anything for this long, because that consumer
     /// holds up every operation sharing the connection. A refreshAndPersist sync search, which
-    /// is silent by design, therefore needs its own connection settings, not this pool.
+    /// is silent by design, therefore runs through `LDAPUpstream.persistentSearch`, which
+    /// does not apply this timeout.
     public var operationTimeout: Duration = .seconds(30)
+    /// TCP keepalive idle time of the connection a persistent search opens for itself
+    /// (`LDAPUpstream.persistentSearch`): a search that may be silent for hours cannot use
+    /// silence to notice a server that vanished without closing (power loss, network cut),
+    /// so the kernel probes after this much silence (then every 10 s, 3 times) and fails
+    /// the search with `connectionClosed` when nothing answers. nil turns it off.
+    public var persistentSearchKeepAlive: Duration? = .seconds(60)
     /// Connections are replaced after this age: Active Directory drops connections idle for
     /// 900 s (MaxConnIdleTime), and a connection it dropped silently would fail the next
     /// operation sent on it.
@@ -81,7 +88,8 @@ extension LDAPClientConfiguration: CustomStringConvertible, CustomDebugStringCon
                 "serviceBindPassword": serviceBindPassword == nil ? "none" : "<redacted>",
                 "servicePoolSize": servicePoolSize, "verifyPoolSize": verifyPoolSize,
                 "connectTimeout": connectTimeout, "bindTimeout": bindTimeout, "operationTimeout": operationTimeout,
-                "maximumConnectionAge": maximumConnectionAge, "pageSize": pageSize, "maximumResults": maximumResults,
+                "maximumConnectionAge": maximumConnectionAge, "persistentSearchKeepAlive": persistentSearchKeepAlive as Any,
+                "pageSize": pageSize, "maximumResults": maximumResults,
             ], displayStyle: .struct)
     }
 }

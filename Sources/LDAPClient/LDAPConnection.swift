@@ -5,6 +5,18 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
+#if canImport(Darwin)
+import Darwin
+/// Idle time before the first keepalive probe (Darwin names it TCP_KEEPALIVE).
+private let tcpKeepIdle = TCP_KEEPALIVE
+#elseif canImport(Glibc)
+import Glibc
+private let tcpKeepIdle = TCP_KEEPIDLE
+#elseif canImport(Musl)
+import Musl
+private let tcpKeepIdle = TCP_KEEPIDLE
+#endif
+
 /// One upstream LDAP connection. Operations from any task are pipelined on it: each gets a
 /// message ID and the channel handler routes responses back by ID, so hundreds of searches
 /// can be in flight on one socket.
@@ -46,9 +58,14 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
 
     /// Opens a TCP connection and sets up TLS as `server.security` asks. `connectTimeout`
     /// covers all of it (TCP, LDAPS handshake, StartTLS round trip and handshake).
+    ///
+    /// `keepAlive` turns on TCP keepalive: after that much silence the kernel probes the
+    /// server (every 10 s at most, 3 times) and, with no answer, fails the connection. For
+    /// connections that may rightly hear nothing for hours, where silence cannot tell a dead
+    /// server from a quiet one.
     static func connect(
         to server: LDAPServerAddress, group: any EventLoopGroup, tlsContext: NIOSSLContext?, connectTimeout: Duration,
-        limits: LDAPLimits, logger: Logger
+        limits: LDAPLimits, keepAlive: Duration? = nil, logger: Logger
     ) async throws -> LDAPConnection {
         let deadline = NIODeadline.now() + TimeAmount(connectTimeout)
         let messageIDs = MessageIDAllocator()
@@ -58,9 +75,16 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
         if server.usesTLS, tlsContext == nil {
             throw LDAPClientError(.tls, "no TLS configuration for \(server)")
         }
-        let bootstrap = ClientBootstrap(group: group)
+        var bootstrap = ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(connectTimeout))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+        if let keepAlive {
+            let idle = max(SocketOptionValue(clamping: keepAlive.components.seconds), 1)
+            bootstrap = bootstrap.channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
+                .channelOption(Self.tcpOption(tcpKeepIdle), value: idle)
+                .channelOption(Self.tcpOption(TCP_KEEPINTVL), value: min(idle, 10))
+                .channelOption(Self.tcpOption(TCP_KEEPCNT), value: 3)
+        }
 
         // The initializer hands out the handler itself: looking it up in the pipeline later
         // fails if a TLS error has already closed the channel and emptied the pipeline.
@@ -118,6 +142,10 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
             }
             throw LDAPChannelHandler.classify(error, server: server)
         }
+    }
+
+    private static func tcpOption(_ name: Int32) -> ChannelOptions.Types.SocketOption {
+        ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: name))
     }
 
     /// "connection refused" rather than NIO's nested error dump.
@@ -221,6 +249,12 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
     /// Unbind and close, without waiting.
     func close() {
         eventLoop.execute { self.handler.value.unbindAndClose() }
+    }
+
+    /// Abandon what is still running, Unbind and close, without waiting (see
+    /// `LDAPChannelHandler.abandonAllAndClose`).
+    func abandonAllAndClose() {
+        eventLoop.execute { self.handler.value.abandonAllAndClose() }
     }
 
     /// Unbind, close, and wait until the channel is closed.

@@ -41,21 +41,27 @@ struct SearchPlan: Sendable {
     var paging: Paging
     /// Entries after which the search stops with sizeLimitExceeded; nil = no limit of ours.
     var limit: Int?
-    var operationTimeout: Duration
+    /// Silence allowed while waiting (see `LDAPClientConfiguration.operationTimeout`); nil
+    /// for a search that may be silent for as long as it likes (persistent searches).
+    var operationTimeout: Duration?
     var bufferSize: Int
     var overflowLimit: Int = 4096
 }
 
-/// Where a search runs: a pool's least busy connection, or one client session's own
-/// connection (which the search keeps alive until it ends).
+/// Where a search runs: a pool's least busy connection, one client session's own connection
+/// (which the search keeps alive until it ends), or a connection opened for this search alone
+/// and closed when it ends.
 enum SearchSource: Sendable {
     case pool(ServiceConnectionPool)
     case session(LDAPUpstreamSession)
+    case dedicated(DedicatedConnections)
 
     func lease() async throws -> ConnectionLease {
         switch self {
         case .pool(let pool):
             return try await pool.lease()
+        case .dedicated(let connections):
+            return try await connections.open()
         case .session(let session):
             guard session.connection.isActive else {
                 throw LDAPClientError(.connectionClosed, "the upstream closed this session's connection; bind again")

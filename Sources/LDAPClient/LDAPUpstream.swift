@@ -13,6 +13,8 @@ public final class LDAPUpstream: Sendable {
     /// Anonymous connections, for anonymous clients' searches when the upstream's ACLs decide;
     /// opened only when first used.
     private let anonymousPool: ServiceConnectionPool
+    /// One connection per persistent search, opened for it and closed after it.
+    private let dedicatedConnections: DedicatedConnections
     private let connector: UpstreamConnector
 
     public init(
@@ -30,6 +32,7 @@ public final class LDAPUpstream: Sendable {
             size: configuration.servicePoolSize, maximumAge: configuration.maximumConnectionAge, connector: connector,
             purpose: .anonymous)
         self.connector = connector
+        dedicatedConnections = DedicatedConnections(connector: connector)
         if configuration.tls.insecureSkipVerify, configuration.servers.contains(where: \.usesTLS) {
             logger.warning(
                 "TLS certificate verification of the upstream is OFF (insecureSkipVerify): anyone on the network path can impersonate it and read the service password"
@@ -53,6 +56,15 @@ public final class LDAPUpstream: Sendable {
     ///
     /// `identity` says whose rights the search runs with upstream: the service account's
     /// (the default), nobody's (an anonymous connection), or a client session's own.
+    ///
+    /// A refreshOnly sync search (RFC 4533, `SyncRequestControl`) that must see everything
+    /// runs here with `wholeDirectory: true` (and `paging: false`, though a search carrying a
+    /// Sync Request or DirSync control is never paged transparently: slapd would send the
+    /// first page and then a Sync Done cookie claiming the content complete). It streams the
+    /// entries with their `SyncStateControl`s and `.intermediate` Sync Info messages in the
+    /// server's order, and ends with `.done` carrying the `SyncDoneControl`. It runs on a
+    /// pooled connection, subject to `operationTimeout` like any search; searches that stay
+    /// open go through `persistentSearch` instead.
     public func search(
         _ request: SearchRequest, controls: [LDAPControl] = [], paging: Bool = true, wholeDirectory: Bool = false,
         as identity: LDAPSearchIdentity = .service
@@ -63,7 +75,12 @@ public final class LDAPUpstream: Sendable {
         if !callerPages, request.sizeLimit > 0 {
             limit = min(limit ?? Int(request.sizeLimit), Int(request.sizeLimit))
         }
-        let transparent = paging && !callerPages && configuration.pageSize > 0
+        // A control that pages on its own terms is never combined with ours: slapd answers a
+        // sync search that also carries a paged-results control with the first page only and
+        // then a Sync Done cookie, as if that page were the whole content; DirSync has its
+        // own size bound and cookie.
+        let selfPaging = controls.contains { Self.selfPagingControls.contains($0.oid) }
+        let transparent = paging && !callerPages && !selfPaging && configuration.pageSize > 0
         let plan = SearchPlan(
             request: request, controls: controls,
             paging: transparent ? .transparent(pageSize: Int32(clamping: configuration.pageSize)) : .none,
@@ -77,6 +94,47 @@ public final class LDAPUpstream: Sendable {
             }
         return LDAPSearchResults(plan: plan, source: source)
     }
+
+    /// Streams a search that may never end by itself: an RFC 4533 refreshAndPersist sync
+    /// search (`SyncRequestControl(mode: .refreshAndPersist)`), an Active Directory change
+    /// notification (`ChangeNotificationControl`), a long DirSync or refreshOnly run, ….
+    ///
+    /// - Connection: its own, opened when iteration starts with the service account's
+    ///   credentials (anonymous if none is configured), through the same server list,
+    ///   failover and TLS as the pool, with TCP keepalive (`persistentSearchKeepAlive`). It
+    ///   never takes or occupies a pooled connection, and is closed (Unbind) when the search
+    ///   ends, whichever way it ends.
+    /// - No limits of ours: no transparent paging, no entry limit (`maximumResults` does not
+    ///   apply; the request's `sizeLimit` and `timeLimit` go to the server as they are), and no
+    ///   `operationTimeout`: the search may be silent for as long as nothing changes upstream.
+    /// - It ends when the server ends it (`.done`: e.g. e-syncRefreshRequired, a refusal, or
+    ///   the end of a refreshOnly run), when the connection fails (an error
+    ///   thrown from `next()`: the server went away, keepalive found it dead, or
+    ///   `shutdown()`), or when the consumer stops: its task is cancelled or it stops
+    ///   iterating, which sends Abandon (RFC 4511 §4.11) and then closes the connection.
+    ///   A cancelled iteration ends without `.done` and without an error.
+    /// - Back-pressure as for every search: when the consumer falls `searchBufferSize`
+    ///   responses behind (writing a batch to disk, say), the connection stops reading and TCP
+    ///   holds the server back until it catches up; nothing is dropped, and since the
+    ///   connection is its own, a slow consumer is never given up (`slowConsumer` is for
+    ///   shared connections) and delays nobody else.
+    /// - Events arrive in the server's order: entries, references and `.intermediate`
+    ///   responses (Sync Info messages) interleaved as sent.
+    ///
+    /// Nothing is retried: a sync loop resumes after an error by starting a new persistent
+    /// search with the last cookie it stored.
+    public func persistentSearch(_ request: SearchRequest, controls: [LDAPControl] = []) -> LDAPSearchResults {
+        let plan = SearchPlan(
+            request: request, controls: controls, paging: .none, limit: nil, operationTimeout: nil,
+            bufferSize: configuration.searchBufferSize, overflowLimit: configuration.searchOverflowLimit)
+        return LDAPSearchResults(plan: plan, source: .dedicated(dedicatedConnections))
+    }
+
+    /// Connections open for persistent searches now (for monitoring and tests).
+    public var persistentSearchConnectionCount: Int { dedicatedConnections.count }
+
+    /// Controls that page (or bound) a search's results themselves; see `search`.
+    static let selfPagingControls: Set<String> = [SyncRequestControl.oid, DirSyncRequestControl.oid]
 
     /// Sends an operation with a single response (compare, extended, modify, …) on a service
     /// connection and returns the response message. Bind, Unbind, Abandon, StartTLS and Search
@@ -195,8 +253,10 @@ public final class LDAPUpstream: Sendable {
         }
     }
 
-    /// Closes every connection (Unbind first) and fails operations waiting for one.
+    /// Closes every connection (Unbind first), persistent searches' own included, and fails
+    /// operations waiting for one.
     public func shutdown() async {
+        await dedicatedConnections.shutdown()
         await servicePool.shutdown()
         await verifyPool.shutdown()
         await anonymousPool.shutdown()

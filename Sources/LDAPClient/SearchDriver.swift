@@ -1,7 +1,8 @@
 import LDAPCore
 
-/// Runs one search for its iterator: leases a service connection, sends the request, turns
-/// responses into events, follows paged-results cookies, and enforces the entry limit.
+/// Runs one search for its iterator: leases a connection (pooled, a session's, or one of its
+/// own), sends the request, turns responses into events, follows paged-results cookies, and
+/// enforces the entry limit.
 ///
 /// All pages go to the same connection: RFC 2696 cookies are only valid on the connection
 /// that issued them. Used by one iterator at a time (not Sendable).
@@ -84,6 +85,8 @@ final class SearchDriver {
             return .entry(entry, message.controls)
         case .searchResultReference(let reference):
             return .reference(reference, message.controls)
+        case .intermediateResponse(let response):
+            return .intermediate(response, message.controls)
         case .searchResultDone(let result):
             guard case .transparent = plan.paging else {
                 finish()
@@ -157,8 +160,15 @@ final class SearchDriver {
 
     private func finish() {
         isFinished = true
+        // The page first: dropping its iterator abandons a search still running; releasing
+        // the lease after it may close a dedicated connection (Unbind).
         page = nil
         lease?.release()
         lease = nil
+    }
+
+    /// A consumer that stops iterating drops the driver: the same order as `finish`.
+    deinit {
+        finish()
     }
 }

@@ -60,14 +60,16 @@ struct UpstreamConnector: Sendable {
     /// A ready connection to the first server that works. Throws `.unavailable` naming every
     /// server and why it was not used, or `.bindFailed` when a server rejects the service
     /// account (that is a configuration problem, not a reason to try the next server).
-    func connect(_ purpose: Purpose) async throws -> LDAPConnection {
+    ///
+    /// `keepAlive` turns on TCP keepalive with that idle time (see `LDAPConnection.connect`).
+    func connect(_ purpose: Purpose, keepAlive: Duration? = nil) async throws -> LDAPConnection {
         if purpose == .service, let refusal = serviceBindBackoff.refusal() { throw refusal }
         let (candidates, skipped) = failover.plan()
         var failures: [LDAPClientError] = []
         for index in candidates {
             let server = configuration.servers[index]
             do {
-                let connection = try await open(server, purpose: purpose)
+                let connection = try await open(server, purpose: purpose, keepAlive: keepAlive)
                 failover.succeeded(index)
                 return connection
             } catch let error as LDAPClientError where error.kind == .bindFailed {
@@ -96,7 +98,7 @@ struct UpstreamConnector: Sendable {
         throw LDAPClientError(.unavailable, "no upstream server is available: " + reasons)
     }
 
-    private func open(_ server: LDAPServerAddress, purpose: Purpose) async throws -> LDAPConnection {
+    private func open(_ server: LDAPServerAddress, purpose: Purpose, keepAlive: Duration?) async throws -> LDAPConnection {
         let context: NIOSSLContext?
         if server.usesTLS {
             switch tlsContext {
@@ -109,7 +111,7 @@ struct UpstreamConnector: Sendable {
         }
         let connection = try await LDAPConnection.connect(
             to: server, group: group, tlsContext: context, connectTimeout: configuration.connectTimeout,
-            limits: configuration.limits, logger: logger)
+            limits: configuration.limits, keepAlive: keepAlive, logger: logger)
         guard purpose == .service, let bindDN = configuration.serviceBindDN else { return connection }
         do {
             let (response, _) = try await connection.bind(

@@ -8,6 +8,7 @@ enum FuzzTarget {
     static func run(_ bytes: UnsafeRawBufferPointer) {
         let input = Array(bytes)
         framedMessages(input)
+        syncValues(input)
         let text = String(decoding: input, as: UTF8.self)
         filterString(text)
         distinguishedName(text)
@@ -38,6 +39,30 @@ enum FuzzTarget {
         _ = try? controls.first(SortRequestControl.self)
         _ = try? controls.first(SortResponseControl.self)
         _ = try? controls.first(PasswordPolicyResponseControl.self)
+        for control in controls { syncValues(control.value ?? []) }
+    }
+
+    /// The values a replica decodes from upstream (RFC 4533, DirSync): whatever decodes must
+    /// re-encode to octets that decode to the same value and encode the same again.
+    static func syncValues(_ input: [UInt8]) {
+        roundTrip(input, SyncRequestControl.init(controlValue:), \.controlValue)
+        roundTrip(input, SyncStateControl.init(controlValue:), \.controlValue)
+        roundTrip(input, SyncDoneControl.init(controlValue:), \.controlValue)
+        roundTrip(input, DirSyncRequestControl.init(controlValue:), \.controlValue)
+        roundTrip(input, DirSyncResponseControl.init(controlValue:), \.controlValue)
+        roundTrip(input, SyncInfoMessage.init(value:), \.value)
+    }
+
+    static func roundTrip<Value: Hashable>(
+        _ input: [UInt8], _ decode: ([UInt8]?) throws(LDAPDecodingError) -> Value, _ encode: (Value) -> [UInt8]?
+    ) {
+        guard let value = try? decode(input) else { return }
+        let encoded = encode(value)
+        guard let again = try? decode(encoded) else {
+            preconditionFailure("re-encoded \(Value.self) does not decode: \(value)")
+        }
+        precondition(again == value, "round trip changed \(value) into \(again)")
+        precondition(encode(again) == encoded, "encoding of \(value) is not stable")
     }
 
     /// Printing a decoded filter and parsing it back must give the same filter, except for

@@ -49,6 +49,7 @@ enum Client {
     struct Collected: Sendable {
         var entries: [SearchResultEntry] = []
         var references: [SearchResultReference] = []
+        var intermediates: [IntermediateResponse] = []
         var done: LDAPResult?
         var doneControls: [LDAPControl] = []
         var eventsAfterDone = 0
@@ -63,6 +64,7 @@ enum Client {
             switch event {
             case .entry(let entry, _): collected.entries.append(entry)
             case .reference(let reference, _): collected.references.append(reference)
+            case .intermediate(let response, _): collected.intermediates.append(response)
             case .done(let result, let controls):
                 collected.done = result
                 collected.doneControls = controls

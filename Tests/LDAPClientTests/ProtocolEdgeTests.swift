@@ -54,6 +54,53 @@ struct ProtocolEdgeTests {
         }
     }
 
+    @Test("intermediate responses reach the search's consumer in order with their controls; an operation with one response skips them")
+    func intermediateResponsesInOrder() async throws {
+        let info = SyncInfoMessage.refreshPresent(cookie: Array("c1".utf8), refreshDone: false).intermediateResponse
+        let custom = IntermediateResponse(name: nil, value: [1, 2, 3])
+        let marker = LDAPControl(oid: "1.2.3.4", value: [9])
+        try await ScriptedLDAPServer.with({ request, _ in
+            let id = request.messageID
+            switch request.protocolOp {
+            case .searchRequest:
+                let responses: [LDAPMessage] = [
+                    LDAPMessage(messageID: id, .intermediateResponse(custom), controls: [marker]),
+                    LDAPMessage(messageID: id, .searchResultEntry(SearchResultEntry(objectName: "cn=a", attributes: []))),
+                    LDAPMessage(messageID: id, .intermediateResponse(info)),
+                    LDAPMessage(messageID: id, .searchResultReference(SearchResultReference(uris: ["ldap://elsewhere/"]))),
+                    LDAPMessage(messageID: id, .searchResultEntry(SearchResultEntry(objectName: "cn=b", attributes: []))),
+                    LDAPMessage(messageID: id, .searchResultDone(LDAPResult(.success))),
+                ]
+                return .send(responses.flatMap(\.encodedBytes))
+            case .extendedRequest:
+                let intermediate = LDAPMessage(messageID: id, .intermediateResponse(custom))
+                let response = LDAPMessage(
+                    messageID: id, .extendedResponse(ExtendedResponse(LDAPResult(.success), value: Array("dn:cn=scripted".utf8))))
+                return .send(intermediate.encodedBytes + response.encodedBytes)
+            default:
+                return ScriptedLDAPServer.ordinary(request)
+            }
+        }) { server in
+            try await Client.withUpstream(Self.configuration(server)) { upstream in
+                let request = SearchRequest(baseObject: "cn=base", scope: .wholeSubtree, filter: .objectClassPresent)
+                var events: [LDAPSearchEvent] = []
+                for try await event in upstream.search(request) { events.append(event) }
+                #expect(
+                    events == [
+                        .intermediate(custom, [marker]),
+                        .entry(SearchResultEntry(objectName: "cn=a", attributes: []), []),
+                        .intermediate(info, []),
+                        .reference(SearchResultReference(uris: ["ldap://elsewhere/"]), []),
+                        .entry(SearchResultEntry(objectName: "cn=b", attributes: []), []),
+                        .done(LDAPResult(.success), []),
+                    ])
+                guard case .intermediate(let response, _) = events[2] else { return }
+                #expect(try SyncInfoMessage(response) == .refreshPresent(cookie: Array("c1".utf8), refreshDone: false))
+                #expect(try await Client.whoAmI(upstream) == "dn:cn=scripted")
+            }
+        }
+    }
+
     @Test("a Notice of Disconnection mid-search fails the search; the pool replaces the connection")
     func noticeOfDisconnection() async throws {
         try await ScriptedLDAPServer.with({ request, connection in

@@ -32,6 +32,10 @@ public final class SlapdFixture: Sendable {
         /// search never ends by itself: the way to have a search in flight for as long as a
         /// test needs (see `SlapdFixture.persistentSearchControl`).
         public var syncProvider: Bool = false
+        /// syncprov's own directives, placed after `overlay syncprov`, e.g.
+        /// `syncprov-sessionlog 100` (deletions then come as syncIdSet messages instead of a
+        /// present phase) or `syncprov-reloadhint TRUE`.
+        public var syncProviderConfig: [String] = []
         /// Further schema files (absolute paths) included after OpenLDAP's own, e.g. the
         /// repository's `schemas/veneer.schema` for a directory holding overlay attributes.
         public var extraSchemaFiles: [String] = []
@@ -271,7 +275,7 @@ public final class SlapdFixture: Sendable {
         ]
         if options.syncProvider { lines.append("index entryCSN eq") }
         lines += options.extraDatabaseConfig
-        if options.syncProvider { lines.append("overlay syncprov") }
+        if options.syncProvider { lines += ["overlay syncprov"] + options.syncProviderConfig }
         lines.append("overlay memberof")
         return lines.joined(separator: "\n") + "\n"
     }

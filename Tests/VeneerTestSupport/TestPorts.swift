@@ -106,7 +106,7 @@ public enum TestPorts {
     /// Reads until EOF. procfs files report size 0 and hand out one page per read(); Foundation's
     /// String(contentsOfFile:) returns only the first page of /proc/net/tcp, which misses
     /// listeners as soon as a few dozen sockets exist.
-    static func readWholeFile(_ path: String) -> String? {
+    public static func readWholeFile(_ path: String) -> String? {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

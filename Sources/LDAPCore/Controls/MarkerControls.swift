@@ -25,3 +25,34 @@ public struct DomainScopeControl: TypedLDAPControl, Hashable {
 
     public var controlValue: [UInt8]? { nil }
 }
+
+/// Active Directory's LDAP_SERVER_SHOW_DELETED_OID ([MS-ADTS] §3.1.1.3.4.1.14): no value;
+/// tombstones and deleted objects become visible to the search (with DirSync, deletions then
+/// arrive as entries with `isDeleted: TRUE`, for accounts allowed to see them).
+public struct ShowDeletedControl: TypedLDAPControl, Hashable {
+    public static let oid = "1.2.840.113556.1.4.417"
+
+    public init() {}
+
+    public init(controlValue: [UInt8]?) throws(LDAPDecodingError) {
+        try ControlValueCoding.requireNoValue(controlValue, "show deleted")
+    }
+
+    public var controlValue: [UInt8]? { nil }
+}
+
+/// Active Directory's LDAP_SERVER_NOTIFICATION_OID ([MS-ADTS] §3.1.1.3.4.1, change
+/// notification): no value; the search sends no initial entries and stays open, sending each
+/// changed object in scope as it changes, until abandoned. The filter must be
+/// `(objectClass=*)`; at most 5 per connection.
+public struct ChangeNotificationControl: TypedLDAPControl, Hashable {
+    public static let oid = "1.2.840.113556.1.4.528"
+
+    public init() {}
+
+    public init(controlValue: [UInt8]?) throws(LDAPDecodingError) {
+        try ControlValueCoding.requireNoValue(controlValue, "change notification")
+    }
+
+    public var controlValue: [UInt8]? { nil }
+}

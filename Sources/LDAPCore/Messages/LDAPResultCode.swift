@@ -51,6 +51,9 @@ public struct LDAPResultCode: RawRepresentable, Sendable, Hashable, CustomString
     public static let cannotCancel = Self(121)
     public static let assertionFailed = Self(122)
     public static let authorizationDenied = Self(123)
+    /// RFC 4533 §2.6 (Content Synchronization): the sync cookie can no longer be served
+    /// incrementally; start again without a cookie (or ask with reloadHint TRUE).
+    public static let syncRefreshRequired = Self(4096)
 
     private static let names: [Int32: String] = [
         0: "success", 1: "operationsError", 2: "protocolError", 3: "timeLimitExceeded",
@@ -66,6 +69,7 @@ public struct LDAPResultCode: RawRepresentable, Sendable, Hashable, CustomString
         67: "notAllowedOnRDN", 68: "entryAlreadyExists", 69: "objectClassModsProhibited",
         71: "affectsMultipleDSAs", 80: "other", 118: "canceled", 119: "noSuchOperation",
         120: "tooLate", 121: "cannotCancel", 122: "assertionFailed", 123: "authorizationDenied",
+        4096: "e-syncRefreshRequired",
     ]
 
     /// The RFC name, or nil for a code this type does not know.

@@ -132,7 +132,7 @@ struct UpstreamProbe {
                 case .entry(let entry, _):
                     entries += 1
                     inspect(entry)
-                case .reference: continue
+                case .reference, .intermediate: continue
                 case .done(let result, _): return .success((entries, result))
                 }
             }

@@ -100,7 +100,7 @@ struct ProxyAdministration: DirectoryAdministration {
                 let own = mapper.clientAttributes(of: attributes, selection: mapper.selection(for: requested), typesOnly: false, mapDN: directory.suffix.toVirtual)
                 result.append(localOverlay.adminEntry(
                     dn: directory.suffix.toVirtual(dn) ?? dn, id: id, own: own, ownSource: .upstream, computed: [], view: view))
-            case .reference:
+            case .reference, .intermediate:
                 continue
             case .done(let done, _):
                 let acceptable: [LDAPResultCode] = [.success, .noSuchObject, .sizeLimitExceeded]

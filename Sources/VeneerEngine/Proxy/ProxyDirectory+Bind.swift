@@ -242,7 +242,7 @@ extension ProxyDirectory: BindBackend {
                 var account = ResolvedAccount(dn: dn, id: preset.entryID(in: entry.attributes), groups: groups)
                 account.disabledUpstream = preset.disabledFilter?.matches(entry) ?? false
                 found.append(account)
-            case .reference:
+            case .reference, .intermediate:
                 continue
             case .done(let result, _):
                 if result.resultCode == .noSuchObject { return nil }

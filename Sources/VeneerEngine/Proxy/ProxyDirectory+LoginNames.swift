@@ -21,7 +21,7 @@ extension ProxyDirectory {
                 guard let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn) else { continue }
                 if let except, preset.entryID(in: entry.attributes) == except { continue }
                 return (suffix.toVirtual(dn) ?? dn).description
-            case .reference:
+            case .reference, .intermediate:
                 continue
             case .done(let result, _):
                 // Three matches are enough to know: a size limit here still answered the question.

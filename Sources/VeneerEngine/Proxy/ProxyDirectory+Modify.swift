@@ -69,7 +69,7 @@ extension ProxyDirectory {
         for try await event in reads(search, paging: false) {
             switch event {
             case .entry(let entry, _): id = mapper.preset.entryID(in: entry.attributes)
-            case .reference: continue
+            case .reference, .intermediate: continue
             case .done(let result, _):
                 if result.resultCode != .success && result.resultCode != .noSuchObject {
                     throw LDAPClientError(.protocolError, "entry lookup failed: \(result.resultCode) \(result.diagnosticMessage)")

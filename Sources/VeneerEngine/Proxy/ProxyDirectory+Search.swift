@@ -170,6 +170,8 @@ extension ProxyDirectory {
                         sent += 1
                     case .reference(let reference, _):
                         if configuration.passReferences { await responder.send(.searchResultReference(reference)) }
+                    case .intermediate:
+                        continue
                     case .done(var result, let upstreamControls):
                         result.matchedDN = result.matchedDN.isEmpty ? "" : suffix.toVirtual(result.matchedDN)
                         if !result.diagnosticMessage.isEmpty, result.resultCode != .success {
