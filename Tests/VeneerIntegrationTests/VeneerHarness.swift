@@ -24,6 +24,7 @@ struct VeneerHarness {
     let storeDirectory: String?
     /// Replica mode: the replica searches are answered from, and its sync loop.
     let replica: Replica?
+    let directory: ProxyDirectory
     let synchronizer: ReplicaSynchronizer?
     let sync: Task<Void, Never>?
     var url: String { "ldap://127.0.0.1:\(port)" }
@@ -122,7 +123,7 @@ struct VeneerHarness {
             let addresses = try await listener.start()
             return VeneerHarness(
                 slapd: slapd, upstream: upstream, listener: listener, port: addresses[0].port, overlay: overlay,
-                storeDirectory: storeDirectory, replica: replica, synchronizer: synchronizer, sync: sync)
+                storeDirectory: storeDirectory, replica: replica, directory: directory, synchronizer: synchronizer, sync: sync)
         } catch {
             await slapd.stop()
             if let storeDirectory { TestProcess.removeDirectory(storeDirectory) }

@@ -13,7 +13,7 @@ import VeneerStore
 /// Writes go to disk first and to memory after the commit: what a search sees has always
 /// been stored, and a restart serves at once from what was stored last.
 public final class Replica: Sendable {
-    let store: ReplicaStore
+    public let store: ReplicaStore
     let logger: Logger
     let contents: Mutex<ReplicaContents>
     let persistedState: Mutex<[String: [UInt8]]>

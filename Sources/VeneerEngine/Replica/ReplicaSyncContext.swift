@@ -77,6 +77,37 @@ struct ReplicaSyncContext: Sendable {
         SearchRequest(baseObject: base.description, scope: .baseObject, filter: .objectClassPresent, attributes: attributes)
     }
 
+    /// Deletions no change feed reports (AD to an ordinary account, a provider that resent
+    /// everything for a cookie it did not understand): the ids the upstream returns now,
+    /// compared with the replica's; what it no longer has is removed. One id-only paged read.
+    func reconcileDeletions(method: String) async throws {
+        var request = fullRequest
+        request.attributes = [replica.idAttribute]
+        var present = Set<EntryID>()
+        var completed = false
+        for try await event in upstream.search(request, paging: true, wholeDirectory: true) {
+            switch event {
+            case .entry(let entry, _):
+                if let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn), let id = replica.id(of: entry) { present.insert(id) }
+            case .done(let result, _):
+                guard result.resultCode == .success else { throw IncompleteUpstreamRead(result: result, entriesRead: present.count) }
+                completed = true
+            default:
+                continue
+            }
+        }
+        guard completed else { return }
+        let baseID = replica.id(ofEntryNamed: base)
+        let gone = replica.ids.filter { !present.contains($0) && $0 != baseID }
+        guard !gone.isEmpty else { return }
+        var state = ReplicaState()
+        state.lastChange = Date()
+        let counts = try replica.apply(gone.map { .delete($0) }, state: state.values)
+        try replica.recordRun(counts)
+        logger.info("replica reconciled with the upstream's ids", metadata: ["method": "\(method)", "changes": "\(counts)"])
+        log(method: method, counts: counts)
+    }
+
     /// One sync-log row per run that changed something or failed.
     func log(method: String, counts: Replica.ChangeCounts?, error: (any Error)? = nil) {
         let detail = error.map { "failed: \(LogText.cut("\($0)"))" } ?? counts?.description ?? ""

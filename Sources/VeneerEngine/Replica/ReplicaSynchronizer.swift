@@ -192,9 +192,10 @@ public final class ReplicaSynchronizer: Sendable {
         switch configuration.method {
         case .refresh: return PagedRefreshSync()
         case .usn: return USNChangedSync()
-        case .contentSync: return PagedRefreshSync()
+        case .contentSync: return ContentSync()
         case .auto:
             let root = try await rootDSE()
+            if root.contentSync { return ContentSync() }
             if root.usn { return USNChangedSync() }
             return PagedRefreshSync()
         }

@@ -34,7 +34,7 @@ struct USNChangedSync: ReplicaSyncMethod {
                 try context.replica.setState(state.values)
             }
             runs += 1
-            if runs % reconcileEvery == 0 { try await reconcileDeletions(context) }
+            if runs % reconcileEvery == 0 { try await context.reconcileDeletions(method: name) }
             await context.wake.wait(context.interval)
         }
     }
@@ -103,33 +103,5 @@ struct USNChangedSync: ReplicaSyncMethod {
             context.logger.info("replica synchronized", metadata: ["method": "\(name)", "changes": "\(counts)", "usn": "\(usn)"])
             context.log(method: name, counts: counts)
         }
-    }
-
-    /// Deletions: ids the replica holds that the upstream no longer returns.
-    private func reconcileDeletions(_ context: ReplicaSyncContext) async throws {
-        var request = context.fullRequest
-        request.attributes = [context.replica.idAttribute]
-        var present = Set<EntryID>()
-        var completed = false
-        for try await event in context.upstream.search(request, paging: true, wholeDirectory: true) {
-            switch event {
-            case .entry(let entry, _):
-                if let dn = try? DistinguishedName(entry.objectName), !context.isExcluded(dn), let id = context.replica.id(of: entry) { present.insert(id) }
-            case .done(let result, _):
-                guard result.resultCode == .success else { throw IncompleteUpstreamRead(result: result, entriesRead: present.count) }
-                completed = true
-            default:
-                continue
-            }
-        }
-        guard completed else { return }
-        let baseID = context.replica.id(ofEntryNamed: context.base)
-        let gone = context.replica.ids.filter { !present.contains($0) && $0 != baseID }
-        guard !gone.isEmpty else { return }
-        var state = ReplicaState()
-        state.lastChange = Date()
-        let counts = try context.replica.apply(gone.map { .delete($0) }, state: state.values)
-        try context.replica.recordRun(counts)
-        context.log(method: name, counts: counts)
     }
 }
