@@ -10,7 +10,10 @@
 #
 #   bash Tests/Scripts/bench.sh [--rounds 3] [--duration 5] [--warmup 1] [--users 10000]
 #        [--connections "8 64"] [--workloads "search-uid phonebook bind bind-wrong mix"]
-#        [--idle 10000] [--big] [--locked] [--aliases] [--skip-build] [--keep] [--serve]
+#        [--idle 10000] [--big] [--locked] [--aliases] [--live] [--skip-build] [--keep] [--serve]
+# C serves from its replica (the default mode; A runs syncprov, so C keeps it current with
+# RFC 4533 refreshAndPersist). --live adds L: Veneer in live mode (every search passed to A)
+# on 4896. A's cn=Monitor counts the searches it served while C was measured.
 # --locked also measures binds on accounts Veneer has locked (after the other workloads).
 # --aliases also measures phonebook searches with every user holding a 5-digit alias that
 # Veneer presents as telephoneNumber (a second Veneer, C-alias), with 3-digit substrings.
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
         --serve) serve=1 ;;
         --locked) locked=1 ;;
         --aliases) aliases=1 ;;
+        --live) live=1 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -126,6 +130,8 @@ include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
+moduleload back_monitor
+moduleload syncprov
 pidfile $1/slapd.pid
 argsfile $1/slapd.args
 database mdb
@@ -139,9 +145,21 @@ index uid eq
 index cn sub
 index telephoneNumber sub
 index entryUUID eq
+index entryCSN eq
+overlay syncprov
+syncprov-checkpoint 1000 10
+syncprov-sessionlog 10000
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read
+database monitor
+access to * by * read
 CONF
+}
+
+# Searches A has completed (cn=Monitor), to show what C asks of it while it is measured.
+upstream_searches() {  # port
+    ldapsearch -x -LLL -H "ldap://127.0.0.1:$1" -b "cn=Search,cn=Operations,cn=Monitor" -s base monitorOpCompleted 2>/dev/null \
+        | awk '/^monitorOpCompleted:/ {print $2}'
 }
 
 wait_for() {  # port
@@ -241,10 +259,30 @@ lockout_threshold = 1000
 # info logs one line per bind; the benchmark measures the proxy, not stderr.
 level = "warning"
 CONF
+    local started=$SECONDS
     "$veneer" serve --config "$state/$1.toml" >"$state/$1.log" 2>&1 &
     pids+=($!)
     eval "pid_$1=$!"
     wait_for "$2"
+    wait_for_replica "$1" "$started"
+}
+
+# In replica mode: until the first full load is stored (searches are served from it after).
+wait_for_replica() {  # name started-at
+    local status
+    status=$("$veneer" sync status --json --config "$state/$1.toml" 2>/dev/null) || return 0  # live mode
+    for _ in $(seq 1 1200); do
+        if printf '%s' "$status" | tr -d ' \n' | grep -q '"loaded":true'; then
+            local pid
+            eval "pid=\$pid_$1"
+            echo "  $1: replica loaded in $((SECONDS - $2)) s ($(printf '%s' "$status" | tr -d ' \n' | sed 's/.*"entries":\([0-9]*\).*/\1/') entries, $(printf '%s' "$status" | tr -d ' \n' | sed 's/.*"method":"\([^"]*\)".*/\1/')), RSS $(( $(awk '/VmRSS/ {print $2}' "/proc/$pid/status") / 1024 )) MiB"
+            return 0
+        fi
+        sleep 0.1
+        status=$("$veneer" sync status --json --config "$state/$1.toml" 2>/dev/null)
+    done
+    echo "bench.sh: $1's replica did not load" >&2
+    exit 1
 }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -m | awk '/Mem:/ {print $2}') MiB"
@@ -253,6 +291,12 @@ start_upstream small "$users" 4890
 start_backldap 4891 4890
 start_veneer veneer 4892 4890
 declare -A url=([A]=ldap://127.0.0.1:4890 [B]=ldap://127.0.0.1:4891 [C]=ldap://127.0.0.1:4892)
+labels="A B C"
+if [ "${live:-0}" = 1 ]; then
+    start_veneer live 4896 4890 'mode = "live"'
+    url[L]=ldap://127.0.0.1:4896
+    labels="A B C L"
+fi
 if [ "${aliases:-0}" = 1 ]; then
     start_veneer alias 4895 4890 $'\n[overlay]\npresent_aliases_as = ["telephoneNumber"]'
     url[C-alias]=ldap://127.0.0.1:4895
@@ -297,8 +341,11 @@ for conns in $connections; do
     for workload in $workloads; do
         echo "== $workload, $conns connections"
         for round in $(seq 1 "$rounds"); do
-            for label in A B C; do
+            for label in $labels; do
+                [ "$label" = C ] && searches_before=$(upstream_searches 4890)
                 bench "$label" "${url[$label]}" "$workload" "$conns" "$users" "$state/small-filters.txt"
+                [ "$label" = C ] && case $workload in search-uid|phonebook)
+                    echo "     A served $(( $(upstream_searches 4890) - searches_before - 1 )) searches while C ran $workload" ;; esac
             done
         done
     done
@@ -316,6 +363,35 @@ if [ "${aliases:-0}" = 1 ]; then
         done
     done
 fi
+
+# How long a change made on A takes to be visible through C (content sync, persist): each
+# change is one ldapmodify on A, then C is searched every 5 ms until it answers with it.
+echo "== change visibility through C (RFC 4533 persist)"
+/usr/bin/python3 - "$base" "$state/sync-latency.json" <<'PY'
+import json, statistics, subprocess, sys, time
+base, out = sys.argv[1], sys.argv[2]
+latencies = []
+for i in range(40):
+    value = f"+1 555 77{i:04d}{int(time.time()) % 10000:04d}"
+    change = f"dn: uid=user{i:05d},ou=people,{base}\nchangetype: modify\nreplace: mobile\nmobile: {value}\n"
+    start = time.monotonic()
+    subprocess.run(["ldapmodify", "-x", "-H", "ldap://127.0.0.1:4890", "-D", "cn=admin," + base, "-w", "bench-admin-secret"],
+                   input=change, text=True, capture_output=True, check=True)
+    while True:
+        found = subprocess.run(["ldapsearch", "-x", "-LLL", "-H", "ldap://127.0.0.1:4892", "-b", base, f"(mobile={value})", "1.1"],
+                               capture_output=True, text=True).stdout
+        if "dn:" in found:
+            break
+        if time.monotonic() - start > 10:
+            break
+        time.sleep(0.005)
+    latencies.append(time.monotonic() - start)
+latencies.sort()
+q = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+summary = {"changes": len(latencies), "p50_ms": q(0.5), "p90_ms": q(0.9), "max_ms": latencies[-1] * 1000}
+json.dump(summary, open(out, "w"))
+print("  %d changes: p50 %.0f ms, p90 %.0f ms, max %.0f ms (each includes ldapmodify and ldapsearch process start)" % (len(latencies), summary["p50_ms"], summary["p90_ms"], summary["max_ms"]))
+PY
 
 # Binds on accounts Veneer has locked: every user's lockout row is written into C's store
 # (the running Veneer picks it up within a second), then wrong-password binds go to A
@@ -406,16 +482,16 @@ for r in runs:
 out = []
 sizes = sorted({r["size"] for r in runs})
 small = sizes[0] if sizes else 0
-out.append("| workload | conns | A ops/s | B ops/s | C ops/s | B/A | C/A | A p99 ms | B p99 ms | C p99 ms | C−A p99 ms | errors A/B/C |")
-out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+out.append("| workload | conns | A ops/s | B ops/s | C ops/s | L ops/s | B/A | C/A | L/A | A p99 ms | B p99 ms | C p99 ms | C−A p99 ms | errors A/B/C/L |")
+out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 keys = sorted({(w, c) for (w, c, s, t) in groups if s == small}, key=lambda k: (k[1], ["search-uid","phonebook","bind","bind-wrong","mix"].index(k[0]) if k[0] in ["search-uid","phonebook","bind","bind-wrong","mix"] else 9))
 for w, c in keys:
     row = {}
-    for t in "ABC":
+    for t in "ABCL":
         rs = groups.get((w, c, small, t), [])
         row[t] = (med([r["ops_per_s"] for r in rs]), med([r["p99_us"] / 1000 for r in rs]), sum(max(0, r["errors"]) for r in rs))
     a = row["A"][0]
-    out.append(f"| {w} | {c} | {row['A'][0]:.0f} | {row['B'][0]:.0f} | {row['C'][0]:.0f} | {row['B'][0]/a if a else 0:.2f} | {row['C'][0]/a if a else 0:.2f} | {row['A'][1]:.2f} | {row['B'][1]:.2f} | {row['C'][1]:.2f} | {row['C'][1]-row['A'][1]:+.2f} | {row['A'][2]}/{row['B'][2]}/{row['C'][2]} |")
+    out.append(f"| {w} | {c} | {row['A'][0]:.0f} | {row['B'][0]:.0f} | {row['C'][0]:.0f} | {row['L'][0]:.0f} | {row['B'][0]/a if a else 0:.2f} | {row['C'][0]/a if a else 0:.2f} | {row['L'][0]/a if a else 0:.2f} | {row['A'][1]:.2f} | {row['B'][1]:.2f} | {row['C'][1]:.2f} | {row['C'][1]-row['A'][1]:+.2f} | {row['A'][2]}/{row['B'][2]}/{row['C'][2]}/{row['L'][2]} |")
 if len(sizes) > 1:
     big = sizes[-1]
     out.append("")

@@ -198,11 +198,15 @@ extension ProxyDirectory: BindBackend {
             guard !alternatives.isEmpty else { return .notFound }
             filter = .and([configuration.visibleUsers, alternatives.count == 1 ? alternatives[0] : .or(alternatives)])
         }
-        guard var found = try await lookUpAccounts(base: base, scope: scope, filter: filter) else { return .notFound }
+        // A DN the replica does not hold may still be a service account's: asked below.
+        guard var found = try await lookUpAccounts(base: base, scope: scope, filter: filter) ?? (serviceAccount == nil || replica == nil ? nil : [])
+        else { return .notFound }
         if found.isEmpty, let serviceAccount {
             // Not a person: a service account binds by DN (or AD UPN) where the configuration
             // allows it; login groups are for people and do not apply.
-            found = (try await lookUpAccounts(base: serviceAccount.base, scope: serviceAccount.scope, filter: serviceAccount.filter) ?? [])
+            // Asked live: the replica holds only the kinds the view serves, which service
+            // accounts (organizationalRole, computer objects) usually are not.
+            found = (try await lookUpAccounts(base: serviceAccount.base, scope: serviceAccount.scope, filter: serviceAccount.filter, live: true) ?? [])
                 .filter { configuration.mayBindAsServiceAccount($0.dn) }
                 .map { account in
                     var account = account
@@ -223,7 +227,7 @@ extension ProxyDirectory: BindBackend {
 
     /// The accounts a login search finds (at most two: more is ambiguous anyway); nil when
     /// the base does not exist.
-    private func lookUpAccounts(base: DistinguishedName, scope: SearchRequest.Scope, filter: LDAPFilter) async throws -> [ResolvedAccount]? {
+    private func lookUpAccounts(base: DistinguishedName, scope: SearchRequest.Scope, filter: LDAPFilter, live: Bool = false) async throws -> [ResolvedAccount]? {
         let preset = configuration.preset
         // The disabled filter is evaluated here on the entry, so a disabled account is refused
         // before its password reaches the upstream.
@@ -232,7 +236,8 @@ extension ProxyDirectory: BindBackend {
             baseObject: base.description, scope: scope, sizeLimit: 2, filter: filter,
             attributes: [preset.idAttribute] + mapper.sources(of: "memberOf") + disabledAttributes)
         var found: [ResolvedAccount] = []
-        for try await event in reads(search, paging: false) {
+        let events = live ? DirectoryReads(source: .upstream(upstream.search(search, paging: false))) : reads(search, paging: false)
+        for try await event in events {
             switch event {
             case .entry(let entry, _):
                 guard let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn) else { continue }
