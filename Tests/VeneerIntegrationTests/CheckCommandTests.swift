@@ -47,6 +47,14 @@ struct CheckCommandTests {
             #expect(result.output.contains("ok       service bind as \(slapd.serviceDN) succeeded"), "\(result.output)")
             #expect(result.output.contains("ok       base DN \(slapd.baseDN) is readable"), "\(result.output)")
             #expect(result.output.contains("ok       50 users under \(slapd.baseDN)"), "\(result.output)")
+            // The fixture runs no syncprov: the replica would poll with full reads.
+            #expect(result.output.contains("ok       replica mode: synchronizes with refresh"), "\(result.output)")
+        }
+        var options = SlapdFixture.Options()
+        options.syncProvider = true
+        try await SlapdFixture.with(options) { slapd in
+            let result = try await runProgram(Self.veneerBinary, ["check", "--config", try configuration(slapd)])
+            #expect(result.output.contains("ok       replica mode: synchronizes with content-sync (the upstream offers RFC 4533"), "\(result.output)")
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VeneerEngine
 import LDAPClient
 import LDAPCore
 import Logging
@@ -116,6 +117,17 @@ struct CheckCommand: AsyncParsableCommand {
         case .failure(let failure):
             report(.failed, failure.message, advice: failure.advice)
             failed = true
+        }
+        if configuration.directory.mode == .replica {
+            do {
+                let (method, reason) = try await ReplicaSynchronizer.detectMethod(upstream: pool, configured: configuration.replica.sync.method)
+                report(.ok, "replica mode: synchronizes with \(method.rawValue) (\(reason)); stored in \(configuration.replica.path)")
+            } catch {
+                report(.failed, "replica mode: cannot read the upstream's root DSE: \(error)", advice: "the service account must read the root DSE; or set [directory] mode = \"live\"")
+                failed = true
+            }
+        } else {
+            report(.ok, "live mode: every search is passed to the upstream")
         }
         if failed { throw ExitCode.failure }
     }

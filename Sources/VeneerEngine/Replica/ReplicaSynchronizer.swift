@@ -189,30 +189,30 @@ public final class ReplicaSynchronizer: Sendable {
     }
 
     func chooseMethod() async throws -> any ReplicaSyncMethod {
-        switch configuration.method {
-        case .refresh: return PagedRefreshSync()
-        case .usn: return USNChangedSync()
-        case .contentSync: return ContentSync()
-        case .auto:
-            let root = try await rootDSE()
-            if root.contentSync { return ContentSync() }
-            if root.usn { return USNChangedSync() }
-            return PagedRefreshSync()
+        switch try await Self.detectMethod(upstream: context.upstream, configured: configuration.method).method {
+        case .contentSync: ContentSync()
+        case .usn: USNChangedSync()
+        default: PagedRefreshSync()
         }
     }
 
-    /// What the upstream's root DSE offers for synchronization.
-    private func rootDSE() async throws -> (contentSync: Bool, usn: Bool) {
+    /// The method `auto` resolves to for this upstream, and why (`veneer check` shows it).
+    public static func detectMethod(
+        upstream: LDAPUpstream, configured: ReplicaSyncConfiguration.Method
+    ) async throws -> (method: ReplicaSyncConfiguration.Method, reason: String) {
+        guard configured == .auto else { return (configured, "configured") }
         let request = SearchRequest(
             baseObject: "", scope: .baseObject, filter: .objectClassPresent, attributes: ["supportedControl", "highestCommittedUSN"])
-        for try await event in context.upstream.search(request, paging: false) {
+        for try await event in upstream.search(request, paging: false) {
             guard case .entry(let entry, _) = event else { continue }
             let controls = entry.attributes.filter { $0.type.lowercased() == "supportedcontrol" }.flatMap(\.values)
                 .map { String(decoding: $0, as: UTF8.self) }
-            let usn = entry.attributes.contains { $0.type.lowercased() == "highestcommittedusn" && !$0.values.isEmpty }
-            return (controls.contains(Self.contentSyncOID), usn)
+            if controls.contains(contentSyncOID) { return (.contentSync, "the upstream offers RFC 4533 content synchronization") }
+            if entry.attributes.contains(where: { $0.type.lowercased() == "highestcommittedusn" && !$0.values.isEmpty }) {
+                return (.usn, "the upstream publishes highestCommittedUSN (Active Directory)")
+            }
         }
-        return (false, false)
+        return (.refresh, "the upstream offers neither RFC 4533 nor uSNChanged: a full read every interval")
     }
 
     static let contentSyncOID = "1.3.6.1.4.1.4203.1.9.1.1"
