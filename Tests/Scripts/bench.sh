@@ -146,6 +146,9 @@ index cn sub
 index telephoneNumber sub
 index entryUUID eq
 index entryCSN eq
+# A replica reads the whole subtree: its service account needs no size limit (as a syncrepl
+# consumer's identity would).
+limits dn.exact="cn=veneer-service,ou=services,$base" size=unlimited
 overlay syncprov
 syncprov-checkpoint 1000 10
 syncprov-sessionlog 10000

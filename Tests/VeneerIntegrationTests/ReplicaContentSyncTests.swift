@@ -31,7 +31,7 @@ struct ReplicaContentSyncTests {
         let kinds = "(|\(preset.userFilter)\(try #require(preset.groupFilter))\(try #require(preset.containerFilter)))"
         let through = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(objectClass=*)", "*", "entryUUID"])
         let direct = try await ldapTool(
-            "ldapsearch", ["-x", "-LLL", "-H", veneer.slapd.url, "-D", veneer.slapd.serviceDN, "-w", veneer.slapd.servicePassword, "-b", veneer.slapd.baseDN, kinds, "*", "entryUUID"])
+            "ldapsearch", ["-x", "-LLL", "-E", "pr=1000/noprompt", "-H", veneer.slapd.url, "-D", veneer.slapd.serviceDN, "-w", veneer.slapd.servicePassword, "-b", veneer.slapd.baseDN, kinds, "*", "entryUUID"])
         let expected = Dictionary(uniqueKeysWithValues: parseLDIF(direct.output).map { dn, attributes in
             (dn.lowercased().replacingOccurrences(of: veneer.slapd.baseDN, with: VeneerHarness.virtualSuffix),
              attributes.mapValues { $0.map { $0.replacingOccurrences(of: veneer.slapd.baseDN, with: VeneerHarness.virtualSuffix) }.sorted() })
@@ -144,5 +144,22 @@ struct ReplicaContentSyncTests {
         }
         #expect(smallest >= count - 1, "never served less than the directory holds")
         #expect(reopened.isReady)
+    }
+
+    @Test("a size limit on the service account (slapd's default 500) does not cut the first load: it is read paged, the cookie taken first")
+    func sizeLimitedFirstLoad() async throws {
+        var options = Self.options()
+        options.sizeLimit = 10
+        let veneer = try await VeneerHarness.start(slapd: options, replica: true)
+        defer { Task { await veneer.stop() } }
+        let replica = try #require(veneer.replica)
+        #expect(ReplicaState(replica.state).method == "content-sync")
+        #expect(ReplicaState(replica.state).cookie != nil)
+        try await Self.expectConsistent(veneer, "after a paged first load")
+        // And the changes after it still arrive by persist.
+        try await ReplicaModeTests.modifyUpstream(veneer, "dn: \(veneer.slapd.userDN(30))\nchangetype: modify\nreplace: mobile\nmobile: +1 555 1010 30\n")
+        try await waitUntil("the change", timeout: .seconds(5)) {
+            try await Self.uidSearch(veneer, "(mobile=+1555101030)") == [veneer.virtualUserDN(30).lowercased()]
+        }
     }
 }

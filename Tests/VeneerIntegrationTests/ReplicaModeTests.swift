@@ -18,9 +18,16 @@ struct ReplicaModeTests {
     }
 
     static func modifyUpstream(_ veneer: VeneerHarness, _ ldif: String) async throws {
-        let file = try TestProcess.makeTemporaryDirectory(prefix: "veneer-ldif") + "/change.ldif"
+        try await modifyUpstream(veneer.slapd, ldif)
+    }
+
+    /// Applies LDIF changes to slapd as its rootdn.
+    static func modifyUpstream(_ slapd: SlapdFixture, _ ldif: String) async throws {
+        let directory = try TestProcess.makeTemporaryDirectory(prefix: "veneer-ldif")
+        defer { TestProcess.removeDirectory(directory) }
+        let file = directory + "/change.ldif"
         try ldif.write(toFile: file, atomically: true, encoding: .utf8)
-        let result = try await ldapTool("ldapmodify", ["-x", "-H", veneer.slapd.url, "-D", veneer.slapd.adminDN, "-w", veneer.slapd.adminPassword, "-f", file])
+        let result = try await ldapTool("ldapmodify", ["-x", "-H", slapd.url, "-D", slapd.adminDN, "-w", slapd.adminPassword, "-f", file])
         #expect(result.status == 0, "\(result.output)")
     }
 

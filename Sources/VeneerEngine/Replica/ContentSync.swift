@@ -51,12 +51,44 @@ struct ContentSync: ReplicaSyncMethod {
                 try context.replica.setState(state.values)
             } catch is Restart {
                 continue
+            } catch let limited as IncompleteUpstreamRead where limited.result.resultCode == .sizeLimitExceeded {
+                // A sync search is never paged (RFC 4533 and paging do not combine), so a size
+                // limit on the service account (slapd's default is 500) cuts a first load, or a
+                // refresh with more changes than the limit: read everything paged instead, and
+                // store the difference with a cookie taken before the read.
+                context.logger.notice(
+                    "the upstream's size limit cut the sync search; loading with a paged read instead (grant the service account size=unlimited to avoid this)",
+                    metadata: ["entries_read": "\(limited.entriesRead)"])
+                try await pagedFullLoad(context)
             } catch let refused as IncompleteUpstreamRead where persist && refused.result.resultCode == .unwillingToPerform {
                 // 389 DS in OpenLDAP-compatible mode, or a provider without persist support.
                 context.logger.notice("the upstream refuses refreshAndPersist; polling with refreshOnly every interval", metadata: ["result": "\(refused.result.diagnosticMessage)"])
                 persist = false
             }
         }
+    }
+
+    /// A full read without a sync search: the current cookie first (a refreshOnly search
+    /// selecting nothing returns it), then every entry by a paged read. Changes made in
+    /// between come again in the refresh from that cookie, which is harmless.
+    private func pagedFullLoad(_ context: ReplicaSyncContext) async throws {
+        var request = context.fullRequest
+        request.filter = FilterRewriter.matchesNothing
+        request.attributes = ["1.1"]
+        var cookie: [UInt8]?
+        let control = SyncRequestControl(mode: .refreshOnly)
+        for try await event in context.upstream.persistentSearch(request, controls: [LDAPControl(control)]) {
+            if case .done(let result, let controls) = event {
+                guard result.resultCode == .success else { throw IncompleteUpstreamRead(result: result, entriesRead: 0) }
+                cookie = try controls.first(SyncDoneControl.self)?.cookie
+            }
+        }
+        guard let cookie else { throw LDAPClientError(.protocolError, "the upstream's sync search returned no cookie") }
+        let entries = try await context.readAll()
+        var state = ReplicaState()
+        state.method = name
+        state.cookie = cookie
+        try context.applyFullRead(entries, state: state, method: name)
     }
 
     private func currentMethod(_ context: ReplicaSyncContext) -> String? {
