@@ -22,6 +22,8 @@ public final class Replica: Sendable {
     let preset: DirectoryPreset
     /// Matching rules and class hierarchy: the upstream schema's where it was read.
     let semantics: Mutex<(rules: MatchingRuleRegistry, objectClasses: ObjectClassHierarchy)>
+    /// Active Directory's class → category table (`(objectCategory=person)`), read with the schema.
+    let categories: Mutex<ObjectCategories>
     let operational: Set<String>
     let maximumResults: Int
     let idSyntax: DirectoryPreset.IDSyntax
@@ -46,6 +48,7 @@ public final class Replica: Sendable {
         let semantics = Self.semantics(served: schema, upstream: ReplicaState(state).upstreamSchema)
         let objectClasses = semantics.objectClasses
         self.semantics = Mutex(semantics)
+        self.categories = Mutex(ReplicaState(state).objectCategories)
         var contents = ReplicaContents(indexing: ReplicaIndexing(preset: preset, registry: semantics.rules))
         var unreadable = 0
         for record in records {
@@ -73,11 +76,15 @@ public final class Replica: Sendable {
     /// The persisted sync state (cookie, method, times).
     public var state: [String: [UInt8]] { persistedState.withLock { $0 } }
 
+    /// The upstream's definitions come last, so they win: the served schema describes names
+    /// as Veneer serves them (its standard.schema gives AD's ipPhone telephoneNumberMatch and
+    /// no ordering), the replica matches values as the upstream does (AD: a Unicode string,
+    /// case-ignoring, ordered). The served ones still cover names the upstream lacks.
     static func semantics(served: SubschemaDefinitions, upstream: SubschemaDefinitions?) -> (rules: MatchingRuleRegistry, objectClasses: ObjectClassHierarchy) {
         var schema = served
         if let upstream {
-            schema.objectClasses = upstream.objectClasses + schema.objectClasses
-            let rules = MatchingRuleRegistry(attributeTypes: upstream.attributeTypes + served.attributeTypes)
+            schema.objectClasses = schema.objectClasses + upstream.objectClasses
+            let rules = MatchingRuleRegistry(attributeTypes: served.attributeTypes + upstream.attributeTypes)
             return (rules, ObjectClassHierarchy(schema: schema))
         }
         return (MatchingRuleRegistry(attributeTypes: served.attributeTypes), ObjectClassHierarchy(schema: schema))
@@ -103,11 +110,22 @@ public final class Replica: Sendable {
         logger.info("replica uses the upstream's schema", metadata: ["attribute_types": "\(schema.attributeTypes.count)", "object_classes": "\(schema.objectClasses.count)"])
     }
 
+    /// Adopts Active Directory's class → category table (stored with the state, like the schema).
+    func setObjectCategories(_ categories: ObjectCategories) throws(StoreError) {
+        guard ReplicaState(state).objectCategories != categories else { return }
+        var state = ReplicaState()
+        state.objectCategories = categories
+        try setState(state.values)
+        self.categories.withLock { $0 = categories }
+    }
+
     /// Answers a search in the upstream's terms, as the upstream would.
     func search(_ request: SearchRequest, controls: [LDAPControl] = [], wholeDirectory: Bool = false) -> [LDAPSearchEvent] {
         let snapshot = contents.withLock { $0 }
         let rules = semantics.withLock { $0.rules }
-        return ReplicaQuery(contents: snapshot, rules: rules, operational: operational, maximumResults: wholeDirectory ? 0 : maximumResults)
+        let categories = categories.withLock { $0 }
+        return ReplicaQuery(
+            contents: snapshot, rules: rules, categories: categories, operational: operational, maximumResults: wholeDirectory ? 0 : maximumResults)
             .run(request, controls: controls)
     }
 

@@ -22,6 +22,7 @@ public struct ReplicaState: Sendable, Equatable {
         static let schemaPrefix = "schema_"
         static let attributeTypes = "schema_attribute_types"
         static let objectClasses = "schema_object_classes"
+        static let objectCategories = "schema_object_categories"
     }
 
     /// The upstream's attribute types and object classes, as read from its subschema entry.
@@ -37,6 +38,12 @@ public struct ReplicaState: Sendable, Equatable {
             values[Name.attributeTypes] = newValue.map { Self.joined($0.attributeTypes) } ?? []
             values[Name.objectClasses] = newValue.map { Self.joined($0.objectClasses) } ?? []
         }
+    }
+
+    /// Active Directory's class → default category table (empty elsewhere).
+    var objectCategories: ObjectCategories {
+        get { values[Name.objectCategories].map(ObjectCategories.init(encoded:)) ?? ObjectCategories() }
+        set { values[Name.objectCategories] = newValue.encoded }
     }
 
     /// One definition per line (a definition's own line breaks are folded).

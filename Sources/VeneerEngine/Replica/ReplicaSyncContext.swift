@@ -55,20 +55,30 @@ struct ReplicaSyncContext: Sendable {
         var entries: [(SearchResultEntry, EntryID)] = []
         var seen = Set<EntryID>()
         for request in [fullRequest, baseRequest] {
-            var completed = false
-            for try await event in upstream.search(request, paging: true, wholeDirectory: true) {
-                switch event {
-                case .entry(let entry, _):
-                    if let prepared = try await prepare(entry), seen.insert(prepared.1).inserted { entries.append(prepared) }
-                case .done(let result, _):
-                    guard result.resultCode == .success else { throw IncompleteUpstreamRead(result: result, entriesRead: entries.count) }
-                    completed = true
-                default:
-                    continue
-                }
+            for entry in try await read(request) {
+                if let prepared = try await prepare(entry), seen.insert(prepared.1).inserted { entries.append(prepared) }
             }
-            guard completed else { throw LDAPClientError(.connectionClosed, "the upstream read ended without a result") }
         }
+        return entries
+    }
+
+    /// Every entry one paged search returns (continuation references, such as AD's to
+    /// CN=Configuration, are skipped); throws unless the upstream completed it.
+    func read(_ request: SearchRequest) async throws -> [SearchResultEntry] {
+        var entries: [SearchResultEntry] = []
+        var completed = false
+        for try await event in upstream.search(request, paging: true, wholeDirectory: true) {
+            switch event {
+            case .entry(let entry, _):
+                entries.append(entry)
+            case .done(let result, _):
+                guard result.resultCode == .success else { throw IncompleteUpstreamRead(result: result, entriesRead: entries.count) }
+                completed = true
+            case .reference:
+                continue
+            }
+        }
+        guard completed else { throw LDAPClientError(.connectionClosed, "the upstream read ended without a result") }
         return entries
     }
 
