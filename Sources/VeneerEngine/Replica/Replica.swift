@@ -129,6 +129,12 @@ public final class Replica: Sendable {
             .run(request, controls: controls)
     }
 
+    /// What `changes` (not applied yet) changed on the upstream without saying so.
+    func dependants(of changes: [ReplicaChange]) -> ReplicaDependants {
+        let snapshot = contents.withLock { $0 }
+        return ReplicaDependants(of: changes, in: snapshot, rules: semantics.withLock { $0.rules })
+    }
+
     /// Every id held (for reconciliation against the upstream's).
     var ids: Set<EntryID> { contents.withLock { Set($0.entries.keys) } }
 

@@ -24,11 +24,18 @@ public struct ReplicaSyncConfiguration: Sendable {
     public var interval: Duration
     /// Pause after a failed run before the next attempt (doubling up to 10× on repeats).
     public var retryDelay: Duration
+    /// usn: polls between two comparisons of every id with the upstream's. AD shows an
+    /// ordinary account no deletions, so a deleted entry stays served until the next one
+    /// (this many intervals at most); each costs one paged read of every id.
+    public var reconcileEvery: Int
 
-    public init(method: Method = .auto, interval: Duration = .seconds(60), retryDelay: Duration = .seconds(5)) {
+    public init(
+        method: Method = .auto, interval: Duration = .seconds(60), retryDelay: Duration = .seconds(5), reconcileEvery: Int = 10
+    ) {
         self.method = method
         self.interval = interval
         self.retryDelay = retryDelay
+        self.reconcileEvery = max(1, reconcileEvery)
     }
 }
 
@@ -158,11 +165,11 @@ public final class ReplicaSynchronizer: Sendable {
     func chooseMethod() async throws -> any ReplicaSyncMethod {
         switch configuration.method {
         case .refresh: return PagedRefreshSync()
-        case .usn: return USNChangedSync()
+        case .usn: return USNChangedSync(reconcileEvery: configuration.reconcileEvery)
         case .contentSync: return PagedRefreshSync()
         case .auto:
             let root = try await rootDSE()
-            if root.usn { return USNChangedSync() }
+            if root.usn { return USNChangedSync(reconcileEvery: configuration.reconcileEvery) }
             return PagedRefreshSync()
         }
     }
