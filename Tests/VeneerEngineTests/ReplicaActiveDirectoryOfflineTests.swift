@@ -4,8 +4,8 @@ import VeneerStore
 
 @testable import VeneerEngine
 
-/// The replica's Active Directory semantics without a DC: objectCategory assertions and the
-/// entries AD changes without a new uSNChanged. (The same against Samba:
+/// The replica's Active Directory semantics without a DC: objectCategory and anr assertions,
+/// and the entries AD changes without a new uSNChanged. (The same against Samba:
 /// VeneerIntegrationTests' ReplicaActiveDirectoryTests.)
 @Suite("Replica on Active Directory (offline)")
 struct ReplicaActiveDirectoryOfflineTests {
@@ -56,6 +56,24 @@ struct ReplicaActiveDirectoryOfflineTests {
         #expect(none.matches(asserted: Array("organizationalUnit".utf8), stored: ou?.normalized))
         #expect(!none.matches(asserted: Array("group".utf8), stored: person?.normalized))
         #expect(ObjectCategories(encoded: Self.categories.encoded) == Self.categories)
+    }
+
+    @Test("(anr=…) is expanded over the ANR attributes as AD does", arguments: [
+        ("(anr=Ada)", true), ("(anr= ada )", true), ("(anr=Love)", true), ("(anr=Ada Love)", true), ("(anr=Lovelace Ada)", true),
+        ("(anr=Ada Lovelace)", true), ("(anr==Ada)", true), ("(anr==Ad)", false), ("(anr=user00)", true), ("(anr=Ad*)", true),
+        ("(anr=*lace)", true), ("(anr=Bob)", false), ("(anr=Ada Bob)", false), ("(anr=)", false), ("(!(anr=Bob))", true),
+    ])
+    func ambiguousNameResolution(_ filter: String, _ expected: Bool) throws {
+        let ada = Self.entry("CN=Ada Lovelace,OU=People,DC=example,DC=com", [
+            "objectClass": ["user"], "givenName": ["Ada"], "sn": ["Lovelace"], "displayName": ["Ada Lovelace"], "sAMAccountName": ["user001"],
+        ])
+        let contents = Self.contents([(1, ada)])
+        let stored = try #require(contents.entries[Self.id(1)])
+        let anr = AmbiguousNameResolution(attributes: AmbiguousNameResolution.defaultAttributes)
+        let expanded = anr.expand(try LDAPFilter(filter))
+        #expect(ReplicaFilter(contents: contents, rules: .standard).matches(expanded, stored) == expected, "\(filter) → \(expanded)")
+        // Not AD: anr is an attribute no entry has.
+        #expect(AmbiguousNameResolution().expand(try LDAPFilter(filter)) == (try LDAPFilter(filter)))
     }
 
     static let people = "OU=People,DC=example,DC=com"

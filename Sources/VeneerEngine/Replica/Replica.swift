@@ -22,8 +22,9 @@ public final class Replica: Sendable {
     let preset: DirectoryPreset
     /// Matching rules and class hierarchy: the upstream schema's where it was read.
     let semantics: Mutex<(rules: MatchingRuleRegistry, objectClasses: ObjectClassHierarchy)>
-    /// Active Directory's class → category table (`(objectCategory=person)`), read with the schema.
-    let categories: Mutex<ObjectCategories>
+    /// Active Directory's filter semantics read from its schema partition: the class →
+    /// category table (`(objectCategory=person)`) and the ANR attributes (`(anr=Ada)`).
+    let activeDirectory: Mutex<(categories: ObjectCategories, anr: AmbiguousNameResolution)>
     let operational: Set<String>
     let maximumResults: Int
     let idSyntax: DirectoryPreset.IDSyntax
@@ -48,7 +49,7 @@ public final class Replica: Sendable {
         let semantics = Self.semantics(served: schema, upstream: ReplicaState(state).upstreamSchema)
         let objectClasses = semantics.objectClasses
         self.semantics = Mutex(semantics)
-        self.categories = Mutex(ReplicaState(state).objectCategories)
+        self.activeDirectory = Mutex((ReplicaState(state).objectCategories, AmbiguousNameResolution(attributes: ReplicaState(state).anrAttributes)))
         var contents = ReplicaContents(indexing: ReplicaIndexing(preset: preset, registry: semantics.rules))
         var unreadable = 0
         for record in records {
@@ -110,22 +111,26 @@ public final class Replica: Sendable {
         logger.info("replica uses the upstream's schema", metadata: ["attribute_types": "\(schema.attributeTypes.count)", "object_classes": "\(schema.objectClasses.count)"])
     }
 
-    /// Adopts Active Directory's class → category table (stored with the state, like the schema).
-    func setObjectCategories(_ categories: ObjectCategories) throws(StoreError) {
-        guard ReplicaState(state).objectCategories != categories else { return }
+    /// Adopts Active Directory's category table and ANR attributes (stored with the state,
+    /// like the schema).
+    func setActiveDirectorySchema(categories: ObjectCategories, anr: AmbiguousNameResolution) throws(StoreError) {
+        let stored = ReplicaState(state)
+        guard stored.objectCategories != categories || stored.anrAttributes != anr.attributes else { return }
         var state = ReplicaState()
         state.objectCategories = categories
+        state.anrAttributes = anr.attributes
         try setState(state.values)
-        self.categories.withLock { $0 = categories }
+        activeDirectory.withLock { $0 = (categories, anr) }
     }
 
     /// Answers a search in the upstream's terms, as the upstream would.
     func search(_ request: SearchRequest, controls: [LDAPControl] = [], wholeDirectory: Bool = false) -> [LDAPSearchEvent] {
         let snapshot = contents.withLock { $0 }
         let rules = semantics.withLock { $0.rules }
-        let categories = categories.withLock { $0 }
+        let (categories, anr) = activeDirectory.withLock { $0 }
         return ReplicaQuery(
-            contents: snapshot, rules: rules, categories: categories, operational: operational, maximumResults: wholeDirectory ? 0 : maximumResults)
+            contents: snapshot, rules: rules, categories: categories, anr: anr, operational: operational,
+            maximumResults: wholeDirectory ? 0 : maximumResults)
             .run(request, controls: controls)
     }
 

@@ -142,7 +142,7 @@ public final class ReplicaSynchronizer: Sendable {
             guard !schema.attributeTypes.isEmpty else { return }
             try replica.setUpstreamSchema(schema)
             if let container = try? DistinguishedName(subentry).parent, Self.definesObjectCategory(schema) {
-                await readObjectCategories(in: container)
+                await readActiveDirectorySchema(in: container)
             }
         } catch {
             logger.info("the upstream's schema could not be read; the replica matches values with the served schema", metadata: ["error": "\(LogText.cut("\(error)"))"])
