@@ -97,7 +97,7 @@ struct ReplicaActiveDirectoryTests {
         return Data(bytes).base64EncodedString()
     }
 
-    @Test("auto picks usn; searches through the replica equal live mode's, objectGUID, in-chain, bitwise and objectCategory filters included")
+    @Test("auto picks usn; searches through the replica equal live mode's, objectGUID, in-chain, bitwise, objectCategory and anr filters included")
     func searchesMatchLiveMode() async throws {
         let dc = try await SambaFixture.shared()
         let live = try await AD.start()
@@ -155,6 +155,8 @@ struct ReplicaActiveDirectoryTests {
             ("(ipPhone>=1020)", ["ipPhone"]),
             ("(mail=*)", ["mail"]),
             ("(!(mail=*))", ["1.1"]),
+            ("(anr=Ada)", ["cn"]), ("(anr= ada )", ["cn"]), ("(anr=Ada Love)", ["cn"]), ("(anr=Lovelace Ada)", ["cn"]),
+            ("(anr==Ada)", ["cn"]), ("(anr=user00)", ["uid"]), ("(anr=Ad*)", ["cn"]), ("(anr=VoIP)", ["cn"]), ("(!(anr=Ada))", ["1.1"]),
             ("(uid=\(user.name))", ["modifyTimestamp", "createTimestamp", "whenChanged", "uSNChanged", "objectSid", "canonicalName", "structuralObjectClass", "subschemaSubentry"]),
         ]
         for (filter, attributes) in cases {
@@ -189,7 +191,7 @@ struct ReplicaActiveDirectoryTests {
         print("replica (AD): first load of \(replica.entryCount) entries in \(loadTime)")
     }
 
-    @Test("login groups (AD's in-chain rule evaluated by the replica): the same people shown, members log in, others are refused")
+    @Test("login groups (AD's in-chain rule) and hidden disabled accounts (its bitwise rule), evaluated by the replica: the same people shown, members log in, others are refused")
     func loginGroups() async throws {
         let voip = try await SambaFixture.shared().group("VoIP Users")
         let configure: (inout ProxyConfiguration) -> Void = { proxy in
@@ -216,6 +218,19 @@ struct ReplicaActiveDirectoryTests {
         }
         let refused = try await ldapTool("ldapwhoami", ["-x", "-H", replicated.url, "-D", outsider.name, "-w", outsider.password])
         #expect(refused.status == 49, "\(refused.output)")
+
+        // hide_disabled_accounts: AD's bitwise rule, evaluated by the replica.
+        let hiding: (inout ProxyConfiguration) -> Void = { $0.hideDisabledAccounts = true }
+        let liveHiding = try await AD.start(configure: hiding)
+        defer { Task { await liveHiding.stop() } }
+        let replicaHiding = try await AD.start(replica: Self.sync(), configure: hiding)
+        defer { Task { await replicaHiding.stop() } }
+        for filter in ["(objectClass=user)", "(uid=\(dc.disabledUser.name))"] {
+            let expected = try await Self.search(liveHiding, filter, ["uid"])
+            let answered = try await Self.search(replicaHiding, filter, ["uid"])
+            #expect(answered == expected, "\(filter): \(answered.difference(from: expected))")
+            #expect(!answered.entries.keys.contains(replicaHiding.virtual(dc.disabledUser.dn).lowercased()))
+        }
     }
 
     @Test("adds, changes, renames, moves, group changes and deletions in AD reach the replica, with what AD changes without a new uSNChanged")
@@ -440,7 +455,8 @@ struct ReplicaActiveDirectoryTests {
         #expect(state.method == "usn" && state.lastError == nil, "\(state)")
         let after = try await ldapTool("ldapwhoami", ["-x", "-H", replicated.url, "-D", user.name, "-w", user.password])
         #expect(after.status == 0, "\(after.output)")
-        print("replica (AD) outage: DC stopped in \(stopTime), bind refused in \(bindTime), DC restarted in \(restartTime)")
+        let refusal = refused.output.split(separator: "\n").first { $0.hasPrefix("ldap_bind:") } ?? ""
+        print("replica (AD) outage: DC stopped in \(stopTime), bind refused in \(bindTime) (\(refusal)), DC restarted in \(restartTime)")
     }
 }
 }
