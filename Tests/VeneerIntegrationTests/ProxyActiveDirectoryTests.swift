@@ -49,16 +49,18 @@ struct ProxyActiveDirectoryTests {
     /// With `overlay`, a store in a temporary directory (with a secret key) and the alias
     /// refresh running, as `veneer serve` wires them. With `replica`, replica mode: the
     /// replica beside the store, synchronized as configured, ready (first load done) on return.
+    /// The service account is the domain's Administrator unless `serviceAccount` names another.
     static func start(
         overlay overlayConfiguration: OverlayConfiguration? = nil, replica replicaSync: ReplicaSyncConfiguration? = nil,
-        configure: (inout ProxyConfiguration) -> Void = { _ in }
+        serviceAccount: SambaFixture.Account? = nil, configure: (inout ProxyConfiguration) -> Void = { _ in }
     ) async throws -> Running {
         let dc = try await SambaFixture.shared()
         var logger = Logger(label: "veneer.test.ad")
         logger.logLevel = .error
         var client = LDAPClientConfiguration(
             servers: [LDAPServerAddress(host: "127.0.0.1", port: dc.ldapsPort, security: .ldaps)],
-            tls: LDAPClientTLS(caFile: dc.caFile), serviceBindDN: dc.adminUPN, serviceBindPassword: Array(dc.adminPassword.utf8))
+            tls: LDAPClientTLS(caFile: dc.caFile), serviceBindDN: serviceAccount?.upn ?? dc.adminUPN,
+            serviceBindPassword: Array((serviceAccount?.password ?? dc.adminPassword).utf8))
         client.servicePoolSize = 2
         client.verifyPoolSize = 2
         client.pageSize = 25

@@ -14,6 +14,15 @@ extension SambaDomainController {
 struct ReplicaActiveDirectoryTests {
     typealias AD = SambaDomainController.ProxyActiveDirectoryTests
 
+    /// Veneer as deployments run it: an ordinary domain user as the service account (no
+    /// replication rights, no tombstones), live or replicated.
+    static func start(
+        replica: ReplicaSyncConfiguration? = nil, configure: (inout ProxyConfiguration) -> Void = { _ in }
+    ) async throws -> AD.Running {
+        let dc = try await SambaFixture.shared()
+        return try await AD.start(replica: replica, serviceAccount: try dc.account(dc.userName(dc.users.count)), configure: configure)
+    }
+
     /// Polls every second; ids reconciled (deletions found) every `reconcileEvery` polls.
     static func sync(reconcileEvery: Int = 10) -> ReplicaSyncConfiguration {
         ReplicaSyncConfiguration(method: .auto, interval: .seconds(1), retryDelay: .milliseconds(200), reconcileEvery: reconcileEvery)
@@ -100,10 +109,10 @@ struct ReplicaActiveDirectoryTests {
     @Test("auto picks usn; searches through the replica equal live mode's, objectGUID, in-chain, bitwise, objectCategory and anr filters included")
     func searchesMatchLiveMode() async throws {
         let dc = try await SambaFixture.shared()
-        let live = try await AD.start()
+        let live = try await Self.start()
         defer { Task { await live.stop() } }
         let started = ContinuousClock.now
-        let replicated = try await AD.start(replica: Self.sync())
+        let replicated = try await Self.start(replica: Self.sync())
         defer { Task { await replicated.stop() } }
         let loadTime = ContinuousClock.now - started
         let replica = try #require(replicated.replica)
@@ -198,9 +207,9 @@ struct ReplicaActiveDirectoryTests {
             proxy.loginGroups = [try! DistinguishedName(voip.dn)]  // from the fixture's manifest
             proxy.hidePeopleOutsideLoginGroups = true
         }
-        let live = try await AD.start(configure: configure)
+        let live = try await Self.start(configure: configure)
         defer { Task { await live.stop() } }
-        let replicated = try await AD.start(replica: Self.sync(), configure: configure)
+        let replicated = try await Self.start(replica: Self.sync(), configure: configure)
         defer { Task { await replicated.stop() } }
         for (filter, attributes) in [("(objectClass=user)", ["uid"]), ("(objectClass=*)", ["1.1"]), ("(uid=user00*)", ["uid", "memberOf"])] {
             let expected = try await Self.search(live, filter, attributes)
@@ -221,9 +230,9 @@ struct ReplicaActiveDirectoryTests {
 
         // hide_disabled_accounts: AD's bitwise rule, evaluated by the replica.
         let hiding: (inout ProxyConfiguration) -> Void = { $0.hideDisabledAccounts = true }
-        let liveHiding = try await AD.start(configure: hiding)
+        let liveHiding = try await Self.start(configure: hiding)
         defer { Task { await liveHiding.stop() } }
-        let replicaHiding = try await AD.start(replica: Self.sync(), configure: hiding)
+        let replicaHiding = try await Self.start(replica: Self.sync(), configure: hiding)
         defer { Task { await replicaHiding.stop() } }
         for filter in ["(objectClass=user)", "(uid=\(dc.disabledUser.name))"] {
             let expected = try await Self.search(liveHiding, filter, ["uid"])
@@ -236,9 +245,9 @@ struct ReplicaActiveDirectoryTests {
     @Test("adds, changes, renames, moves, group changes and deletions in AD reach the replica, with what AD changes without a new uSNChanged")
     func changesArrive() async throws {
         let dc = try await SambaFixture.shared()
-        let live = try await AD.start()
+        let live = try await Self.start()
         defer { Task { await live.stop() } }
-        let replicated = try await AD.start(replica: Self.sync(reconcileEvery: 2))
+        let replicated = try await Self.start(replica: Self.sync(reconcileEvery: 2))
         defer { Task { await replicated.stop() } }
         let ou = "OU=Replica Test,\(dc.peopleOU)"
         let team = "CN=Replica Team,\(dc.groupsOU)"
@@ -413,7 +422,7 @@ struct ReplicaActiveDirectoryTests {
     @Test("binds by sAMAccountName and UPN go to AD; with the DC stopped, binds fail cleanly and searches answer from the replica")
     func bindsAndOutage() async throws {
         let dc = try await SambaFixture.shared()
-        let replicated = try await AD.start(replica: Self.sync())
+        let replicated = try await Self.start(replica: Self.sync())
         defer { Task { await replicated.stop() } }
         let user = try dc.account(dc.userName(3))
         for name in [user.name, user.upn, user.name.uppercased(), replicated.virtual(user.dn)] {
