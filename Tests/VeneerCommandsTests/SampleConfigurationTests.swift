@@ -99,7 +99,11 @@ struct SampleConfigurationTests {
         #expect(preset.groupFilter != nil && preset.containerFilter != nil, "\(name) serves groups and containers")
         #expect(!preset.otherKinds.isEmpty)
         #expect(preset.attributePolicy == .transparent)
-        #expect(preset.operationalAttributes == (name == "openldap" ? ["memberOf"] : []))
+        let operational: [String: [String]] = [
+            "openldap": ["memberOf"],
+            "active-directory": ["createTimeStamp", "modifyTimeStamp", "structuralObjectClass", "subschemaSubentry", "canonicalName"],
+        ]
+        #expect(preset.operationalAttributes == operational[name] ?? [])
         // No upstream attribute draws on another's values; no secret is mapped.
         for mapping in preset.attributes {
             #expect(!mapping.sources.contains(mapping.name) || mapping.sources == [mapping.name], "\(name): \(mapping.name)")

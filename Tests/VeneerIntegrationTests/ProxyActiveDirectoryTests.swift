@@ -25,9 +25,15 @@ struct ProxyActiveDirectoryTests {
         var overlay: LocalOverlay? = nil
         var storeDirectory: String? = nil
         var sweep: Task<Void, Never>? = nil
+        /// Replica mode: the replica searches are answered from, and its sync loop.
+        var replica: Replica? = nil
+        var synchronizer: ReplicaSynchronizer? = nil
+        var sync: Task<Void, Never>? = nil
 
         func stop() async {
             sweep?.cancel()
+            sync?.cancel()
+            _ = await sync?.value
             await listener.shutdown()
             await upstream.shutdown()
             if let storeDirectory { TestProcess.removeDirectory(storeDirectory) }
@@ -41,14 +47,20 @@ struct ProxyActiveDirectoryTests {
     }
 
     /// With `overlay`, a store in a temporary directory (with a secret key) and the alias
-    /// refresh running, as `veneer serve` wires them.
-    static func start(overlay overlayConfiguration: OverlayConfiguration? = nil, configure: (inout ProxyConfiguration) -> Void = { _ in }) async throws -> Running {
+    /// refresh running, as `veneer serve` wires them. With `replica`, replica mode: the
+    /// replica beside the store, synchronized as configured, ready (first load done) on return.
+    /// The service account is the domain's Administrator unless `serviceAccount` names another.
+    static func start(
+        overlay overlayConfiguration: OverlayConfiguration? = nil, replica replicaSync: ReplicaSyncConfiguration? = nil,
+        serviceAccount: SambaFixture.Account? = nil, configure: (inout ProxyConfiguration) -> Void = { _ in }
+    ) async throws -> Running {
         let dc = try await SambaFixture.shared()
         var logger = Logger(label: "veneer.test.ad")
         logger.logLevel = .error
         var client = LDAPClientConfiguration(
             servers: [LDAPServerAddress(host: "127.0.0.1", port: dc.ldapsPort, security: .ldaps)],
-            tls: LDAPClientTLS(caFile: dc.caFile), serviceBindDN: dc.adminUPN, serviceBindPassword: Array(dc.adminPassword.utf8))
+            tls: LDAPClientTLS(caFile: dc.caFile), serviceBindDN: serviceAccount?.upn ?? dc.adminUPN,
+            serviceBindPassword: Array((serviceAccount?.password ?? dc.adminPassword).utf8))
         client.servicePoolSize = 2
         client.verifyPoolSize = 2
         client.pageSize = 25
@@ -68,12 +80,35 @@ struct ProxyActiveDirectoryTests {
                 passwordIterations: 10_000, logger: logger)
             overlay = LocalOverlay(store: store, configuration: overlayConfiguration, logger: logger)
         }
+        var replica: Replica?
+        if replicaSync != nil {
+            let directory = try storeDirectory ?? TestProcess.makeTemporaryDirectory(prefix: "veneer-store-ad")
+            storeDirectory = directory
+            replica = try Replica(
+                store: ReplicaStore(path: directory + "/replica.sqlite", logger: logger), preset: proxy.preset,
+                schema: try VeneerHarness.allSchemas(), maximumResults: proxy.maximumResults, logger: logger)
+        }
         let directory = ProxyDirectory(
             configuration: proxy, upstream: upstream,
             rootDSE: RootDSE(
                 namingContexts: [virtualSuffix], startTLSAvailable: false, vendorVersion: "test",
                 schema: overlay == nil ? SubschemaDefinitions() : try VeneerHarness.allSchemas()),
-            overlay: overlay, logger: logger)
+            overlay: overlay, replica: replica, logger: logger)
+        var synchronizer: ReplicaSynchronizer?
+        var sync: Task<Void, Never>?
+        if let replica, let replicaSync {
+            let running = ReplicaSynchronizer(directory: directory, replica: replica, configuration: replicaSync, store: overlay?.store, logger: logger)
+            synchronizer = running
+            sync = Task { await running.run() }
+            do {
+                try await waitUntil("the replica's first load", timeout: .seconds(60)) { replica.isReady }
+            } catch {
+                sync?.cancel()
+                await upstream.shutdown()
+                if let storeDirectory { TestProcess.removeDirectory(storeDirectory) }
+                throw error
+            }
+        }
         let listener = try LDAPListener(
             configuration: LDAPServerConfiguration(listeners: [.init(host: "127.0.0.1", port: 0, security: .plain)], shutdownGracePeriod: .milliseconds(200)),
             handler: directory, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
@@ -81,7 +116,7 @@ struct ProxyActiveDirectoryTests {
         let sweep = overlay == nil ? nil : Task { await directory.runUpstreamSweep() }
         return Running(
             dc: dc, upstream: upstream, listener: listener, url: "ldap://127.0.0.1:\(port)", overlay: overlay,
-            storeDirectory: storeDirectory, sweep: sweep)
+            storeDirectory: storeDirectory, sweep: sweep, replica: replica, synchronizer: synchronizer, sync: sync)
     }
 
     @Test("a user found by uid carries mapped and converted attributes")

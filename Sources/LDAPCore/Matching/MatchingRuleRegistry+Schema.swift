@@ -55,22 +55,28 @@ extension MatchingRuleRegistry {
         }
     }
 
-    /// Rules implied by a syntax (RFC 4517 §3.3 OIDs, and AD's String(Unicode) and
-    /// Object(DN-String)), for directories that publish no matching rules.
+    /// Rules implied by a syntax (RFC 4517 §3.3 OIDs, and Active Directory's own), for
+    /// directories that publish no matching rules: AD's subschema entry gives every type a
+    /// quoted `SYNTAX '1.3.6.1.4.1.1466.115.121.1.15'` and nothing else, and AD's comparisons
+    /// follow its attributeSyntax (MS-ADTS §3.1.1.2.2.2), as Samba 4.17 showed: Unicode
+    /// (2.5.5.12 → .15) and Teletex strings ignore case; IA5 and Printable strings (2.5.5.5 →
+    /// .26, .44) and Numeric strings (2.5.5.6 → .36, spaces kept) are compared exactly.
     static let syntaxRules: [String: Rules] = [
-        "1.3.6.1.4.1.1466.115.121.1.15": .caseIgnore,  // Directory String
-        "1.3.6.1.4.1.1466.115.121.1.44": .caseIgnore,  // Printable String
-        "1.3.6.1.4.1.1466.115.121.1.26": .caseIgnoreIA5,  // IA5 String
+        "1.3.6.1.4.1.1466.115.121.1.15": .caseIgnore,  // Directory String (AD: String(Unicode))
+        "1.2.840.113556.1.4.905": .caseIgnore,  // AD String(Teletex)
+        "1.3.6.1.4.1.1466.115.121.1.44": .caseExact,  // Printable String
+        "1.3.6.1.4.1.1466.115.121.1.26": Rules(equality: .caseExactIA5, ordering: .caseExactOrdering, substrings: .caseExactSubstrings),  // IA5 String
         "1.3.6.1.4.1.1466.115.121.1.27": .integer,
         "1.2.840.113556.1.4.906": .integer,  // AD Large Integer
         "1.3.6.1.4.1.1466.115.121.1.24": .generalizedTime,
         "1.3.6.1.4.1.1466.115.121.1.53": .generalizedTime,  // UTC Time
         "1.3.6.1.4.1.1466.115.121.1.12": .distinguishedName,
         "1.3.6.1.4.1.1466.115.121.1.40": .octetString,
+        "1.2.840.113556.1.4.907": .octetString,  // AD NT security descriptor
         "1.3.6.1.4.1.1466.115.121.1.5": .octetString,  // Binary
         "1.3.6.1.4.1.1466.115.121.1.50": .telephoneNumber,
         "1.3.6.1.4.1.1466.115.121.1.7": .boolean,
-        "1.3.6.1.4.1.1466.115.121.1.36": Rules(equality: .numericString, ordering: .numericStringOrdering, substrings: .numericStringSubstrings),
+        "1.3.6.1.4.1.1466.115.121.1.36": .caseExact,  // Numeric String, as AD compares it
         "1.3.6.1.4.1.1466.115.121.1.38": Rules(equality: .objectIdentifier),
     ]
 }

@@ -31,6 +31,7 @@ extension ConfigurationReading {
             valid = false
         }
         if let retry = table.seconds("retry_seconds") { settings.sync.retryDelay = retry } else if table.contains("retry_seconds") { valid = false }
+        if let every = table.integer("reconcile_every", in: 1...10_000) { settings.sync.reconcileEvery = every } else if table.contains("reconcile_every") { valid = false }
         table.finish()
         return valid ? settings : nil
     }

@@ -22,6 +22,9 @@ public final class Replica: Sendable {
     let preset: DirectoryPreset
     /// Matching rules and class hierarchy: the upstream schema's where it was read.
     let semantics: Mutex<(rules: MatchingRuleRegistry, objectClasses: ObjectClassHierarchy)>
+    /// Active Directory's filter semantics read from its schema partition: the class →
+    /// category table (`(objectCategory=person)`) and the ANR attributes (`(anr=Ada)`).
+    let activeDirectory: Mutex<(categories: ObjectCategories, anr: AmbiguousNameResolution)>
     let operational: Set<String>
     let maximumResults: Int
     let idSyntax: DirectoryPreset.IDSyntax
@@ -46,6 +49,7 @@ public final class Replica: Sendable {
         let semantics = Self.semantics(served: schema, upstream: ReplicaState(state).upstreamSchema)
         let objectClasses = semantics.objectClasses
         self.semantics = Mutex(semantics)
+        self.activeDirectory = Mutex((ReplicaState(state).objectCategories, AmbiguousNameResolution(attributes: ReplicaState(state).anrAttributes)))
         var contents = ReplicaContents(indexing: ReplicaIndexing(preset: preset, registry: semantics.rules))
         var unreadable = 0
         for record in records {
@@ -73,11 +77,15 @@ public final class Replica: Sendable {
     /// The persisted sync state (cookie, method, times).
     public var state: [String: [UInt8]] { persistedState.withLock { $0 } }
 
+    /// The upstream's definitions come last, so they win: the served schema describes names
+    /// as Veneer serves them (its standard.schema gives AD's ipPhone telephoneNumberMatch and
+    /// no ordering), the replica matches values as the upstream does (AD: a Unicode string,
+    /// case-ignoring, ordered). The served ones still cover names the upstream lacks.
     static func semantics(served: SubschemaDefinitions, upstream: SubschemaDefinitions?) -> (rules: MatchingRuleRegistry, objectClasses: ObjectClassHierarchy) {
         var schema = served
         if let upstream {
-            schema.objectClasses = upstream.objectClasses + schema.objectClasses
-            let rules = MatchingRuleRegistry(attributeTypes: upstream.attributeTypes + served.attributeTypes)
+            schema.objectClasses = schema.objectClasses + upstream.objectClasses
+            let rules = MatchingRuleRegistry(attributeTypes: served.attributeTypes + upstream.attributeTypes)
             return (rules, ObjectClassHierarchy(schema: schema))
         }
         return (MatchingRuleRegistry(attributeTypes: served.attributeTypes), ObjectClassHierarchy(schema: schema))
@@ -103,12 +111,33 @@ public final class Replica: Sendable {
         logger.info("replica uses the upstream's schema", metadata: ["attribute_types": "\(schema.attributeTypes.count)", "object_classes": "\(schema.objectClasses.count)"])
     }
 
+    /// Adopts Active Directory's category table and ANR attributes (stored with the state,
+    /// like the schema).
+    func setActiveDirectorySchema(categories: ObjectCategories, anr: AmbiguousNameResolution) throws(StoreError) {
+        let stored = ReplicaState(state)
+        guard stored.objectCategories != categories || stored.anrAttributes != anr.attributes else { return }
+        var state = ReplicaState()
+        state.objectCategories = categories
+        state.anrAttributes = anr.attributes
+        try setState(state.values)
+        activeDirectory.withLock { $0 = (categories, anr) }
+    }
+
     /// Answers a search in the upstream's terms, as the upstream would.
     func search(_ request: SearchRequest, controls: [LDAPControl] = [], wholeDirectory: Bool = false) -> [LDAPSearchEvent] {
         let snapshot = contents.withLock { $0 }
         let rules = semantics.withLock { $0.rules }
-        return ReplicaQuery(contents: snapshot, rules: rules, operational: operational, maximumResults: wholeDirectory ? 0 : maximumResults)
+        let (categories, anr) = activeDirectory.withLock { $0 }
+        return ReplicaQuery(
+            contents: snapshot, rules: rules, categories: categories, anr: anr, operational: operational,
+            maximumResults: wholeDirectory ? 0 : maximumResults)
             .run(request, controls: controls)
+    }
+
+    /// What `changes` (not applied yet) changed on the upstream without saying so.
+    func dependants(of changes: [ReplicaChange]) -> ReplicaDependants {
+        let snapshot = contents.withLock { $0 }
+        return ReplicaDependants(of: changes, in: snapshot, rules: semantics.withLock { $0.rules })
     }
 
     /// Every id held (for reconciliation against the upstream's).

@@ -11,6 +11,9 @@ struct ReplicaEntry: Sendable {
     /// Lowercased object classes, superclasses included (RFC 4512 §2.4.1: an entry belongs to
     /// every superclass of its classes, which OpenLDAP does not list in the entry).
     let classes: Set<String>
+    /// Active Directory's objectCategory as a normalized DN (nil without one), compared with
+    /// the category an assertion names (`ObjectCategories`).
+    let category: String?
 
     init?(_ entry: SearchResultEntry, id: EntryID, objectClasses: ObjectClassHierarchy) {
         guard let dn = try? DistinguishedName(entry.objectName) else { return nil }
@@ -19,6 +22,8 @@ struct ReplicaEntry: Sendable {
         self.dn = dn
         let values = entry.attributes.first { AttributeTypeNames.canonical($0.type) == "objectclass" }?.values ?? []
         classes = Set(objectClasses.withSuperclasses(values).map { String(decoding: $0, as: UTF8.self).asciiLowercased })
+        category = entry.attributes.first { AttributeTypeNames.canonical($0.type) == "objectcategory" }?.values.first
+            .flatMap { try? DistinguishedName(String(decoding: $0, as: UTF8.self)) }?.normalized
     }
 
     /// The stored form: the entry as one LDAP message (the codec is the serialization).
@@ -39,4 +44,10 @@ enum ReplicaChange: Sendable {
     /// Added, changed, renamed or moved: the entry replaces whatever had its id.
     case upsert(SearchResultEntry, EntryID)
     case delete(EntryID)
+
+    var id: EntryID {
+        switch self {
+        case .upsert(_, let id), .delete(let id): id
+        }
+    }
 }

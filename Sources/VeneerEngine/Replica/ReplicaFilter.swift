@@ -7,6 +7,8 @@ import VeneerStore
 struct ReplicaFilter {
     let contents: ReplicaContents
     let rules: MatchingRuleRegistry
+    /// AD's class → category table, for `(objectCategory=person)`.
+    var categories = ObjectCategories()
 
     /// AD's LDAP_MATCHING_RULE_IN_CHAIN: membership through nested groups in one item.
     static let inChainRule = "1.2.840.113556.1.4.1941"
@@ -95,6 +97,7 @@ struct ReplicaFilter {
         case .equalityMatch(let ava):
             let type = AttributeTypeNames.canonical(ava.attribute)
             if type == "objectclass" { return TriState(entry.classes.contains(String(decoding: ava.value, as: UTF8.self).asciiLowercased)) }
+            if type == "objectcategory" { return TriState(categories.matches(asserted: ava.value, stored: entry.category)) }
             if type == contents.indexed.idType {
                 // The id as the upstream writes it in assertions (AD: the binary GUID).
                 guard let id = contents.indexed.idSyntax.entryID(fromUpstream: ava.value) else { return .undefined }

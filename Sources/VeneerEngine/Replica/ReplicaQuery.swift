@@ -8,6 +8,9 @@ import VeneerStore
 struct ReplicaQuery {
     let contents: ReplicaContents
     let rules: MatchingRuleRegistry
+    let categories: ObjectCategories
+    /// AD's `(anr=…)`, expanded before the filter is evaluated.
+    let anr: AmbiguousNameResolution
     /// Canonical types returned only when named or with `+`.
     let operational: Set<String>
     /// Entries one request may return (0: no limit).
@@ -21,7 +24,9 @@ struct ReplicaQuery {
         if baseEntry == nil && !base.isRoot {
             return [.done(LDAPResult(.noSuchObject, matchedDN: matchedDN(base), diagnosticMessage: ""), [])]
         }
-        let filter = ReplicaFilter(contents: contents, rules: rules)
+        let filter = ReplicaFilter(contents: contents, rules: rules, categories: categories)
+        var request = request
+        request.filter = anr.expand(request.filter)
         var selected = [ReplicaEntry]()
         func consider(_ entry: ReplicaEntry) {
             if filter.matches(request.filter, entry) { selected.append(entry) }

@@ -22,6 +22,8 @@ public struct ReplicaState: Sendable, Equatable {
         static let schemaPrefix = "schema_"
         static let attributeTypes = "schema_attribute_types"
         static let objectClasses = "schema_object_classes"
+        static let objectCategories = "schema_object_categories"
+        static let anrAttributes = "schema_anr_attributes"
     }
 
     /// The upstream's attribute types and object classes, as read from its subschema entry.
@@ -37,6 +39,18 @@ public struct ReplicaState: Sendable, Equatable {
             values[Name.attributeTypes] = newValue.map { Self.joined($0.attributeTypes) } ?? []
             values[Name.objectClasses] = newValue.map { Self.joined($0.objectClasses) } ?? []
         }
+    }
+
+    /// Active Directory's class → default category table (empty elsewhere).
+    var objectCategories: ObjectCategories {
+        get { values[Name.objectCategories].map(ObjectCategories.init(encoded:)) ?? ObjectCategories() }
+        set { values[Name.objectCategories] = newValue.encoded }
+    }
+
+    /// Active Directory's ANR attributes (empty elsewhere).
+    var anrAttributes: [String] {
+        get { values[Name.anrAttributes].map(Self.lines) ?? [] }
+        set { values[Name.anrAttributes] = Array(newValue.joined(separator: "\n").utf8) }
     }
 
     /// One definition per line (a definition's own line breaks are folded).

@@ -55,20 +55,30 @@ struct ReplicaSyncContext: Sendable {
         var entries: [(SearchResultEntry, EntryID)] = []
         var seen = Set<EntryID>()
         for request in [fullRequest, baseRequest] {
-            var completed = false
-            for try await event in upstream.search(request, paging: true, wholeDirectory: true) {
-                switch event {
-                case .entry(let entry, _):
-                    if let prepared = try await prepare(entry), seen.insert(prepared.1).inserted { entries.append(prepared) }
-                case .done(let result, _):
-                    guard result.resultCode == .success else { throw IncompleteUpstreamRead(result: result, entriesRead: entries.count) }
-                    completed = true
-                default:
-                    continue
-                }
+            for entry in try await read(request) {
+                if let prepared = try await prepare(entry), seen.insert(prepared.1).inserted { entries.append(prepared) }
             }
-            guard completed else { throw LDAPClientError(.connectionClosed, "the upstream read ended without a result") }
         }
+        return entries
+    }
+
+    /// Every entry one paged search returns (continuation references, such as AD's to
+    /// CN=Configuration, are skipped); throws unless the upstream completed it.
+    func read(_ request: SearchRequest) async throws -> [SearchResultEntry] {
+        var entries: [SearchResultEntry] = []
+        var completed = false
+        for try await event in upstream.search(request, paging: true, wholeDirectory: true) {
+            switch event {
+            case .entry(let entry, _):
+                entries.append(entry)
+            case .done(let result, _):
+                guard result.resultCode == .success else { throw IncompleteUpstreamRead(result: result, entriesRead: entries.count) }
+                completed = true
+            case .reference, .intermediate:
+                continue
+            }
+        }
+        guard completed else { throw LDAPClientError(.connectionClosed, "the upstream read ended without a result") }
         return entries
     }
 
@@ -84,25 +94,19 @@ struct ReplicaSyncContext: Sendable {
         var request = fullRequest
         request.attributes = [replica.idAttribute]
         var present = Set<EntryID>()
-        var completed = false
-        for try await event in upstream.search(request, paging: true, wholeDirectory: true) {
-            switch event {
-            case .entry(let entry, _):
-                if let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn), let id = replica.id(of: entry) { present.insert(id) }
-            case .done(let result, _):
-                guard result.resultCode == .success else { throw IncompleteUpstreamRead(result: result, entriesRead: present.count) }
-                completed = true
-            default:
-                continue
-            }
+        for entry in try await read(request) {
+            if let dn = try? DistinguishedName(entry.objectName), !isExcluded(dn), let id = replica.id(of: entry) { present.insert(id) }
         }
-        guard completed else { return }
         let baseID = replica.id(ofEntryNamed: base)
         let gone = replica.ids.filter { !present.contains($0) && $0 != baseID }
         guard !gone.isEmpty else { return }
+        // What the upstream changed with them without reporting it (AD: group members,
+        // back-links), read again in the same transaction.
+        var changes: [ReplicaChange] = gone.map { .delete($0) }
+        changes += try await dependants(of: changes)
         var state = ReplicaState()
         state.lastChange = Date()
-        let counts = try replica.apply(gone.map { .delete($0) }, state: state.values)
+        let counts = try replica.apply(changes, state: state.values)
         try replica.recordRun(counts)
         logger.info("replica reconciled with the upstream's ids", metadata: ["method": "\(method)", "changes": "\(counts)"])
         log(method: method, counts: counts)

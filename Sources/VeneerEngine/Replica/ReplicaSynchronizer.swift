@@ -27,15 +27,20 @@ public struct ReplicaSyncConfiguration: Sendable {
     /// How long local data (aliases, extension, digest, PIN) of a person removed upstream is
     /// kept before it is deleted (`retain_removed_days`).
     public var retainRemoved: Duration
+    /// usn: polls between two comparisons of every id with the upstream's. AD shows an
+    /// ordinary account no deletions, so a deleted entry stays served until the next one
+    /// (this many intervals at most); each costs one paged read of every id.
+    public var reconcileEvery: Int
 
     public init(
         method: Method = .auto, interval: Duration = .seconds(60), retryDelay: Duration = .seconds(5),
-        retainRemoved: Duration = .seconds(30 * 86_400)
+        retainRemoved: Duration = .seconds(30 * 86_400), reconcileEvery: Int = 10
     ) {
         self.method = method
         self.interval = interval
         self.retryDelay = retryDelay
         self.retainRemoved = retainRemoved
+        self.reconcileEvery = max(1, reconcileEvery)
     }
 }
 
@@ -170,6 +175,9 @@ public final class ReplicaSynchronizer: Sendable {
             }
             guard !schema.attributeTypes.isEmpty else { return }
             try replica.setUpstreamSchema(schema)
+            if let container = try? DistinguishedName(subentry).parent, Self.definesObjectCategory(schema) {
+                await readActiveDirectorySchema(in: container)
+            }
         } catch {
             logger.info("the upstream's schema could not be read; the replica matches values with the served schema", metadata: ["error": "\(LogText.cut("\(error)"))"])
         }
@@ -191,7 +199,7 @@ public final class ReplicaSynchronizer: Sendable {
     func chooseMethod() async throws -> any ReplicaSyncMethod {
         switch try await Self.detectMethod(upstream: context.upstream, configured: configuration.method).method {
         case .contentSync: ContentSync()
-        case .usn: USNChangedSync()
+        case .usn: USNChangedSync(reconcileEvery: configuration.reconcileEvery)
         default: PagedRefreshSync()
         }
     }

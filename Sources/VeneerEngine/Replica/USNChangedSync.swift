@@ -20,7 +20,7 @@ struct USNChangedSync: ReplicaSyncMethod {
             let (usn, server) = try await highestCommittedUSN(context)
             let stored = Self.parse(context.replica.state[ReplicaState.Name.cookie])
             if !context.replica.isReady || context.replica.state[ReplicaState.Name.method].map({ String(decoding: $0, as: UTF8.self) }) != name
-                || stored?.server != server
+                || stored?.server != server || (stored?.usn ?? 0) > usn
             {
                 let entries = try await context.readAll()
                 try context.applyFullRead(entries, state: state(usn: usn, server: server), method: name)
@@ -34,7 +34,7 @@ struct USNChangedSync: ReplicaSyncMethod {
                 try context.replica.setState(state.values)
             }
             runs += 1
-            if runs % reconcileEvery == 0 { try await context.reconcileDeletions(method: name) }
+            if runs % max(1, reconcileEvery) == 0 { try await context.reconcileDeletions(method: name) }
             await context.wake.wait(context.interval)
         }
     }
@@ -68,38 +68,50 @@ struct USNChangedSync: ReplicaSyncMethod {
         throw LDAPClientError(.protocolError, "the upstream's root DSE has no highestCommittedUSN")
     }
 
+    /// One poll's changes. Two reads, so that Active Directory decides which entries are
+    /// copied (the copied filter uses its own semantics, `(objectCategory=person)` for one):
+    /// what changed and is copied, whole; and the ids of what changed and is not (any more),
+    /// bounded by the USN read first so an entry changed during the poll is never taken for
+    /// one that left. Then what AD changed without a new uSNChanged (`ReplicaDependants`).
     private func applyChanges(since stored: UInt64, upTo usn: UInt64, server: String, _ context: ReplicaSyncContext) async throws {
-        let request = SearchRequest(
-            baseObject: context.base.description, scope: .wholeSubtree,
-            filter: .greaterOrEqual(AttributeValueAssertion(attribute: "uSNChanged", value: Array("\(stored + 1)".utf8))),
-            attributes: context.attributes)
+        let changed = LDAPFilter.greaterOrEqual(AttributeValueAssertion(attribute: "uSNChanged", value: Array("\(stored + 1)".utf8)))
+        let replica = context.replica
         var changes: [ReplicaChange] = []
-        var completed = false
-        for try await event in context.upstream.search(request, paging: true, wholeDirectory: true) {
-            switch event {
-            case .entry(let entry, _):
-                guard let id = context.replica.id(of: entry) else { continue }
-                // Changed out of what is copied (another kind, an excluded subtree): gone.
-                if let prepared = try await context.prepare(entry), context.filter.matches(entry) || prepared.0.objectName == context.base.description {
-                    changes.append(.upsert(prepared.0, prepared.1))
-                } else if context.replica.entry(id) != nil {
-                    changes.append(.delete(id))
-                }
-            case .done(let result, _):
-                guard result.resultCode == .success else { throw IncompleteUpstreamRead(result: result, entriesRead: changes.count) }
-                completed = true
-            default:
-                continue
+        var copied = context.fullRequest
+        copied.filter = .and([changed, context.filter])
+        for entry in try await context.read(copied) {
+            guard let id = replica.id(of: entry) else { continue }
+            if let prepared = try await context.prepare(entry) {
+                if replica.entry(id) != prepared.0 { changes.append(.upsert(prepared.0, prepared.1)) }
+            } else if replica.entry(id) != nil {
+                changes.append(.delete(id))  // moved into an excluded subtree
             }
         }
-        guard completed else { throw LDAPClientError(.connectionClosed, "the upstream read ended without a result") }
+        var leaving = context.fullRequest
+        leaving.filter = .and([
+            changed, .lessOrEqual(AttributeValueAssertion(attribute: "uSNChanged", value: Array("\(usn)".utf8))), .not(context.filter),
+        ])
+        leaving.attributes = [replica.idAttribute]
+        let baseID = replica.id(ofEntryNamed: context.base)
+        for entry in try await context.read(leaving) {
+            guard let id = replica.id(of: entry), replica.entry(id) != nil, !changes.contains(where: { $0.id == id }) else { continue }
+            if id == baseID {
+                // The base is copied whatever its kind.
+                for base in try await context.read(context.baseRequest) {
+                    if let prepared = try await context.prepare(base), replica.entry(id) != prepared.0 { changes.append(.upsert(prepared.0, prepared.1)) }
+                }
+            } else {
+                changes.append(.delete(id))
+            }
+        }
+        changes += try await context.dependants(of: changes)
         var state = state(usn: usn, server: server)
         state.lastSuccess = Date()
         state.lastError = nil
         if !changes.isEmpty { state.lastChange = Date() }
-        let counts = try context.replica.apply(changes, state: state.values)
+        let counts = try replica.apply(changes, state: state.values)
         if !counts.isEmpty {
-            try context.replica.recordRun(counts)
+            try replica.recordRun(counts)
             context.logger.info("replica synchronized", metadata: ["method": "\(name)", "changes": "\(counts)", "usn": "\(usn)"])
             context.log(method: name, counts: counts)
         }
