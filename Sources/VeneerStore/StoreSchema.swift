@@ -5,7 +5,7 @@ import GRDB
 
 enum StoreSchema {
     /// The newest migration: what an opened store's schema is at.
-    static let currentVersion = "v2"
+    static let currentVersion = "v3"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -15,9 +15,23 @@ enum StoreSchema {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: v3)
+        }
         // Later schema changes are new migrations ("v3", …) appended here; never edit old ones.
         return migrator
     }
+
+    /// Cached credentials: a slow salted hash of the last password the upstream accepted, per
+    /// entry, for zones that may check binds against it while every upstream server is
+    /// unreachable (never when the upstream answers "wrong").
+    private static let v3 = """
+        CREATE TABLE cached_credential (
+            entry_id TEXT NOT NULL PRIMARY KEY CHECK (length(entry_id) = 36 AND entry_id = lower(entry_id)),
+            password_hash TEXT NOT NULL,
+            stored_at TEXT NOT NULL
+        );
+        """
 
     /// Local PINs: the fallback some zones accept after a failed upstream check (sipXecs'
     /// "upstream, then local PIN") or instead of it ("local only"), for upstream users. Hashed

@@ -10,7 +10,7 @@ extension VeneerStore {
         let now = Date()
         return try writeTransaction("cannot delete the local data of entry \(id)") { db in
             var deleted: [String] = []
-            for (table, what) in [("overlay", "local attributes"), ("local_pin", "PIN"), ("lockout_state", "lockout state")] {
+            for (table, what) in [("overlay", "local attributes"), ("local_pin", "PIN"), ("lockout_state", "lockout state"), ("cached_credential", "cached credential")] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE entry_id = ?", arguments: [id.rawValue])
                 if db.changesCount > 0 { deleted.append(what) }
             }

@@ -167,4 +167,33 @@ struct ReplicaModeTests {
         #expect(events.contains { $0.action == "prune" && $0.target == leaving.rawValue }, "\(events)")
         #expect(try synchronizer.pruneRemoved() == 0, "pruned once")
     }
+
+    @Test("cached credentials: with every upstream server down, a zone that allows them checks binds against the last accepted password; lockout applies; an answering upstream decides")
+    func cachedCredentials() async throws {
+        let setup = VeneerHarness.OverlaySetup(configuration: OverlayConfiguration())
+        let veneer = try await VeneerHarness.start(overlay: setup, replica: true) { proxy in
+            proxy.zones.external.cachedCredentials = .seconds(7 * 86_400)
+            proxy.zones.external.lockout = LockoutPolicy(threshold: 3)
+        }
+        defer { Task { await veneer.stop() } }
+        let store = try veneer.store
+        let ids = try await veneer.entryIDs()
+        let cached = (dn: veneer.virtualUserDN(14), password: veneer.slapd.userPassword(14), id: try #require(ids[veneer.slapd.userDN(14).lowercased()]))
+        let never = (dn: veneer.virtualUserDN(15), password: veneer.slapd.userPassword(15))
+        func bind(_ dn: String, _ password: String) async throws -> Int32 {
+            try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", dn, "-w", password]).status
+        }
+        #expect(try await bind(cached.dn, cached.password) == 0)
+        try await waitUntil("the credential to be cached", timeout: .seconds(10)) {
+            store.verifyCachedCredential(cached.id, password: Array(cached.password.utf8), maximumAge: .seconds(60)) == true
+        }
+        veneer.slapd.kill()
+        #expect(try await bind(cached.dn, cached.password) == 0, "the cached credential admits its owner")
+        #expect(try await bind(cached.dn, "not-the-password") == 49, "and nobody else")
+        #expect(store.lockoutState(for: cached.id)?.failureCount == 1, "a wrong password counts, cache or not")
+        #expect(try await bind(never.dn, never.password) == 52, "no cached credential: the outage shows, nothing is counted")
+        try await veneer.slapd.restart()
+        try await waitUntil("the upstream back", timeout: .seconds(20)) { try await bind(cached.dn, cached.password) == 0 }
+        #expect(try await bind(cached.dn, "not-the-password") == 49)
+    }
 }

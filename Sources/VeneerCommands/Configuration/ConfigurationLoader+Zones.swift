@@ -55,6 +55,7 @@ extension ConfigurationReading {
             if let limit = table.integer("max_binds_per_address", in: 1...10_000) { zone.maximumBindsPerAddress = limit }
             if let limit = table.integer("max_queued_binds_per_address", in: 0...100_000) { zone.maximumQueuedBindsPerAddress = limit }
             if let limit = table.integer("max_connections_per_address", in: 1...1_000_000) { zone.maximumConnectionsPerAddress = limit }
+            if let days = table.integer("cached_credentials_days", in: 0...3650), days > 0 { zone.cachedCredentials = .seconds(days * 86_400) }
             zone.detailedErrors = table.bool("detailed_errors") ?? false
             zone.loginByAlias = table.bool("login_by_alias") ?? false
             if let names = table.strings("readable_attributes") {

@@ -15,6 +15,8 @@ struct BindCandidate: Sendable {
     var ineligible: String?
     /// The session's identity after a successful bind.
     var identity: BoundIdentity
+    /// How old a cached credential the zone accepts while the upstream is unreachable; nil: none.
+    var cachedCredentials: Duration? = nil
 }
 
 enum BindLookup: Sendable {

@@ -41,6 +41,10 @@ public struct Zone: Sendable, Hashable {
     public var maximumQueuedBindsPerAddress: Int = 256
     /// Connections one client address may hold open; more are refused.
     public var maximumConnectionsPerAddress: Int = 512
+    /// Binds from this zone may be checked against the last password the upstream accepted
+    /// (kept at most this long) while every upstream server is unreachable; never when the
+    /// upstream answers. nil: off (the default).
+    public var cachedCredentials: Duration?
 
     public init(
         name: String, networks: [NetworkBlock] = [], enabled: Bool = true, methods: Set<Method> = [.upstreamPassword, .localPassword],

@@ -32,7 +32,9 @@ extension ProxyDirectory: BindBackend {
             }
             let virtualDN = suffix.toVirtual(account.dn) ?? account.dn
             let identity = BoundIdentity(dn: virtualDN, groups: try await accessGroups(of: account))
-            return .found(BindCandidate(name: account.dn.description, id: account.id, ineligible: ineligible, identity: identity))
+            var candidate = BindCandidate(name: account.dn.description, id: account.id, ineligible: ineligible, identity: identity)
+            if account.isPerson { candidate.cachedCredentials = zone.cachedCredentials }
+            return .found(candidate)
         }
     }
 
@@ -46,10 +48,18 @@ extension ProxyDirectory: BindBackend {
                 // the password is not kept to open one later.
                 (response, _, session) = try await upstream.openSession(name: candidate.name, password: password)
             } else {
-                (response, _) = try await upstream.verifyPassword(name: candidate.name, password: password)
+                do {
+                    (response, _) = try await upstream.verifyPassword(name: candidate.name, password: password)
+                } catch let error as LDAPClientError where Self.isUnreachable(error) {
+                    guard let verified = try await checkCachedCredential(candidate, password: password) else { throw error }
+                    return verified
+                }
             }
             let result = response.result
-            if result.resultCode == .success { return session.map { .acceptedWithUpstream($0) } ?? .accepted }
+            if result.resultCode == .success {
+                rememberCredential(candidate, password: password)
+                return session.map { .acceptedWithUpstream($0) } ?? .accepted
+            }
             let reason = configuration.preset.activeDirectoryErrors ? ActiveDirectoryBindError(diagnosticMessage: result.diagnosticMessage) : nil
             if result.resultCode == .invalidCredentials && (reason == nil || reason == .invalidCredentials || reason == .userNotFound) {
                 return .wrongPassword

@@ -26,6 +26,8 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let loginCache: LoginCache<ResolvedAccount>
     /// Bind outcomes: audit rows (written in batches by `bindAudit.run()`) and counters.
     public var bindAudit: BindAudit { bindPolicy.audit }
+    /// Which passwords were cached lately; nil when no zone uses cached credentials.
+    let credentialMemory: CredentialCacheMemory?
     /// Superclasses of the served schema's object classes, for re-checking merged entries.
     let objectClasses: ObjectClassHierarchy
     /// The upstream filter selecting what searches below the suffix may return (the
@@ -91,6 +93,8 @@ public final class ProxyDirectory: LDAPRequestHandler {
                 return until > Date()
             })
         self.bindPolicy = BindPolicy(zones: configuration.zones, store: store, superadmin: configuration.superadmin, logger: logger)
+        let zones = configuration.zones.zones + [configuration.zones.external]
+        self.credentialMemory = store != nil && zones.contains { $0.cachedCredentials != nil } ? CredentialCacheMemory() : nil
     }
 
     public func handle(_ request: LDAPRequest, responder: LDAPResponder) async {
