@@ -133,8 +133,9 @@ public final class ReplicaStore: Sendable {
                 arguments: [Date().timeIntervalSince1970])
             try db.execute(sql: "DELETE FROM replica_entry")
             try Self.insert(records, db)
-            // The upstream's schema describes the directory, not this load: it stays.
-            try db.execute(sql: "DELETE FROM replica_state WHERE name NOT LIKE 'schema_%'")
+            // The upstream's schema and what the replica is a copy of describe the directory,
+            // not this load: they stay.
+            try db.execute(sql: "DELETE FROM replica_state WHERE name NOT LIKE 'schema_%' AND name <> 'source'")
             try Self.setState(state, db)
         }
     }

@@ -113,6 +113,16 @@ struct ReplicaModeTests {
         #expect(reopened.isReady)
         #expect(reopened.entryCount == count)
         #expect(ReplicaState(reopened.state).method == ReplicaState(replica.state).method)
+        // The same file under a configuration copying something else is not served.
+        var other = veneer.directory.configuration
+        other.entryKinds = [.people]
+        let otherDirectory = ProxyDirectory(
+            configuration: other, upstream: veneer.upstream,
+            rootDSE: RootDSE(namingContexts: [VeneerHarness.virtualSuffix], startTLSAvailable: false, vendorVersion: "test", schema: try VeneerHarness.allSchemas()),
+            replica: reopened, logger: logger)
+        _ = ReplicaSynchronizer(directory: otherDirectory, replica: reopened, configuration: ReplicaSyncConfiguration(), store: nil, logger: logger)
+        #expect(!reopened.isReady, "a replica of other kinds of entries is reloaded, not served")
+        #expect(ReplicaState(reopened.state).cookie == nil)
     }
 
     @Test("client paging, size limits and base/one-level scopes are answered like the upstream does")

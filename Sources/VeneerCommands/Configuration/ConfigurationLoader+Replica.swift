@@ -10,8 +10,10 @@ extension ConfigurationReading {
         if let path = table.nonEmptyString("path") {
             settings.path = URL(fileURLWithPath: locate(path).absolute).standardized.path
         } else if let storePath {
-            // Beside the store: same directory, same protection.
-            settings.path = URL(fileURLWithPath: storePath).deletingLastPathComponent().appendingPathComponent("replica.sqlite").path
+            // Beside the store (same directory, same protection), named after it, so two
+            // instances with stores side by side never share a replica.
+            let store = URL(fileURLWithPath: storePath)
+            settings.path = store.deletingLastPathComponent().appendingPathComponent(store.deletingPathExtension().lastPathComponent + "-replica.sqlite").path
         }
         if let text = table.string("method") {
             let names = ReplicaSyncConfiguration.Method.allCases.map(\.rawValue)

@@ -106,7 +106,7 @@ extension ProxyDirectory: BindBackend {
         var groups = Set(account.groups.compactMap { suffix.toVirtual($0) })
         for (group, members) in accessGroupMembers where !groups.contains(group) {
             guard let upstreamGroup = suffix.toUpstream(group) else { continue }
-            if try await members.contains(account.dn, groups: [upstreamGroup], upstream: upstream) { groups.insert(group) }
+            if try await members.contains(account.dn, groups: [upstreamGroup], directory: self) { groups.insert(group) }
         }
         return groups
     }
@@ -153,7 +153,7 @@ extension ProxyDirectory: BindBackend {
             }
             return member
         }
-        return try await loginGroupMembers.contains(dn, groups: configuration.loginGroups, upstream: upstream)
+        return try await loginGroupMembers.contains(dn, groups: configuration.loginGroups, directory: self)
     }
 
     /// `resolveLogin`, answered from the login cache when it can be. A name that is someone's

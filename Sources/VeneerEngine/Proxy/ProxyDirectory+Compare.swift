@@ -34,7 +34,7 @@ extension ProxyDirectory {
             let isPerson = entry.map { personTest?.isPerson($0.attributes) ?? true } ?? false
             var hidden = entry == nil
             if isPerson, configuration.filtersPeopleByLoginGroupWalk {
-                hidden = try await !loginGroupMembers.members(of: configuration.loginGroups, upstream: upstream).contains(upstreamDN)
+                hidden = try await !loginGroupMembers.members(of: configuration.loginGroups, directory: self).contains(upstreamDN)
             }
             guard let entry, !hidden else {
                 await responder.finish(.compareResponse(LDAPResult(.noSuchObject)))

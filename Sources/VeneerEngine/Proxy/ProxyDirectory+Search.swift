@@ -109,7 +109,7 @@ extension ProxyDirectory {
         do {
             // People outside the login groups are hidden (upstreams without an in-chain rule).
             let loginGroupMembers: Set<DistinguishedName>? =
-                walksLoginGroups ? try await self.loginGroupMembers.members(of: configuration.loginGroups, upstream: upstream) : nil
+                walksLoginGroups ? try await self.loginGroupMembers.members(of: configuration.loginGroups, directory: self) : nil
             enum PassEnd { case finished, done(LDAPResult, [LDAPControl]), ended }
             var sentNames = Set<String>()
             /// One upstream search streamed to the client: entries re-checked with

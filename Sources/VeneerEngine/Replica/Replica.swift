@@ -225,7 +225,7 @@ public final class Replica: Sendable {
             return counts
         }
         persistedState.withLock { current in
-            let schema = current.filter { $0.key.hasPrefix(ReplicaState.Name.schemaPrefix) }
+            let schema = current.filter { $0.key.hasPrefix(ReplicaState.Name.schemaPrefix) || $0.key == ReplicaState.Name.source }
             current = state.filter { !$0.value.isEmpty }.merging(schema) { new, _ in new }
         }
         return counts
@@ -235,6 +235,23 @@ public final class Replica: Sendable {
     func setState(_ state: [String: [UInt8]]) throws(StoreError) {
         try store.setState(state)
         merge(state)
+    }
+
+    /// Makes sure the stored contents are a copy of `source`; a replica of something else
+    /// (another base, other kinds, another id attribute) is no longer served and is replaced
+    /// by the next full load.
+    func adopt(source: String) throws(StoreError) {
+        let current = ReplicaState(state)
+        guard current.source != source else { return }
+        if current.loadComplete {
+            logger.notice("the replica was made for another configuration; it is reloaded and not served until then", metadata: ["was": "\(current.source ?? "unknown")"])
+        }
+        var state = ReplicaState()
+        state.source = source
+        state.loadComplete = false
+        state.cookie = nil
+        state.method = nil
+        try setState(state.values)
     }
 
     /// Notes a run's counts in the state (`veneer sync status` shows the last one).

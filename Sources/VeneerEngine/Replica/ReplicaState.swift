@@ -18,6 +18,7 @@ public struct ReplicaState: Sendable, Equatable {
         static let lastError = "last_error"
         static let lastRun = "last_run"
         static let syncRequested = "sync_requested"
+        static let source = "source"
         /// Names starting with this survive a full reload (see `ReplicaStore.replaceAll`).
         static let schemaPrefix = "schema_"
         static let attributeTypes = "schema_attribute_types"
@@ -102,6 +103,13 @@ public struct ReplicaState: Sendable, Equatable {
     public var lastRun: String? {
         get { text(Name.lastRun) }
         set { setText(Name.lastRun, newValue) }
+    }
+
+    /// What the replica copies (base, filter, id attribute): a replica of something else (the
+    /// configuration changed) is not served, and reloads.
+    public var source: String? {
+        get { text(Name.source) }
+        set { setText(Name.source, newValue) }
     }
 
     /// Set by `veneer sync now`; the running server refreshes and clears it.

@@ -75,6 +75,11 @@ public final class ReplicaSynchronizer: Sendable {
             attributes: attributes, excludedSubtrees: proxy.excludedSubtrees,
             completeRanges: { [directory] entry in try await directory.completeRanges(entry) },
             interval: configuration.interval, logger: logger, audit: audit, wake: SyncWake())
+        do {
+            try replica.adopt(source: "\(proxy.upstreamBase) \(context.filter) id=\(proxy.preset.idAttribute)")
+        } catch {
+            logger.error("cannot update the replica's state", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Every kind the view may show, without the per-client and per-state rules (login
