@@ -3,14 +3,17 @@ import VeneerStore
 
 /// One upstream entry as the replica holds it: the entry exactly as the upstream returned it
 /// (names, values and DN as the upstream spells them), keyed by its immutable id, with what
-/// searches need precomputed once: the parsed DN and the object classes with their superclasses.
-struct ReplicaEntry: Sendable {
+/// searches need precomputed once: the parsed DN, the object classes with their superclasses
+/// and each attribute's canonical type. A class: searches pass entries around by reference.
+final class ReplicaEntry: Sendable {
     let id: EntryID
     let entry: SearchResultEntry
     let dn: DistinguishedName
     /// Lowercased object classes, superclasses included (RFC 4512 §2.4.1: an entry belongs to
     /// every superclass of its classes, which OpenLDAP does not list in the entry).
     let classes: Set<String>
+    /// `AttributeTypeNames.canonical` of each attribute, in the entry's order.
+    let types: [String]
     /// Active Directory's objectCategory as a normalized DN (nil without one), compared with
     /// the category an assertion names (`ObjectCategories`).
     let category: String?
@@ -20,7 +23,8 @@ struct ReplicaEntry: Sendable {
         self.id = id
         self.entry = entry
         self.dn = dn
-        let values = entry.attributes.first { AttributeTypeNames.canonical($0.type) == "objectclass" }?.values ?? []
+        types = entry.attributes.map { AttributeTypeNames.canonical($0.type) }
+        let values = zip(types, entry.attributes).first { $0.0 == "objectclass" }?.1.values ?? []
         classes = Set(objectClasses.withSuperclasses(values).map { String(decoding: $0, as: UTF8.self).asciiLowercased })
         category = entry.attributes.first { AttributeTypeNames.canonical($0.type) == "objectcategory" }?.values.first
             .flatMap { try? DistinguishedName(String(decoding: $0, as: UTF8.self)) }?.normalized

@@ -103,12 +103,45 @@ struct ReplicaFilter {
                 guard let id = contents.indexed.idSyntax.entryID(fromUpstream: ava.value) else { return .undefined }
                 return TriState(id == entry.id)
             }
-            return filter.evaluate(entry.entry, rules: rules)
+            guard let type = Self.plainType(ava.attribute) else { return filter.evaluate(entry.entry, rules: rules) }
+            let rule = rules.rules(for: type).equality
+            return anyValue(type, entry) { rule.equals($0, ava.value) }
+        case .substrings(let substrings):
+            guard let type = Self.plainType(substrings.attribute) else { return filter.evaluate(entry.entry, rules: rules) }
+            guard let rule = rules.rules(for: type).substrings else { return .undefined }
+            return anyValue(type, entry) { rule.matchesSubstrings($0, initial: substrings.initial, any: substrings.any, final: substrings.final) }
+        case .present(let attribute):
+            guard let type = Self.plainType(attribute) else { return filter.evaluate(entry.entry, rules: rules) }
+            return TriState(zip(entry.types, entry.entry.attributes).contains { $0.0 == type && !$0.1.values.isEmpty })
         case .extensibleMatch(let assertion) where assertion.matchingRule == Self.inChainRule:
             return TriState(inChainMembers(assertion)?.contains(entry.id) ?? false)
         default:
             return filter.evaluate(entry.entry, rules: rules)
         }
+    }
+
+    /// The canonical type of an attribute description without options (these match every
+    /// attribute of the type, whatever its options); nil for one with options, which takes
+    /// the general path.
+    private static func plainType(_ description: String) -> String? {
+        description.utf8.contains(UInt8(ascii: ";")) ? nil : AttributeTypeNames.canonical(description)
+    }
+
+    /// RFC 4511 §4.5.1.7: TRUE if any value matches, Undefined if none does and some test was
+    /// Undefined, FALSE otherwise (also when the entry has no such attribute). Uses the types
+    /// the entry precomputed, not a canonical form per attribute per item.
+    private func anyValue(_ type: String, _ entry: ReplicaEntry, _ test: ([UInt8]) -> TriState) -> TriState {
+        var result = TriState.false
+        for (index, attributeType) in entry.types.enumerated() where attributeType == type {
+            for value in entry.entry.attributes[index].values {
+                switch test(value) {
+                case .true: return .true
+                case .undefined: result = .undefined
+                case .false: break
+                }
+            }
+        }
+        return result
     }
 
     /// `(memberOf:1.2.840.113556.1.4.1941:=G)`: the entries that are members of G directly or

@@ -60,7 +60,7 @@ struct ReplicaQuery {
         var events: [LDAPSearchEvent] = []
         events.reserveCapacity(min(selected.count, limit) + 1)
         for entry in selected.prefix(limit) {
-            events.append(.entry(projection.apply(entry.entry, typesOnly: request.typesOnly), []))
+            events.append(.entry(projection.apply(entry, typesOnly: request.typesOnly), []))
         }
         let code: LDAPResultCode = selected.count > limit ? .sizeLimitExceeded : .success
         events.append(.done(LDAPResult(code), []))
@@ -88,7 +88,7 @@ struct ReplicaQuery {
         var events: [LDAPSearchEvent] = []
         if offset < end {
             for entry in sorted[offset..<end] {
-                events.append(.entry(projection.apply(entry.entry, typesOnly: request.typesOnly), []))
+                events.append(.entry(projection.apply(entry, typesOnly: request.typesOnly), []))
             }
         }
         let more = size > 0 && end < total
@@ -135,14 +135,16 @@ struct ReplicaProjection {
         self.operational = operational
     }
 
-    func apply(_ entry: SearchResultEntry, typesOnly: Bool) -> SearchResultEntry {
+    func apply(_ stored: ReplicaEntry, typesOnly: Bool) -> SearchResultEntry {
+        let entry = stored.entry
         if allUser && allOperational && !typesOnly { return entry }
         var result = entry
-        result.attributes = entry.attributes.compactMap { attribute in
-            let type = AttributeTypeNames.canonical(attribute.type)
+        result.attributes = []
+        result.attributes.reserveCapacity(named.isEmpty ? entry.attributes.count : named.count)
+        for (type, attribute) in zip(stored.types, entry.attributes) {
             let wanted = named.contains(type) || (operational.contains(type) ? allOperational : allUser)
-            guard wanted else { return nil }
-            return typesOnly ? PartialAttribute(type: attribute.type, values: []) : attribute
+            guard wanted else { continue }
+            result.attributes.append(typesOnly ? PartialAttribute(type: attribute.type, values: []) : attribute)
         }
         return result
     }
