@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LDAPClient
 import LDAPCore
 import Logging
@@ -228,6 +231,11 @@ public final class Replica: Sendable {
             let schema = current.filter { $0.key.hasPrefix(ReplicaState.Name.schemaPrefix) || $0.key == ReplicaState.Name.source }
             current = state.filter { !$0.value.isEmpty }.merging(schema) { new, _ in new }
         }
+        #if canImport(Glibc)
+        // A full load held the read entries, their encoded rows and the previous contents at
+        // once; glibc keeps what was freed unless asked to give it back.
+        malloc_trim(0)
+        #endif
         return counts
     }
 
