@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import LDAPClient
 import LDAPCore
 import Logging
@@ -231,10 +228,10 @@ public final class Replica: Sendable {
             let schema = current.filter { $0.key.hasPrefix(ReplicaState.Name.schemaPrefix) || $0.key == ReplicaState.Name.source }
             current = state.filter { !$0.value.isEmpty }.merging(schema) { new, _ in new }
         }
-        #if canImport(Glibc)
+        #if os(Linux)
         // A full load held the read entries, their encoded rows and the previous contents at
         // once; glibc keeps what was freed unless asked to give it back.
-        malloc_trim(0)
+        _ = glibcMallocTrim(0)
         #endif
         return counts
     }
@@ -275,3 +272,9 @@ public final class Replica: Sendable {
         }
     }
 }
+
+#if os(Linux)
+/// glibc's `malloc_trim` (malloc.h is not in Swift's Glibc module).
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
