@@ -337,7 +337,10 @@ struct ContentSyncTests {
                 let abandon = try #require(lines.firstIndex { $0.contains("ABANDON") }, "\(lines)")
                 let unbind = try #require(lines.firstIndex { $0.contains("UNBIND") }, "\(lines)")
                 let closed = try #require(lines.firstIndex { $0.contains("closed") }, "\(lines)")
-                #expect(abandon < unbind && unbind < closed)
+                // Both reach slapd before the connection closes. Their relative order in slapd's
+                // log is not the order on the wire: slapd hands them to different worker
+                // threads, which log when they run (seen once in a full-suite run).
+                #expect(abandon < closed && unbind < closed)
                 #expect(upstream.persistentSearchConnectionCount == 0)
                 // Only the persistent search's connection was ever opened.
                 #expect(fixture.logLines(containing: "ACCEPT from").count == 1)

@@ -21,13 +21,13 @@ struct StoreOpeningTests {
         #expect((fileAttributes[.posixPermissions] as? Int).map { $0 & 0o077 } == 0)
 
         let tables = try store.inspect("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").map { $0[0] }
-        #expect(tables == ["audit_log", "grdb_migrations", "local_pin", "lockout_state", "overlay", "overlay_alias", "overlay_digest", "registry_entry", "store_meta"])
-        #expect(try store.inspect("SELECT identifier FROM grdb_migrations").map { $0[0] } == ["v1", "v2"])
+        #expect(tables == ["audit_log", "cached_credential", "grdb_migrations", "local_pin", "lockout_state", "overlay", "overlay_alias", "overlay_digest", "registry_entry", "store_meta"])
+        #expect(try store.inspect("SELECT identifier FROM grdb_migrations").map { $0[0] } == ["v1", "v2", "v3"])
         #expect(store.overlays.isEmpty && store.registryEntries.isEmpty)
         #expect(try store.auditEvents(limit: 10).isEmpty)
 
         let opened = try #require(logs.all.first { $0.message.contains("opened the local store") })
-        #expect(opened.metadata.contains("schema=v2") && opened.metadata.contains("path=\(path)"))
+        #expect(opened.metadata.contains("schema=v3") && opened.metadata.contains("path=\(path)"))
     }
 
     @Test("WAL mode, synchronous FULL on the writer, foreign keys on")
