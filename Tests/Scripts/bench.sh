@@ -10,7 +10,11 @@
 #
 #   bash Tests/Scripts/bench.sh [--rounds 3] [--duration 5] [--warmup 1] [--users 10000]
 #        [--connections "8 64"] [--workloads "search-uid phonebook bind bind-wrong mix"]
-#        [--idle 10000] [--big] [--locked] [--aliases] [--live] [--skip-build] [--keep] [--serve]
+#        [--idle 10000] [--big] [--locked] [--aliases] [--live] [--digest] [--skip-build] [--keep] [--serve]
+# --digest measures a SIP registrar's digest lookup, (&(objectClass=SIPIdentity)
+# (SIPIdentityUserName=…)) reading SIPIdentityPassword on 4 persistent connections, against D
+# (a slapd holding the H.350 entries itself, 4897) and C-digest (Veneer with 1,000 digests
+# set through it, 4898).
 # C serves from its replica (the default mode; A runs syncprov, so C keeps it current with
 # RFC 4533 refreshAndPersist). --live adds L: Veneer in live mode (every search passed to A)
 # on 4896. A's cn=Monitor counts the searches it served while C was measured.
@@ -44,6 +48,7 @@ while [ $# -gt 0 ]; do
         --locked) locked=1 ;;
         --aliases) aliases=1 ;;
         --live) live=1 ;;
+        --digest) digest=1 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -229,6 +234,8 @@ base_dn = "$base"
 
 [store]
 path = "$1.sqlite"
+secret_key_file = "$1.key"
+create_secret_key = true
 
 # Phones search the directory anonymously (off by default in front of an upstream).
 [directory]
@@ -364,6 +371,42 @@ if [ "${aliases:-0}" = 1 ]; then
                 bench "$label-alias" "$target" phonebook "$conns" "$users" "$state/small-alias-filters.txt"
             done
         done
+    done
+fi
+
+if [ "${digest:-0}" = 1 ]; then
+    echo "== SIP registrar digest lookup: D (slapd holding H.350 entries) vs C-digest (Veneer)"
+    # D: the same people with SIPIdentity and a digest each, in slapd itself.
+    /usr/bin/python3 - "$state/small.ldif" "$state/digest.ldif" <<'PY'
+import sys
+source, target = sys.argv[1], sys.argv[2]
+out = []
+for record in open(source).read().split("\n\n"):
+    lines = record.strip().splitlines()
+    if lines and lines[0].startswith("dn: uid=user"):
+        uid = lines[0].split(",")[0][len("dn: uid="):]
+        # Next to the structural class: slapadd -q reads the object classes from the first lines.
+        lines.insert(2, "objectClass: SIPIdentity")
+        lines += [f"SIPIdentityUserName: {uid}", f"SIPIdentityPassword: {uid}-digest-0123456789abcdef"]
+    if lines:
+        out.append("\n".join(lines))
+open(target, "w").write("\n\n".join(out) + "\n")
+PY
+    mkdir -p "$state/db-digest"
+    upstream_conf "$state/db-digest" 4897 | sed "s|^include /etc/ldap/schema/nis.schema|include /etc/ldap/schema/nis.schema\ninclude $root/schemas/h350-sipidentity.schema|; s|^index entryUUID eq|index entryUUID eq\nindex SIPIdentityUserName eq|" > "$state/digest-slapd.conf"
+    slapadd -q -f "$state/digest-slapd.conf" -l "$state/digest.ldif"
+    "$slapd" -d 0 -h "ldap://127.0.0.1:4897/" -f "$state/digest-slapd.conf" >"$state/digest-slapd.log" 2>&1 &
+    pids+=($!)
+    wait_for 4897
+    # C-digest: digests set through Veneer by each user (ldappasswd), read by an anonymous
+    # registrar (a persistent registrar connection binds once; the lookups are what is measured).
+    start_veneer cdigest 4898 4890 $'\n[overlay.digest]\nrealm = "example.com"\n\n[[access]]\nwho = "anonymous"\nread = ["SIPIdentityPassword"]'
+    seq 0 999 | xargs -P 8 -I{} sh -c 'n=$(printf %05d {}); ldappasswd -x -H ldap://127.0.0.1:4898 -D "uid=user$n,ou=people,'"$base"'" -w "password-$n" -s "sip-$n" >/dev/null' \
+        || echo "bench.sh: some digests could not be set" >&2
+    for n in $(seq 0 999); do printf '(&(objectClass=SIPIdentity)(SIPIdentityUserName=user%05d))\n' "$n"; done > "$state/digest-filters.txt"
+    for round in $(seq 1 "$rounds"); do
+        bench D ldap://127.0.0.1:4897 phonebook 4 "$users" "$state/digest-filters.txt" --base "ou=people,$base" --attributes SIPIdentityPassword
+        bench C-digest ldap://127.0.0.1:4898 phonebook 4 "$users" "$state/digest-filters.txt" --base "ou=people,$base" --attributes SIPIdentityPassword
     done
 fi
 

@@ -28,8 +28,9 @@ struct ReplicaQuery {
         var request = request
         request.filter = anr.expand(request.filter)
         var selected = [ReplicaEntry]()
+        let compiled = filter.compile(request.filter)
         func consider(_ entry: ReplicaEntry) {
-            if filter.matches(request.filter, entry) { selected.append(entry) }
+            if filter.matches(compiled, entry) { selected.append(entry) }
         }
         switch request.scope {
         case .baseObject:
