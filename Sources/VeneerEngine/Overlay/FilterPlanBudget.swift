@@ -22,6 +22,16 @@ struct FilterPlanLimits: Sendable {
     var maximumEvaluations = 1_000_000
 
     static let standard = FilterPlanLimits()
+
+    /// For a plan the replica answers: nothing is sent upstream and id assertions become one
+    /// set per search there, so ids are not rationed (widening would make the replica merge
+    /// and re-check every person instead). Local items and evaluations stay bounded.
+    static let replica: FilterPlanLimits = {
+        var limits = FilterPlanLimits()
+        limits.maximumIDAssertions = 1_000_000
+        limits.maximumUpstreamFilterBytes = 64 * 1024 * 1024
+        return limits
+    }()
 }
 
 /// The bookkeeping of one plan: outcomes of items already decided (identical items cost

@@ -44,7 +44,12 @@ extension ProxyDirectory {
         if let overlay {
             let widened: Bool
             let refusal: String?
-            let items = overlay.filterItems(for: identity, preset: mapper.preset)
+            var items = overlay.filterItems(for: identity, preset: mapper.preset)
+            if replica?.isReady == true, case .service = upstreamIdentity(of: request) {
+                // The replica answers: id sets cost it one set lookup per entry.
+                items.maximumIDs = FilterPlanLimits.replica.maximumIDAssertions
+                items.budget = FilterPlanBudget(limits: .replica)
+            }
             (clientFilter, widened, refusal) = rewriter.plan(search.filter, local: items)
             if let refusal {
                 logger.notice("filter refused", metadata: ["peer": "\(request.session.peer)", "reason": "\(refusal)", "filter": "\(LogText.cut(search.filter.description))"])
