@@ -41,11 +41,12 @@ extension ProxyDirectory {
         var splitIDs: Set<EntryID>?
         var splitRecheck: FilterRecheck?
         var extraAttributes: [String] = []
+        let answeredByReplica: Bool = if replica?.isReady == true, case .service = upstreamIdentity(of: request) { true } else { false }
         if let overlay {
             let widened: Bool
             let refusal: String?
             var items = overlay.filterItems(for: identity, preset: mapper.preset)
-            if replica?.isReady == true, case .service = upstreamIdentity(of: request) {
+            if answeredByReplica {
                 // The replica answers: id sets cost it one set lookup per entry.
                 items.maximumIDs = FilterPlanLimits.replica.maximumIDAssertions
                 items.budget = FilterPlanBudget(limits: .replica)
@@ -62,7 +63,10 @@ extension ProxyDirectory {
                     filter: search.filter, undefinedAttributes: undefinedFilterAttributes(search.filter, overlay: overlay, identity: identity),
                     objectClasses: objectClasses)
             }
-            if !widened, refusal == nil, clientPaging == nil, let split = SplitPlan.make(search.filter, local: items, rewriter: rewriter) {
+            // The split plan saves the upstream a large id filter; the replica has no use for it.
+            if !widened, !answeredByReplica, refusal == nil, clientPaging == nil,
+                let split = SplitPlan.make(search.filter, local: items, rewriter: rewriter)
+            {
                 clientFilter = split.main
                 splitIDs = split.ids
                 extraAttributes += search.filter.attributeNames
