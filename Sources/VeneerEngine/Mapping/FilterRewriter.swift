@@ -54,7 +54,7 @@ public struct FilterRewriter: Sendable {
         let upstream = rewrite(filter, local: local, approximated: &approximated).whenTrue
         if let refusal = local.budget.refusal { return (Self.matchesNothing, false, refusal) }
         var writer = BERWriter()
-        upstream.encode(into: &writer)
+        if limits.maximumUpstreamFilterBytes < .max { upstream.encode(into: &writer) }
         if writer.buffer.readableBytes > limits.maximumUpstreamFilterBytes {
             return (Self.matchesNothing, false, "the filter would need an upstream request larger than \(limits.maximumUpstreamFilterBytes / 1024) KiB; narrow it")
         }

@@ -29,7 +29,7 @@ struct FilterPlanLimits: Sendable {
     static let replica: FilterPlanLimits = {
         var limits = FilterPlanLimits()
         limits.maximumIDAssertions = 1_000_000
-        limits.maximumUpstreamFilterBytes = 64 * 1024 * 1024
+        limits.maximumUpstreamFilterBytes = .max  // nothing goes upstream: not even measured
         return limits
     }()
 }
