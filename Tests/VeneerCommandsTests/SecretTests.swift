@@ -69,7 +69,7 @@ struct SecretTests {
         let byteList = Array(Self.password.utf8).map(String.init).joined(separator: ", ")
         for text in [
             String(describing: loaded), String(reflecting: loaded), "\(loaded.upstream as Any)", String(describing: settings),
-            String(reflecting: settings), dumped, "\(loaded.upstream?.bindPassword)",
+            String(reflecting: settings), dumped, String(describing: loaded.upstream?.bindPassword),
         ] {
             #expect(!text.contains(Self.password))
             #expect(!text.contains(bytes) && !text.contains(byteList))

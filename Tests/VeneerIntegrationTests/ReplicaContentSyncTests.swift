@@ -20,9 +20,9 @@ struct ReplicaContentSyncTests {
     }
 
     static func uidSearch(_ veneer: VeneerHarness, _ filter: String) async throws -> Set<String> {
-        let result = try await ldapTool("ldapsearch", ["-x", "-LLL", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, filter, "1.1"])
+        let result = try await ReplicaModeTests.search(veneer, filter, ["1.1"])
         #expect(result.status == 0, "\(result.output)")
-        return Set(parseLDIF(result.output).keys.map { $0.lowercased() })
+        return Set(result.entries.keys.map { $0.lowercased() })
     }
 
     /// Every entry's attributes through Veneer equal slapd's, for the kinds Veneer serves.

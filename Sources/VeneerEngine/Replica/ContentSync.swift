@@ -26,7 +26,7 @@ struct ContentSync: ReplicaSyncMethod {
     func run(_ context: ReplicaSyncContext) async throws {
         var persist = persist
         while !Task.isCancelled {
-            let stored = context.replica.isReady && currentMethod(context) == name ? context.replica.state[ReplicaState.Name.cookie] : nil
+            let stored = context.replica.isReady && context.replica.method == name ? context.replica.state[ReplicaState.Name.cookie] : nil
             do {
                 if persist {
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -89,10 +89,6 @@ struct ContentSync: ReplicaSyncMethod {
         state.method = name
         state.cookie = cookie
         try context.applyFullRead(entries, state: state, method: name)
-    }
-
-    private func currentMethod(_ context: ReplicaSyncContext) -> String? {
-        context.replica.state[ReplicaState.Name.method].map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// One sync search: a refresh, then (persist) changes until the search ends.

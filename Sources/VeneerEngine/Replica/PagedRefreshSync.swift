@@ -39,7 +39,7 @@ extension ReplicaSyncContext {
         state.lastSuccess = now
         state.lastError = nil
         let counts: Replica.ChangeCounts
-        if !replica.isReady || replica.state[ReplicaState.Name.method].map({ String(decoding: $0, as: UTF8.self) }) != method {
+        if !replica.isReady || replica.method != method {
             logger.info("replica full load read", metadata: ["entries": "\(entries.count)", "method": "\(method)"])
             state.lastChange = now
             counts = try replica.replaceAll(entries, state: state.values)

@@ -70,7 +70,11 @@ public final class Replica: Sendable {
 
     /// Whether a full load has completed (now or before a restart): only then does the view
     /// answer from the replica.
-    public var isReady: Bool { ReplicaState(state).loadComplete }
+    /// Asked by every search: read under the lock, without copying the state.
+    public var isReady: Bool { persistedState.withLock { $0[ReplicaState.Name.loadComplete] == Array("1".utf8) } }
+
+    /// The sync method the stored state belongs to.
+    var method: String? { persistedState.withLock { $0[ReplicaState.Name.method].map { String(decoding: $0, as: UTF8.self) } } }
 
     public var entryCount: Int { contents.withLock { $0.count } }
 

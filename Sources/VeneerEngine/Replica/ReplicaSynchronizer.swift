@@ -156,12 +156,7 @@ public final class ReplicaSynchronizer: Sendable {
     /// keeps the schema it has (the served one, or one read before).
     private func readUpstreamSchema() async {
         do {
-            let root = SearchRequest(baseObject: "", scope: .baseObject, filter: .objectClassPresent, attributes: ["subschemaSubentry"])
-            var subentry: String?
-            for try await event in context.upstream.search(root, paging: false) {
-                guard case .entry(let entry, _) = event else { continue }
-                subentry = entry.attributes.first { $0.type.lowercased() == "subschemasubentry" }?.values.first.map { String(decoding: $0, as: UTF8.self) }
-            }
+            let subentry = try await context.upstream.rootDSE(["subschemaSubentry"])["subschemasubentry"]?.first
             guard let subentry else { return }
             let request = SearchRequest(
                 baseObject: subentry, scope: .baseObject, filter: .equalityMatch(AttributeValueAssertion(attribute: "objectClass", value: Array("subschema".utf8))),
@@ -214,17 +209,9 @@ public final class ReplicaSynchronizer: Sendable {
         upstream: LDAPUpstream, configured: ReplicaSyncConfiguration.Method
     ) async throws -> (method: ReplicaSyncConfiguration.Method, reason: String) {
         guard configured == .auto else { return (configured, "configured") }
-        let request = SearchRequest(
-            baseObject: "", scope: .baseObject, filter: .objectClassPresent, attributes: ["supportedControl", "highestCommittedUSN"])
-        for try await event in upstream.search(request, paging: false) {
-            guard case .entry(let entry, _) = event else { continue }
-            let controls = entry.attributes.filter { $0.type.lowercased() == "supportedcontrol" }.flatMap(\.values)
-                .map { String(decoding: $0, as: UTF8.self) }
-            if controls.contains(contentSyncOID) { return (.contentSync, "the upstream offers RFC 4533 content synchronization") }
-            if entry.attributes.contains(where: { $0.type.lowercased() == "highestcommittedusn" && !$0.values.isEmpty }) {
-                return (.usn, "the upstream publishes highestCommittedUSN (Active Directory)")
-            }
-        }
+        let root = try await upstream.rootDSE(["supportedControl", "highestCommittedUSN"])
+        if root["supportedcontrol"]?.contains(contentSyncOID) == true { return (.contentSync, "the upstream offers RFC 4533 content synchronization") }
+        if root["highestcommittedusn"]?.isEmpty == false { return (.usn, "the upstream publishes highestCommittedUSN (Active Directory)") }
         return (.refresh, "the upstream offers neither RFC 4533 nor uSNChanged: a full read every interval")
     }
 

@@ -19,7 +19,7 @@ struct USNChangedSync: ReplicaSyncMethod {
         while !Task.isCancelled {
             let (usn, server) = try await highestCommittedUSN(context)
             let stored = Self.parse(context.replica.state[ReplicaState.Name.cookie])
-            if !context.replica.isReady || context.replica.state[ReplicaState.Name.method].map({ String(decoding: $0, as: UTF8.self) }) != name
+            if !context.replica.isReady || context.replica.method != name
                 || stored?.server != server || (stored?.usn ?? 0) > usn
             {
                 let entries = try await context.readAll()
@@ -55,16 +55,8 @@ struct USNChangedSync: ReplicaSyncMethod {
 
     /// The DC's highestCommittedUSN and its dsServiceName (which DC answered).
     private func highestCommittedUSN(_ context: ReplicaSyncContext) async throws -> (UInt64, String) {
-        let request = SearchRequest(
-            baseObject: "", scope: .baseObject, filter: .objectClassPresent, attributes: ["highestCommittedUSN", "dsServiceName"])
-        for try await event in context.upstream.search(request, paging: false) {
-            guard case .entry(let entry, _) = event else { continue }
-            func value(_ name: String) -> String? {
-                entry.attributes.first { $0.type.lowercased() == name.lowercased() }?.values.first.map { String(decoding: $0, as: UTF8.self) }
-            }
-            guard let usn = value("highestCommittedUSN").flatMap(UInt64.init) else { break }
-            return (usn, value("dsServiceName") ?? "")
-        }
+        let root = try await context.upstream.rootDSE(["highestCommittedUSN", "dsServiceName"])
+        if let usn = root["highestcommittedusn"]?.first.flatMap(UInt64.init) { return (usn, root["dsservicename"]?.first ?? "") }
         throw LDAPClientError(.protocolError, "the upstream's root DSE has no highestCommittedUSN")
     }
 
