@@ -162,4 +162,42 @@ struct ReplicaContentSyncTests {
             try await Self.uidSearch(veneer, "(mobile=+1555101030)") == [veneer.virtualUserDN(30).lowercased()]
         }
     }
+
+    @Test("many clients at once while changes stream in, some disconnecting halfway, then the upstream killed: every search answers, the replica ends consistent")
+    func concurrentClients() async throws {
+        let veneer = try await VeneerHarness.start(slapd: Self.options(), replica: true)
+        defer { Task { await veneer.stop() } }
+        var ldif = ""
+        for index in 0..<40 { ldif += "dn: \(veneer.slapd.userDN(index))\nchangetype: modify\nreplace: mobile\nmobile: +1 555 6060 \(index)\n\n" }
+        let burst = Task { try await ReplicaModeTests.modifyUpstream(veneer, ldif) }
+        /// One client's search for user `index`: exactly that user, whatever the sync is doing.
+        func lookUp(_ index: Int) async throws -> Bool {
+            let result = try await ReplicaModeTests.search(veneer, "(uid=\(veneer.slapd.data.uid(index)))")
+            return result.status == 0 && Set(result.entries.keys) == [veneer.virtualUserDN(index)]
+        }
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<40 {
+                group.addTask { try await lookUp(index % 50) }
+                // Clients that go away in the middle of a large answer.
+                if index % 8 == 0 {
+                    group.addTask {
+                        _ = try await runProgram("/usr/bin/timeout", ["0.05", "/usr/bin/ldapsearch", "-x", "-H", veneer.url, "-b", VeneerHarness.virtualSuffix, "(objectClass=*)"])
+                        return true
+                    }
+                }
+            }
+            for try await answered in group { #expect(answered) }
+        }
+        try await burst.value
+        try await waitUntil("the burst", timeout: .seconds(10)) {
+            try await Self.uidSearch(veneer, "(mobile=+1555606039)") == [veneer.virtualUserDN(39).lowercased()]
+        }
+        try await Self.expectConsistent(veneer, "after concurrent clients")
+        // The upstream dies with clients still arriving: the replica keeps answering them all.
+        veneer.slapd.kill()
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<30 { group.addTask { try await lookUp(index) } }
+            for try await answered in group { #expect(answered, "answered from the replica with the upstream dead") }
+        }
+    }
 }

@@ -41,7 +41,8 @@ extension ProxyDirectory {
         var splitIDs: Set<EntryID>?
         var splitRecheck: FilterRecheck?
         var extraAttributes: [String] = []
-        let answeredByReplica: Bool = if replica?.isReady == true, case .service = upstreamIdentity(of: request) { true } else { false }
+        let readingIdentity = upstreamIdentity(of: request)
+        let answeredByReplica = servesFromReplica(readingIdentity)
         if let overlay {
             let widened: Bool
             let refusal: String?
@@ -107,7 +108,6 @@ extension ProxyDirectory {
         if configuration.preset.sendDomainScopeControl { controls.append(LDAPControl(DomainScopeControl())) }
         if let clientPaging { controls.append(clientPaging) }
         let view = overlay?.view
-        let readingIdentity = upstreamIdentity(of: request)
 
         // With the identity suffix and nothing excluded, entry names pass through unparsed;
         // access rules about "self" still need each entry's DN when the requester is someone.

@@ -51,9 +51,16 @@ extension ProxyDirectory {
         _ request: SearchRequest, controls: [LDAPControl] = [], paging: Bool = true, wholeDirectory: Bool = false,
         as identity: LDAPSearchIdentity = .service
     ) -> DirectoryReads {
-        if let replica, case .service = identity, replica.isReady {
+        if let replica, servesFromReplica(identity) {
             return DirectoryReads(source: .replica(replica.search(request, controls: controls, wholeDirectory: wholeDirectory)))
         }
         return DirectoryReads(source: .upstream(upstream.search(request, controls: controls, paging: paging, wholeDirectory: wholeDirectory, as: identity)))
+    }
+
+    /// Whether reads with `identity`'s rights are answered by the replica (the search plan
+    /// asks too: what the replica answers needs no rationing of ids and no split plan).
+    func servesFromReplica(_ identity: LDAPSearchIdentity) -> Bool {
+        guard let replica, case .service = identity else { return false }
+        return replica.isReady
     }
 }
