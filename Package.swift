@@ -7,6 +7,8 @@ let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+// The metrics API (counters, timers, gauges); the backend is chosen by `veneer serve`.
+let metrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
 
 let package = Package(
     name: "Veneer",
@@ -28,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The metrics and health endpoint's HTTP server; no swift-configuration support needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         // Pure LDAPv3 codec: BER, every RFC 4511 PDU, controls, filters, DNs. No sockets.
@@ -38,32 +44,42 @@ let package = Package(
         .target(
             name: "LDAPClient",
             dependencies: [
-                "LDAPCore", "LDAPNIO", nioCore, nioPosix, nioSSL, logging,
+                "LDAPCore", "LDAPNIO", nioCore, nioPosix, nioSSL, logging, metrics,
                 // TLSUserEvent: the handshake-completed signal (LDAPS and StartTLS).
                 .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         // Listeners and per-connection sessions; the RequestHandler seam to the engine.
         .target(name: "LDAPServer", dependencies: ["LDAPCore", "LDAPNIO", nioCore, nioPosix, nioSSL, logging]),
+        // The HTTP endpoint for operators: Prometheus metrics, liveness and readiness.
+        .target(
+            name: "VeneerMetrics",
+            dependencies: [
+                logging, metrics,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         // The local store: overlay attributes, registry entries, secrets, audit (SQLite via GRDB).
         .target(
             name: "VeneerStore",
             dependencies: [
-                "LDAPCore", logging,
+                "LDAPCore", logging, metrics,
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // Directory views, mapping, search planning, bind policy. No NIO channel types.
-        .target(name: "VeneerEngine", dependencies: ["LDAPCore", "LDAPClient", "LDAPServer", "VeneerStore", logging]),
+        .target(name: "VeneerEngine", dependencies: ["LDAPCore", "LDAPClient", "LDAPServer", "VeneerStore", logging, metrics]),
         // `veneer bench`: a closed-loop LDAP load generator (searchrate/authrate style).
         .target(name: "VeneerBench", dependencies: ["LDAPCore", nioCore, nioPosix]),
         // CLI subcommands, configuration loading, service wiring.
         .target(
             name: "VeneerCommands",
             dependencies: [
-                "LDAPCore", "LDAPClient", "LDAPServer", "VeneerEngine", "VeneerStore", "VeneerBench", "CResolv", nioCore, nioPosix, nioSSL, logging,
+                "LDAPCore", "LDAPClient", "LDAPServer", "VeneerEngine", "VeneerStore", "VeneerBench", "VeneerMetrics", "CResolv", nioCore, nioPosix, nioSSL,
+                logging, metrics,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "X509", package: "swift-certificates"),

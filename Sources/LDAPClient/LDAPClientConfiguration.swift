@@ -2,7 +2,7 @@ import LDAPCore
 
 /// Everything the upstream pool needs to know. Durations are Swift `Duration`s so callers need
 /// no NIO types.
-public struct LDAPClientConfiguration: Sendable {
+public struct LDAPClientConfiguration: Sendable, Equatable {
     /// Tried in order. A server that fails to connect is skipped for an exponentially growing
     /// back-off (0.5 s doubling, capped at `maximumBackoff`) so a dead first server does not
     /// cost every new connection a connect timeout.

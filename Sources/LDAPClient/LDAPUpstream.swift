@@ -133,6 +133,13 @@ public final class LDAPUpstream: Sendable {
     /// Connections open for persistent searches now (for monitoring and tests).
     public var persistentSearchConnectionCount: Int { dedicatedConnections.count }
 
+    /// How busy each pool is right now (read by the metrics endpoint at scrape time).
+    public var poolStatistics: UpstreamPoolStatistics {
+        UpstreamPoolStatistics(
+            service: servicePool.statistics, verification: verifyPool.statistics, anonymous: anonymousPool.statistics,
+            persistentSearches: dedicatedConnections.count)
+    }
+
     /// Controls that page (or bound) a search's results themselves; see `search`.
     static let selfPagingControls: Set<String> = [SyncRequestControl.oid, DirSyncRequestControl.oid]
 

@@ -53,6 +53,14 @@ final class ServiceConnectionPool: Sendable {
         self.connector = connector
     }
 
+    /// Occupancy right now (for metrics).
+    var statistics: UpstreamPoolStatistics.Pool {
+        state.withLock { state in
+            UpstreamPoolStatistics.Pool(
+                connections: state.entries.count, inUse: state.entries.values.count { $0.leases > 0 }, waiting: state.waiters.count, size: size)
+        }
+    }
+
     func lease() async throws -> ConnectionLease {
         while true {
             try Task.checkCancellation()

@@ -71,6 +71,7 @@ struct UpstreamConnector: Sendable {
             do {
                 let connection = try await open(server, purpose: purpose, keepAlive: keepAlive)
                 failover.succeeded(index)
+                UpstreamMetrics.connected(to: server, purpose: purpose, afterFailures: failures.count)
                 return connection
             } catch let error as LDAPClientError where error.kind == .bindFailed {
                 // The server answered; the account is the problem: back off before binding again.
@@ -81,6 +82,7 @@ struct UpstreamConnector: Sendable {
             } catch {
                 let error = LDAPChannelHandler.classify(error, server: server)
                 failover.failed(index, error)
+                UpstreamMetrics.failed(server, error)
                 logger.warning("upstream \(server) failed: \(error)")
                 failures.append(error)
             }

@@ -35,6 +35,14 @@ final class VerifyConnectionPool: Sendable {
         self.state = Mutex(State(freeSlots: max(size, 1)))
     }
 
+    /// Occupancy right now (for metrics): a slot is taken for each Bind in progress.
+    var statistics: UpstreamPoolStatistics.Pool {
+        state.withLock { state in
+            UpstreamPoolStatistics.Pool(
+                connections: size - state.freeSlots + state.idle.count, inUse: size - state.freeSlots, waiting: state.waiters.count, size: size)
+        }
+    }
+
     /// A connection for one Bind, for exclusive use, and whether it was used before (and so may
     /// have died unnoticed while idle); hand it back with `release`.
     func acquire(timeout: Duration) async throws -> (LDAPConnection, reused: Bool) {

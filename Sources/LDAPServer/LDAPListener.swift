@@ -9,13 +9,20 @@ import Synchronization
 /// The LDAP listeners of one server: binds every configured address, builds each
 /// connection's pipeline, counts connections against the limit and shuts down gracefully.
 public final class LDAPListener: Sendable {
-    public let configuration: LDAPServerConfiguration
     private let handler: any LDAPRequestHandler
     private let group: any EventLoopGroup
     private let logger: Logger
-    private let sslContext: NIOSSLContext?
+    private let observer: (any LDAPServerObserver)?
     private let nextSessionID = Atomic<UInt64>(1)
     private let state = Mutex(State())
+    /// The settings new connections get; replaced by `update` (a reload). Connections keep
+    /// the per-connection limits they started with; StartTLS uses the current certificate.
+    private let current: Mutex<Settings>
+
+    private struct Settings {
+        var configuration: LDAPServerConfiguration
+        var sslContext: NIOSSLContext?
+    }
 
     private struct State {
         var serverChannels: [any Channel] = []
@@ -24,18 +31,43 @@ public final class LDAPListener: Sendable {
         var perAddress: [String: Int] = [:]
     }
 
+    public var configuration: LDAPServerConfiguration { current.withLock { $0.configuration } }
+    private var sslContext: NIOSSLContext? { current.withLock { $0.sslContext } }
+
     public init(
         configuration: LDAPServerConfiguration, handler: any LDAPRequestHandler, group: any EventLoopGroup,
-        logger: Logger
+        logger: Logger, observer: (any LDAPServerObserver)? = nil
     ) throws {
-        self.configuration = configuration
         self.handler = handler
         self.group = group
         self.logger = logger
-        self.sslContext = try configuration.tls.map(Self.makeSSLContext)
+        self.observer = observer
+        self.current = Mutex(Settings(configuration: configuration, sslContext: try Self.validatedSSLContext(for: configuration)))
+    }
+
+    /// Applies new settings to connections accepted from now on (limits, certificate); the
+    /// listening addresses stay those of `start()`. Throws, changing nothing, when the new
+    /// certificate cannot be loaded.
+    public func update(_ configuration: LDAPServerConfiguration) throws {
+        let sslContext = try Self.validatedSSLContext(for: configuration)
+        current.withLock { $0 = Settings(configuration: configuration, sslContext: sslContext) }
+    }
+
+    /// Throws what `update` would: the certificate and key cannot be loaded, or an LDAPS
+    /// listener has none.
+    public static func validate(_ configuration: LDAPServerConfiguration) throws {
+        _ = try validatedSSLContext(for: configuration)
+    }
+
+    /// Whether the listeners are bound (between `start` and `shutdown`).
+    public var isListening: Bool { state.withLock { !$0.serverChannels.isEmpty } }
+
+    private static func validatedSSLContext(for configuration: LDAPServerConfiguration) throws -> NIOSSLContext? {
+        let sslContext = try configuration.tls.map(Self.makeSSLContext)
         if configuration.listeners.contains(where: { $0.security == .ldaps }) && sslContext == nil {
             throw LDAPListenerError("an ldaps listener needs [tls] certificate and key files")
         }
+        return sslContext
     }
 
     static func makeSSLContext(_ tls: LDAPServerConfiguration.TLS) throws -> NIOSSLContext {
@@ -89,6 +121,7 @@ public final class LDAPListener: Sendable {
     }
 
     private func initialize(_ channel: any Channel, listener: LDAPServerConfiguration.Listener) throws {
+        let configuration = self.configuration
         let admitted = state.withLock { state -> Bool in
             guard state.connections.count < configuration.maximumConnections else { return false }
             state.connections[ObjectIdentifier(channel)] = channel
@@ -98,6 +131,7 @@ public final class LDAPListener: Sendable {
         let pipeline = channel.pipeline.syncOperations
         guard admitted else {
             logger.warning("connection limit reached; refusing", metadata: ["peer": "\(peer)", "limit": "\(configuration.maximumConnections)"])
+            observer?.connectionRefused(peer: peer, reason: .connectionLimit)
             try Self.refuse(channel, pipeline: pipeline, "too many connections")
             return
         }
@@ -132,6 +166,8 @@ public final class LDAPListener: Sendable {
     ) throws {
         // Counted per client address once it is known (behind a proxy: after its header), so
         // one address cannot hold every connection.
+        let settings = current.withLock { $0 }
+        let configuration = settings.configuration
         let limit = configuration.maximumConnectionsPerAddress(peer.host)
         let admitted = state.withLock { state -> Bool in
             let open = state.perAddress[peer.host] ?? 0
@@ -141,6 +177,7 @@ public final class LDAPListener: Sendable {
         }
         guard admitted else {
             logger.warning("connection limit per address reached; refusing", metadata: ["peer": "\(peer)", "limit": "\(limit)"])
+            observer?.connectionRefused(peer: peer, reason: .perAddressLimit)
             try Self.refuse(channel, pipeline: pipeline, "too many connections from this address")
             return
         }
@@ -151,12 +188,16 @@ public final class LDAPListener: Sendable {
             }
         }
         let isTLS = listener.security == .ldaps
-        if isTLS, let sslContext {
+        if isTLS, let sslContext = settings.sslContext {
             try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
         }
         let session = LDAPSession(
             id: nextSessionID.add(1, ordering: .relaxed).oldValue, peer: peer,
             listener: "\(listener.host):\(listener.port)", isTLS: isTLS)
+        if let observer {
+            observer.connectionOpened(session)
+            channel.closeFuture.whenComplete { _ in observer.connectionClosed(session) }
+        }
         let framer = LDAPRequestFramer(limits: configuration.limits)
         let idle = TimeAmount(configuration.idleTimeout)
         try pipeline.addHandler(IdleStateHandler(allTimeout: idle))
@@ -164,7 +205,8 @@ public final class LDAPListener: Sendable {
         try pipeline.addHandler(MessageToByteHandler(LDAPMessageEncoder()))
         try pipeline.addHandler(
             LDAPSessionHandler(
-                session: session, handler: handler, framer: framer, sslContext: sslContext,
+                session: session, handler: handler, framer: framer, sslContext: { [weak self] in self?.sslContext },
+                observer: observer,
                 maximumOperations: configuration.maximumOperationsPerConnection,
                 slowReaderTimeout: configuration.slowReaderTimeout, logger: logger))
     }

@@ -9,6 +9,10 @@ public final class LDAPResponder: Sendable {
     public let messageID: Int32
     private let channel: any Channel
     private let unflushed = Mutex(0)
+    private let sentResult = Mutex<LDAPResultCode?>(nil)
+
+    /// The result code of the final response, once sent (for metrics and logs).
+    public var finalResult: LDAPResultCode? { sentResult.withLock { $0 } }
 
     /// Entries written between flushes: large enough to amortise syscalls, small enough to
     /// bound what one search can buffer.
@@ -42,6 +46,7 @@ public final class LDAPResponder: Sendable {
     public func finish(_ operation: ProtocolOp, controls: [LDAPControl] = []) async {
         guard !Task.isCancelled else { return }
         unflushed.withLock { $0 = 0 }
+        if let code = operation.result?.resultCode { sentResult.withLock { $0 = code } }
         try? await channel.writeAndFlush(LDAPMessage(messageID: messageID, operation, controls: controls)).get()
     }
 }

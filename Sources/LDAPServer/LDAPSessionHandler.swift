@@ -26,7 +26,9 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
     private let session: LDAPSession
     private let handler: any LDAPRequestHandler
     private let framer: LDAPRequestFramer
-    private let sslContext: NIOSSLContext?
+    /// The listener's certificate at the time of a StartTLS (a reload may have replaced it).
+    private let sslContext: @Sendable () -> NIOSSLContext?
+    private let observer: (any LDAPServerObserver)?
     private let maximumOperations: Int
     private let slowReaderTimeout: Duration
     /// Armed while the client leaves responses unread; closes the connection when it fires.
@@ -46,13 +48,15 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
 
     init(
         session: LDAPSession, handler: any LDAPRequestHandler, framer: LDAPRequestFramer,
-        sslContext: NIOSSLContext?, maximumOperations: Int, slowReaderTimeout: Duration = .seconds(30), logger: Logger
+        sslContext: @escaping @Sendable () -> NIOSSLContext?, observer: (any LDAPServerObserver)? = nil, maximumOperations: Int,
+        slowReaderTimeout: Duration = .seconds(30), logger: Logger
     ) {
         self.slowReaderTimeout = slowReaderTimeout
         self.session = session
         self.handler = handler
         self.framer = framer
         self.sslContext = sslContext
+        self.observer = observer
         self.maximumOperations = maximumOperations
         self.logger = logger
         self.logger[metadataKey: "connection"] = "\(session.id)"
@@ -177,8 +181,12 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
         let eventLoop = context.eventLoop
         let executor = self.executor ?? EventLoopTaskExecutor(eventLoop)
         self.executor = executor
+        let observer = self.observer
         inFlight[id] = Task(executorPreference: executor) {
+            let started = ContinuousClock.now
             await handler.handle(request, responder: responder)
+            observer?.operationFinished(
+                request.operation, result: responder.finalResult, duration: ContinuousClock.now - started, session: request.session)
             eventLoop.execute {
                 loopSelf.value.finished(id, context: loopContext.value)
             }
@@ -215,7 +223,7 @@ final class LDAPSessionHandler: ChannelDuplexHandler {
             context.writeAndFlush(wrapOutboundOut(LDAPMessage(messageID: message.messageID, .extendedResponse(response))), promise: nil)
             framer.resume()
         }
-        guard let sslContext else {
+        guard let sslContext = sslContext() else {
             return refuse(.protocolError, "StartTLS is not available: no TLS certificate is configured")
         }
         guard !session.isTLS else { return refuse(.operationsError, "TLS is already established") }

@@ -12,6 +12,7 @@ public struct VeneerCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, CheckCommand.self, CertCommand.self, VersionCommand.self, BenchCommand.self, HashPasswordCommand.self,
             UserCommand.self, AliasCommand.self, DigestCommand.self, PINCommand.self, ImportCommand.self, ExportCommand.self, SyncCommand.self,
+            ReloadCommand.self,
         ],
         defaultSubcommand: VersionCommand.self
     )

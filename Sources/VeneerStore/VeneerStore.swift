@@ -275,8 +275,9 @@ public final class VeneerStore: Sendable {
     func writeTransaction<T>(
         _ failure: String, _ body: (Database) throws -> T, afterCommit: (T) -> Void
     ) throws(StoreError) -> T {
+        let started = ContinuousClock.now
         do {
-            return try pool.writeWithoutTransaction { db in
+            let result = try pool.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
@@ -286,7 +287,10 @@ public final class VeneerStore: Sendable {
                 afterCommit(result)
                 return result
             }
+            StoreMetrics.committed(since: started)
+            return result
         } catch {
+            StoreMetrics.failed()
             throw StoreError.wrapping(error, while: failure)
         }
     }

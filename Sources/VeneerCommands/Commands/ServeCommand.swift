@@ -1,6 +1,8 @@
 import ArgumentParser
+import Foundation
 import LDAPServer
 import Logging
+import VeneerMetrics
 
 #if canImport(Glibc)
 import Glibc
@@ -8,8 +10,8 @@ import Glibc
 import Darwin
 #endif
 
-/// `veneer serve`: load the configuration, listen, answer, and stop gracefully on SIGINT or
-/// SIGTERM (a second signal exits at once).
+/// `veneer serve`: load the configuration, listen, answer; reload the configuration on SIGHUP;
+/// stop gracefully on SIGINT or SIGTERM (a second one exits at once).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the LDAP virtual directory.")
 
@@ -17,25 +19,33 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try config.load()
-        let level = configuration.log.level
+        LiveLogLevel.current = configuration.log.level
         LoggingSystem.bootstrap { label in
-            var handler = EscapingLogHandler(StreamLogHandler.standardError(label: label))
-            handler.logLevel = level
-            return handler
+            LiveLogLevel.Handler(EscapingLogHandler(StreamLogHandler.standardError(label: label)))
         }
         let logger = Logger(label: "veneer")
         for warning in configuration.warnings { logger.warning("\(warning)") }
 
-        // Observe signals before binding, so one that arrives during startup still stops us cleanly.
-        let observer = SignalObserver()
+        // Before anything creates a metric: one made earlier would stay a no-op.
+        let registry = configuration.metrics.map { _ in PrometheusMetrics.bootstrap() }
+        let metrics = registry.map { _ in ServerMetrics(zones: configuration.zones) }
+
+        // Observe signals before binding, so one that arrives during startup is not lost.
+        let observer = SignalObserver([SIGINT, SIGTERM, SIGHUP])
         defer { withExtendedLifetime(observer) {} }
-        let (firstSignal, firstSignalContinuation) = AsyncStream<Int32>.makeStream()
+        let server = VeneerServer(configuration: configuration, logger: logger, observer: metrics)
+        let reloader = ConfigurationReloader(server: server, file: configuration.sourceFile, metrics: metrics, logger: logger)
+        let (stop, stopContinuation) = AsyncStream<Int32>.makeStream()
         let watcher = Task { [signals = observer.signals] in
-            var seen = 0
+            var stops = 0
             for await number in signals {
-                seen += 1
-                if seen == 1 {
-                    firstSignalContinuation.yield(number)
+                if number == SIGHUP {
+                    Task { await reloader.reload() }
+                    continue
+                }
+                stops += 1
+                if stops == 1 {
+                    stopContinuation.yield(number)
                 } else {
                     logger.warning("second signal (\(SignalObserver.name(number))); exiting without waiting for requests in flight")
                     exitImmediately(130)
@@ -44,28 +54,43 @@ struct ServeCommand: AsyncParsableCommand {
         }
         defer { watcher.cancel() }
 
-        let server = VeneerServer(configuration: configuration, logger: logger)
         let addresses: [LDAPPeerAddress]
+        var endpoint: OperatorEndpoint?
         do {
             addresses = try await server.start()
+            if let settings = configuration.metrics, let registry {
+                let operatorEndpoint = OperatorEndpoint(
+                    configuration: .init(host: settings.address, port: settings.port), registry: registry, logger: logger,
+                    beforeScrape: { server.updateGauges() }, readiness: { await server.readiness() })
+                endpoint = operatorEndpoint
+                let port = try await operatorEndpoint.start()
+                let host = settings.address.contains(":") ? "[\(settings.address)]" : settings.address
+                logger.info("metrics endpoint listening", metadata: ["url": "http://\(host):\(port)/metrics"])
+            }
         } catch {
             logger.critical("cannot start: \(error)")
+            await endpoint?.shutdown()
             await server.shutdown()
             throw ExitCode.failure
         }
+        let pidFile = PIDFile(forStore: configuration.store.path)
+        pidFile.write(logger: logger)
+        defer { pidFile.remove() }
         let urls = zip(addresses, configuration.listeners).map { $0.url(security: $1.security) }
         logger.info(
             "veneer is serving",
             metadata: [
                 "listeners": .array(urls.map { .string($0) }), "config": .string(configuration.sourceFile),
                 "mode": .string(configuration.upstream.map { "proxy (preset \($0.preset.name))" } ?? "local registry"),
+                "pid": .string("\(getpid())"),
             ])
 
-        var signals = firstSignal.makeAsyncIterator()
+        var signals = stop.makeAsyncIterator()
         let number = await signals.next() ?? SIGTERM
         logger.info(
             "\(SignalObserver.name(number)) received; shutting down",
-            metadata: ["grace_period": .string("\(configuration.limits.shutdownGracePeriod)")])
+            metadata: ["grace_period": .string("\(server.configuration.limits.shutdownGracePeriod)")])
+        await endpoint?.shutdown()
         await server.shutdown()
         logger.info("stopped")
     }

@@ -61,7 +61,7 @@ final class ConfigurationReading {
         absoluteDirectory = FileAccess.directory(of: file)
     }
 
-    static let sections = ["listener", "tls", "limits", "upstream", "directory", "store", "overlay", "access", "registry", "zone", "superadmin", "logging", "replica"]
+    static let sections = ["listener", "tls", "limits", "upstream", "directory", "store", "overlay", "access", "registry", "zone", "superadmin", "logging", "replica", "metrics"]
 
     func read(_ root: TableReader) -> VeneerConfiguration? {
         let tlsTable = root.table("tls")
@@ -121,6 +121,14 @@ final class ConfigurationReading {
             warn("registry.seed_demo_users", "ignored: the registry is only served without an [upstream]")
         }
         let logSettings = readLogging(root.table("logging") ?? empty("logging"))
+        var metrics: VeneerConfiguration.MetricsSettings?
+        var metricsValid = true
+        if let table = root.table("metrics") {
+            metrics = readMetrics(table)
+            metricsValid = metrics != nil
+        } else if root.contains("metrics") {
+            metricsValid = false
+        }
         if FileAccess.isReadableByOthers(absolute(file)), let upstream, upstream.bindPassword != .none,
             root.table("upstream")?.contains("bind_password") == true
         {
@@ -128,13 +136,14 @@ final class ConfigurationReading {
                 "\(file): upstream.bind_password: the file holding the service password is readable by other users; "
                     + "restrict it (chmod 600) or use bind_password_file / bind_password_env")
         }
-        guard let listeners, upstreamValid, superadminValid, let directory, let store, let overlay, let zones, let logSettings, let limits, let replica,
+        guard let listeners, upstreamValid, superadminValid, metricsValid, let directory, let store, let overlay, let zones, let logSettings, let limits, let replica,
             upstream != nil || directory.suffix != nil
         else { return nil }
         var configuration = VeneerConfiguration(
             sourceFile: file, listeners: listeners, tls: tls, limits: limits, upstream: upstream,
             directory: directory, store: store, overlay: overlay, registry: registry, zones: zones, superadmin: superadmin, log: logSettings, warnings: warnings)
         configuration.replica = replica
+        configuration.metrics = metrics
         return configuration
     }
 

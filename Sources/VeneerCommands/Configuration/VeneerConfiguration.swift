@@ -27,6 +27,15 @@ public struct VeneerConfiguration: Sendable {
     public var warnings: [String]
     /// The replica (`[replica]`); used when `directory.mode` is replica.
     public var replica = ReplicaSettings(path: "")
+    /// The operator endpoint (`[metrics]`); nil: none.
+    public var metrics: MetricsSettings?
+
+    /// Where `/metrics`, `/healthz` and `/readyz` are served.
+    public struct MetricsSettings: Sendable, Hashable {
+        public var address: String
+        /// 0 lets the system choose (tests).
+        public var port: Int
+    }
 
     public struct Listener: Sendable, Hashable {
         /// IPv4 or IPv6 literal, or a host name.

@@ -10,85 +10,14 @@ import VeneerStore
 extension VeneerServer {
     /// What `serve` runs: the local store and overlay, and in front of them the proxy view
     /// over a pool of upstream connections, or the local registry when no upstream is
-    /// configured. Resolves SRV records when the configuration names a domain, so discovery
-    /// failures stop the start.
+    /// configured (see `ServingDirectory`, which also applies reloads). Resolves SRV records
+    /// when the configuration names a domain, so discovery failures stop the start.
     public static func proxyHandler(logger: Logger, group: any EventLoopGroup) -> HandlerFactory {
         { configuration in
-            let store = try configuration.openStore(logger: logger)
-            let overlay = LocalOverlay(store: store, configuration: configuration.overlay, logger: logger)
-            let schema = try configuration.subschema(logger: logger)
-            // `veneer alias add` and friends write the database from another process: pick
-            // their commits up within a second (cancelled on shutdown).
-            let storeWatch = Task {
-                // Old audit rows go at start and then hourly, alongside the reload loop.
-                async let retention: Void = store.runAuditRetention(keeping: .seconds(configuration.store.auditRetentionDays * 86_400))
-                await store.watchForChanges(every: VeneerServer.storeReloadInterval)
-                await retention
-            }
-            guard let upstreamConfiguration = configuration.upstream, let proxy = configuration.proxyConfiguration else {
-                let suffix = configuration.directory.suffix ?? .root
-                let registry = RegistryDirectory(
-                    suffix: suffix, overlay: overlay, allowAnonymous: configuration.directory.allowAnonymous, zones: configuration.zones,
-                    superadmin: configuration.superadmin,
-                    rootDSE: RootDSE(
-                        namingContexts: [suffix.description], startTLSAvailable: configuration.tls != nil,
-                        vendorVersion: LDAPCoreVersion.string, schema: schema),
-                    logger: logger)
-                do {
-                    if configuration.registry.seedDemoUsers { try registry.seedDemoUsers() }
-                } catch {
-                    storeWatch.cancel()
-                    throw error
-                }
-                let audit = Task { await registry.bindAudit.run() }
-                let extensions = Task { await registry.runExtensionAssignment() }
-                return ServingHandler(handler: registry, shutdown: {
-                    storeWatch.cancel()
-                    extensions.cancel()
-                    audit.cancel()
-                    _ = await audit.value
-                })
-            }
-            let settings: UpstreamSettings
-            do {
-                settings = try await upstreamConfiguration.settings()
-            } catch {
-                storeWatch.cancel()
-                throw error
-            }
-            let upstream = LDAPUpstream(configuration: settings.clientConfiguration, eventLoopGroup: group, logger: logger)
-            let rootDSE = RootDSE(
-                namingContexts: [proxy.virtualSuffix.description], startTLSAvailable: configuration.tls != nil,
-                vendorVersion: LDAPCoreVersion.string, schema: schema)
-            var replica: Replica?
-            if configuration.directory.mode == .replica {
-                do {
-                    replica = try Replica(
-                        store: ReplicaStore(path: configuration.replica.path, logger: logger), preset: proxy.preset, schema: schema,
-                        maximumResults: proxy.maximumResults, logger: logger)
-                } catch {
-                    storeWatch.cancel()
-                    await upstream.shutdown()
-                    throw error
-                }
-            }
-            let directory = ProxyDirectory(configuration: proxy, upstream: upstream, rootDSE: rootDSE, overlay: overlay, replica: replica, logger: logger)
-            let sync = replica.map { replica in
-                let synchronizer = ReplicaSynchronizer(
-                    directory: directory, replica: replica, configuration: configuration.replica.sync, store: store, logger: logger)
-                return Task { await synchronizer.run() }
-            }
-            let sweep = Task { await directory.runUpstreamSweep() }
-            let audit = Task { await directory.bindAudit.run() }
-            return ServingHandler(handler: directory, shutdown: {
-                sync?.cancel()
-                _ = await sync?.value
-                sweep.cancel()
-                storeWatch.cancel()
-                audit.cancel()
-                _ = await audit.value
-                await upstream.shutdown()
-            })
+            let serving = try await ServingDirectory.start(configuration: configuration, logger: logger, group: group)
+            return ServingHandler(
+                handler: serving, shutdown: { await serving.shutdown() }, reconfigure: { try await serving.reconfigure($0) },
+                status: { ServingStatus(store: serving.store, proxy: serving.generation?.proxy, replica: serving.replica) })
         }
     }
 }

@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Delivers SIGINT/SIGTERM as an async sequence instead of killing the process, so `serve`
+/// Delivers signals (SIGINT/SIGTERM, and SIGHUP for reloads) as an async sequence instead of killing the process, so `serve`
 /// can shut down gracefully. Lives as long as the server runs; the signals' default actions
 /// are disabled while it does. Keep it alive (not just its `signals`) for as long as signals
 /// should be observed.
@@ -34,6 +34,7 @@ final class SignalObserver {
         switch number {
         case SIGINT: "SIGINT"
         case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
         default: "signal \(number)"
         }
     }

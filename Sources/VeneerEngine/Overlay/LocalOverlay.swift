@@ -54,6 +54,12 @@ public final class LocalOverlay: Sendable {
     }
 
     /// Replaces the aliases read from upstream attributes (the periodic refresh).
+    /// Starts from the aliases `previous` read from the upstream (a reload builds a new
+    /// overlay; its first sweep must not leave those aliases unknown meanwhile).
+    public func inheritUpstreamAliases(from previous: LocalOverlay) {
+        setUpstreamAliases(previous.cache.withLock { $0.upstreamAliases })
+    }
+
     func setUpstreamAliases(_ aliases: [EntryID: [String]]) {
         cache.withLock {
             $0.upstreamAliases = aliases

@@ -27,6 +27,7 @@ public final class BindAudit: Sendable {
 
     func record(user: String, zone: String, address: String, method: String, result: String, reason: String) {
         counts.withLock { $0[Outcome(zone: zone, result: result), default: 0] += 1 }
+        EngineMetrics.bind(zone: zone, method: method, result: result)
         guard store != nil else { return }
         let record = AuditRecord(
             time: Date(), action: "bind", target: user, detail: "zone=\(zone) method=\(method) result=\(result) reason=\(reason)",

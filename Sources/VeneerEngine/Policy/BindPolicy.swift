@@ -11,26 +11,27 @@ struct BindPolicy: Sendable {
     let zones: ZonePolicy
     let store: VeneerStore?
     let logger: Logger
-    let audit: BindAudit
     let timing = RefusalTiming()
-    /// Checks in flight per lockout counter (see `LockoutGate`).
-    let gate = LockoutGate()
-    /// Binds in flight per client address.
-    let addressLimiter = KeyedLimiter<String>()
-    /// PBKDF2 work, bounded.
-    let hashing: PasswordHashingPool
+    /// Lockout reservations, address limits, hashing slots and the audit batch: shared with
+    /// the directory this one replaced in a reload.
+    let guards: BindGuards
+    var audit: BindAudit { guards.audit }
+    var gate: LockoutGate { guards.gate }
+    var addressLimiter: KeyedLimiter<String> { guards.addressLimiter }
+    var hashing: PasswordHashingPool { guards.hashing }
     let superadmin: Superadmin?
     /// Injectable for tests; the wall clock otherwise.
     var now: @Sendable () -> Date = { Date() }
 
-    init(zones: ZonePolicy, store: VeneerStore?, superadmin: Superadmin? = nil, hashing: PasswordHashingPool = PasswordHashingPool(), logger: Logger
+    init(
+        zones: ZonePolicy, store: VeneerStore?, superadmin: Superadmin? = nil, hashing: PasswordHashingPool = PasswordHashingPool(),
+        guards: BindGuards? = nil, logger: Logger
     ) {
         self.zones = zones
-        self.hashing = hashing
+        self.guards = guards ?? BindGuards(store: store, hashing: hashing, logger: logger)
         self.superadmin = superadmin
         self.store = store
         self.logger = logger
-        self.audit = BindAudit(store: store, logger: logger)
     }
 
     /// Logs the outcome and records it in the audit log and counters.
@@ -98,6 +99,7 @@ struct BindPolicy: Sendable {
             }
             if let until = state?.lockedUntil, until != previous?.lockedUntil {
                 logger.notice("account locked", metadata: ["subject": "\(subject)", "zone": "\(zone.name)", "until": "\(until)"])
+                EngineMetrics.lockout(zone: zone.name)
             }
         } catch {
             logger.error("cannot record a failed bind for lockout", metadata: ["subject": "\(subject)", "error": "\(error)"])

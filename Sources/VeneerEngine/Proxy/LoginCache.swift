@@ -60,12 +60,15 @@ final class LoginCache<Account: Sendable>: Sendable {
     /// The answer for `name` if it is younger than `lifetime`.
     func account(for name: String, now: ContinuousClock.Instant = .now) -> Account? {
         guard isEnabled, let key = Self.key(name) else { return nil }
-        return state.withLock { state in
+        let account = state.withLock { state -> Account? in
             prune(&state, now: now)
             guard let remembered = state.entries[key], remembered.isFresh, remembered.expires > now else { return nil }
             return remembered.account
         }
+        (account == nil ? EngineMetrics.loginCacheMisses : EngineMetrics.loginCacheHits).increment()
+        return account
     }
+
 
     /// The last answer for `name`, however old, while it is kept: good enough to refuse a
     /// bind for an account that is locked, never to let one through.

@@ -26,6 +26,10 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let loginCache: LoginCache<ResolvedAccount>
     /// Bind outcomes: audit rows (written in batches by `bindAudit.run()`) and counters.
     public var bindAudit: BindAudit { bindPolicy.audit }
+    /// Names whose upstream lookup is being reused (for metrics).
+    public var loginCacheCount: Int { loginCache.count }
+    /// The upstream's pools, for metrics and readiness.
+    public var upstreamPools: UpstreamPoolStatistics { upstream.poolStatistics }
     /// Which passwords were cached lately; nil when no zone uses cached credentials.
     let credentialMemory: CredentialCacheMemory?
     /// Superclasses of the served schema's object classes, for re-checking merged entries.
@@ -42,7 +46,7 @@ public final class ProxyDirectory: LDAPRequestHandler {
 
     public init(
         configuration: ProxyConfiguration, upstream: LDAPUpstream, rootDSE: RootDSE, overlay: LocalOverlay? = nil, replica: Replica? = nil,
-        logger: Logger
+        bindGuards: BindGuards? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.upstream = upstream
@@ -92,7 +96,8 @@ public final class ProxyDirectory: LDAPRequestHandler {
                 guard let id = account.id, let until = store?.lockoutState(for: id)?.lockedUntil else { return false }
                 return until > Date()
             })
-        self.bindPolicy = BindPolicy(zones: configuration.zones, store: store, superadmin: configuration.superadmin, logger: logger)
+        self.bindPolicy = BindPolicy(
+            zones: configuration.zones, store: store, superadmin: configuration.superadmin, guards: bindGuards, logger: logger)
         let zones = configuration.zones.zones + [configuration.zones.external]
         self.credentialMemory = store != nil && zones.contains { $0.cachedCredentials != nil } ? CredentialCacheMemory() : nil
     }

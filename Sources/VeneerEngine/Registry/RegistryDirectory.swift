@@ -21,7 +21,7 @@ public final class RegistryDirectory: LDAPRequestHandler {
 
     public init(
         suffix: DistinguishedName, overlay: LocalOverlay, allowAnonymous: Bool, zones: ZonePolicy = ZonePolicy(), superadmin: Superadmin? = nil,
-        rootDSE: RootDSE, logger: Logger
+        rootDSE: RootDSE, bindGuards: BindGuards? = nil, logger: Logger
     ) {
         self.suffix = suffix
         self.overlay = overlay
@@ -29,7 +29,7 @@ public final class RegistryDirectory: LDAPRequestHandler {
         self.rootDSE = rootDSE
         self.objectClasses = ObjectClassHierarchy(schema: rootDSE.schema)
         self.logger = logger
-        self.bindPolicy = BindPolicy(zones: zones, store: overlay.store, superadmin: superadmin, logger: logger)
+        self.bindPolicy = BindPolicy(zones: zones, store: overlay.store, superadmin: superadmin, guards: bindGuards, logger: logger)
     }
 
     static let supportedControls: Set<String> = [ManageDsaITControl.oid, PasswordPolicyRequestControl.oid]

@@ -115,6 +115,7 @@ struct ReplicaSyncContext: Sendable {
     /// One sync-log row per run that changed something or failed.
     func log(method: String, counts: Replica.ChangeCounts?, error: (any Error)? = nil) {
         let detail = error.map { "failed: \(LogText.cut("\($0)"))" } ?? counts?.description ?? ""
+        EngineMetrics.syncRun(method: method, changes: counts.map { $0.added + $0.changed + $0.removed } ?? 0, failed: error != nil)
         audit?([AuditRecord(time: Date(), action: "sync", target: method, detail: detail, audit: AuditContext(actor: "veneer:sync"))])
     }
 }

@@ -1,8 +1,6 @@
-import LDAPCore
-
 extension ProtocolOp {
     /// The operation's name, for messages that must not print its content.
-    var kindName: String {
+    public var kindName: String {
         switch self {
         case .bindRequest: "BindRequest"
         case .bindResponse: "BindResponse"

@@ -1,0 +1,27 @@
+import CoreMetrics
+
+/// Commits of the store's write transactions and how long each took (waiting for the writer
+/// included): the cost every durable change (lockout counters, overlay edits, audit batches)
+/// pays. A no-op unless `veneer serve` bootstrapped a metrics backend.
+enum StoreMetrics {
+    private static let commits = Counter(label: "veneer_store_commits_total", dimensions: [("result", "success")])
+    private static let failures = Counter(label: "veneer_store_commits_total", dimensions: [("result", "failure")])
+    private static let latency = Timer(label: "veneer_store_commit_duration_seconds")
+
+    static func committed(since start: ContinuousClock.Instant) {
+        commits.increment()
+        latency.recordInterval(since: start)
+    }
+
+    static func failed() {
+        failures.increment()
+    }
+}
+
+extension Timer {
+    /// Records the time from `start` to now.
+    func recordInterval(since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+}
