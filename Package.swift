@@ -102,7 +102,7 @@ let package = Package(
         // Real servers for tests: a private slapd, a Samba AD domain controller, process helpers.
         .target(
             name: "VeneerTestSupport",
-            dependencies: ["LDAPCore", logging],
+            dependencies: ["LDAPCore", "LDAPNIO", logging, nioCore, nioPosix],
             path: "Tests/VeneerTestSupport"
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import VeneerTestSupport
 import LDAPCore
 import NIOCore
 import Testing

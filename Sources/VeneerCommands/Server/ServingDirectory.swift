@@ -80,7 +80,7 @@ final class ServingDirectory: LDAPRequestHandler {
     func handle(_ request: LDAPRequest, responder: LDAPResponder) async {
         guard
             let generation = current.withLock({ generation -> DirectoryGeneration? in
-                generation?.enter()
+                generation?.requests.enter()
                 return generation
             })
         else {
@@ -90,7 +90,7 @@ final class ServingDirectory: LDAPRequestHandler {
             return
         }
         await generation.handler.handle(request, responder: responder)
-        generation.leave()
+        generation.requests.leave()
     }
 
     /// The generation answering now (nil once shut down).
@@ -115,11 +115,11 @@ final class ServingDirectory: LDAPRequestHandler {
                 throw error
             }
             self.current.withLock { $0 = next }
-            await previous.retire(gracePeriod: configuration.limits.shutdownGracePeriod)
-            if previous.running > 0 {
+            await previous.requests.retire(gracePeriod: configuration.limits.shutdownGracePeriod)
+            if previous.requests.running > 0 {
                 self.logger.warning(
                     "operations of the previous configuration still running after the grace period; stopping it anyway",
-                    metadata: ["operations": "\(previous.running)"])
+                    metadata: ["operations": "\(previous.requests.running)"])
             }
             await previous.stop(keepingUpstream: next.upstream === previous.upstream)
         }
@@ -133,7 +133,7 @@ final class ServingDirectory: LDAPRequestHandler {
             return generation
         }
         if let last {
-            await last.retire(gracePeriod: last.configuration.limits.shutdownGracePeriod)
+            await last.requests.retire(gracePeriod: last.configuration.limits.shutdownGracePeriod)
             await last.stop(keepingUpstream: false)
         }
         storeWatch.cancel()

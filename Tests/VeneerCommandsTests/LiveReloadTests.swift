@@ -1,0 +1,165 @@
+import Foundation
+import LDAPCore
+import Testing
+import VeneerTestSupport
+
+/// `veneer reload` (SIGHUP) against the built `veneer serve` with clients connected: a zone
+/// switched off, an access grant added and the certificate replaced take effect without a
+/// connection being dropped; an invalid file or a restart-only change is refused and the
+/// running configuration stays in force.
+@Suite("live reload of veneer serve", .serialized)
+struct LiveReloadTests {
+    static let bob = "uid=bob,ou=people,dc=example,dc=com"
+    static let alice = "uid=alice,ou=people,dc=example,dc=com"
+
+    /// A registry with the demo users, StartTLS with `certificate`, an office zone that may be
+    /// switched off, and (`grant`) bob allowed to write others' aliases.
+    static func configuration(certificate: String, officeEnabled: Bool = true, grant: Bool = false) -> String {
+        """
+        [[listener]]
+        address = "127.0.0.1"
+        port = 0
+
+        [tls]
+        certificate = "\(certificate)/cert.pem"
+        private_key = "\(certificate)/key.pem"
+
+        [limits]
+        shutdown_grace_seconds = 1
+
+        [store]
+        path = "store.sqlite"
+        secret_key_file = "secret.key"
+        create_secret_key = true
+        password_iterations = 10000
+
+        [directory]
+        suffix = "dc=example,dc=com"
+
+        [registry]
+        seed_demo_users = true
+
+        [[zone]]
+        name = "office"
+        networks = ["127.0.0.0/8"]
+        detailed_errors = true
+        enabled = \(officeEnabled)
+
+        [[zone]]
+        name = "external"
+
+        \(grant ? "[[access]]\nwho = \"dn:\(bob)\"\nwrite = [\"veneerAlias\"]\n" : "")
+        [logging]
+        level = "info"
+        """
+    }
+
+    static func bind(_ client: RawClient, _ id: Int32, _ dn: String, _ password: String) async throws -> LDAPResultCode? {
+        try await client.request(id, .bindRequest(.simple(name: dn, password: password.utf8))).last?.protocolOp.result?.resultCode
+    }
+
+    static func addAlias(_ client: RawClient, _ id: Int32, _ alias: String) async throws -> LDAPResult? {
+        let modify = ModifyRequest(object: alice, changes: [.init(.add, PartialAttribute(type: "veneerAlias", strings: [alias]))])
+        return try await client.request(id, .modifyRequest(modify)).last?.protocolOp.result
+    }
+
+    /// StartTLS with only `ca` trusted, by OpenLDAP's own client.
+    static func startTLS(port: Int, ca: String) async throws -> (status: Int32, output: String) {
+        try await runTool(
+            "/usr/bin/ldapwhoami", ["-x", "-ZZ", "-H", "ldap://127.0.0.1:\(port)"],
+            environment: ["LDAPTLS_CACERT": ca, "LDAPTLS_REQCERT": "demand"])
+    }
+
+    @Test("a zone, an access grant and the certificate change while clients stay connected; bad reloads change nothing")
+    func reloadWithClientsConnected() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = directory.file("tls-first"), second = directory.file("tls-second")
+        for out in [first, second] {
+            let made = try await runTool(try veneerBinary(), ["cert", "--host", "127.0.0.1", "--out", out])
+            try #require(made.status == 0, "\(made.output)")
+        }
+        let setup = RegistrySetup(directory: directory, configuration: try directory.write("veneer.toml", Self.configuration(certificate: first)))
+        let served = try await ServedRegistry(setup)
+        defer { served.process.terminate() }
+
+        // Connected before the reload: bob bound (and refused the write), one idle client.
+        let bobClient = try await RawClient(port: served.port)
+        let idle = try await RawClient(port: served.port)
+        #expect(try await Self.bind(bobClient, 1, Self.bob, "bob-demo") == .success)
+        #expect(try await Self.addAlias(bobClient, 2, "7001")?.resultCode == .insufficientAccessRights)
+        #expect(try await Self.startTLS(port: served.port, ca: first + "/ca.pem").status == 0)
+        #expect(try await Self.startTLS(port: served.port, ca: second + "/ca.pem").status != 0)
+
+        try Self.configuration(certificate: second, officeEnabled: false, grant: true).write(toFile: setup.configuration, atomically: true, encoding: .utf8)
+        let reload = try await setup.veneer("reload")
+        #expect(reload.status == 0, "\(reload.output)")
+        #expect(reload.output.contains("applied"), "\(reload.output)")
+
+        // The same connections carry on, under the new rules.
+        let granted = try await Self.addAlias(bobClient, 3, "7001")
+        #expect(granted?.resultCode == .success, "\(String(describing: granted))")
+        let search = try await idle.request(
+            1, .searchRequest(SearchRequest(baseObject: "dc=example,dc=com", scope: .wholeSubtree, filter: try LDAPFilter("(veneerAlias=7001)"), attributes: ["1.1"])))
+        #expect(search.compactMap { if case .searchResultEntry(let entry) = $0.protocolOp { entry.objectName } else { nil } } == [Self.alice])
+        // A new bind from the switched-off zone is refused; the certificate is the new one.
+        let refused = try await Self.bind(idle, 2, Self.alice, "alice-demo")
+        #expect(refused == .unavailable)
+        #expect(try await Self.startTLS(port: served.port, ca: second + "/ca.pem").status == 0)
+        #expect(try await Self.startTLS(port: served.port, ca: first + "/ca.pem").status != 0)
+
+        // An invalid file: refused by `veneer reload` itself, the server untouched.
+        try "[[zone]\nname = ".write(toFile: setup.configuration, atomically: true, encoding: .utf8)
+        let invalid = try await setup.veneer("reload")
+        #expect(invalid.status == 78, "\(invalid.output)")
+        // The same invalid file by SIGHUP alone: the server refuses it and says so in its log.
+        kill(served.process.processIdentifier, SIGHUP)
+        try await waitForLog(served.log, containing: "reload refused")
+        // A restart-only change (the listening port): refused by the server.
+        try Self.configuration(certificate: second, officeEnabled: false, grant: true)
+            .replacingOccurrences(of: "port = 0", with: "port = \(try TestPorts.freeLoopbackPort())")
+            .write(toFile: setup.configuration, atomically: true, encoding: .utf8)
+        let restartOnly = try await setup.veneer("reload")
+        #expect(restartOnly.status == 1, "\(restartOnly.output)")
+        #expect(restartOnly.output.contains("[[listener]]") && restartOnly.output.contains("restart"), "\(restartOnly.output)")
+        #expect(try await Self.bind(idle, 3, Self.alice, "alice-demo") == .unavailable, "the refused reloads changed nothing")
+        #expect(try await Self.addAlias(bobClient, 4, "7002")?.resultCode == .success)
+
+        let rows = try await runTool("/usr/bin/sqlite3", [setup.storePath, "SELECT actor, replace(detail, char(10), ' ') FROM audit_log WHERE action = 'reload' ORDER BY id;"])
+        let details = rows.output.split(separator: "\n").map(String.init)
+        #expect(details.count == 3, "\(details)")
+        #expect(details.first == "veneer:reload|applied", "\(details)")
+        #expect(details.dropFirst().allSatisfy { $0.hasPrefix("veneer:reload|refused: ") }, "\(details)")
+        let bobClosed = await bobClient.isClosed(within: .milliseconds(50))
+        let idleClosed = await idle.isClosed(within: .milliseconds(50))
+        #expect(!bobClosed && !idleClosed)
+        await bobClient.close()
+        await idle.close()
+    }
+
+    @Test("veneer reload without a running server says so")
+    func noServer() async throws {
+        let setup = try RegistrySetup()
+        defer { setup.remove() }
+        let result = try await setup.veneer("reload")
+        #expect(result.status == 69, "\(result.output)")
+        #expect(result.output.contains("veneer.pid"), "\(result.output)")
+    }
+}
+
+extension RegistrySetup {
+    init(directory: TemporaryDirectory, configuration: String) {
+        self.directory = directory
+        self.configuration = configuration
+    }
+}
+
+/// Waits until the server's log contains `text`.
+func waitForLog(_ path: String, containing text: String, timeout: Duration = .seconds(10)) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if let log = try? String(contentsOfFile: path, encoding: .utf8), log.contains(text) { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TestFailure("\"\(text)\" did not appear in \(path):\n\((try? String(contentsOfFile: path, encoding: .utf8)) ?? "")")
+}
