@@ -136,7 +136,10 @@ let package = Package(
         // Configuration, presets, the serve/cert commands (the built `veneer` binary, real clients).
         .testTarget(
             name: "VeneerCommandsTests",
-            dependencies: ["VeneerCommands", "VeneerEngine", "VeneerStore", "VeneerBench", "LDAPServer", "LDAPCore", "VeneerTestSupport", nioCore, nioPosix, logging]
+            dependencies: [
+                "VeneerCommands", "VeneerEngine", "VeneerStore", "VeneerBench", "VeneerMetrics", "LDAPServer", "LDAPCore", "VeneerTestSupport", nioCore,
+                nioPosix, logging,
+            ]
         ),
         // End to end: the veneer binary's pieces against real slapd/Samba with real clients.
         .testTarget(

@@ -93,7 +93,7 @@ public final class OperatorEndpoint: Sendable {
             registry.emit(into: &bytes)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: MetricHelp.annotate(bytes))))
         }
         router.get("healthz") { _, _ -> Response in
             Self.text(.ok, "ok\n")

@@ -86,7 +86,7 @@ struct SessionProtocolTests {
         // Sent while both operations run: without back-pressure it would be read at once and
         // refused busy; with it, it stays unread until an operation finishes.
         try await client.send(try search(3, filter: "(uid=user0)"))
-        await #expect(throws: TestFailure.self) { _ = try await client.next(timeout: .milliseconds(300)) }
+        await #expect(throws: RawClientTimeout.self) { _ = try await client.next(timeout: .milliseconds(300)) }
         #expect(server.directory.events == ["search 1 start", "search 2 start"])
         server.directory.gate.open()
         var results: [Int32: LDAPResultCode] = [:]

@@ -8,8 +8,9 @@ cd "$(dirname "$0")/../.."
 # OpenLDAP: libldap/liblber are the reference implementation the codec is tested against;
 # slapd and ldap-utils are the real server and clients the integration tests use.
 packages=(libldap2-dev slapd ldap-utils)
-# curl scrapes the metrics endpoint as Prometheus would.
-packages+=(curl)
+# curl scrapes the metrics endpoint; Prometheus' promtool parses what it serves and checks the
+# shipped alert rules.
+packages+=(curl prometheus)
 # SQLite for the local store (GRDB links the system library); the sqlite3 CLI checks
 # database integrity after kill -9 in the durability test.
 packages+=(libsqlite3-dev sqlite3)

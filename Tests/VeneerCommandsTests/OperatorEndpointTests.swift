@@ -1,6 +1,7 @@
 import Foundation
 import LDAPCore
 import Testing
+import VeneerMetrics
 import VeneerTestSupport
 
 /// `[metrics]` as an operator uses it: the built `veneer serve`, scraped with curl while real
@@ -109,6 +110,10 @@ struct OperatorEndpointTests {
         #expect(scraped.code == 200)
         let metrics = scraped.body
         #expect(Self.isExpositionFormat(metrics), "\(metrics)")
+        // Prometheus' own parser and linter accept it (every metric has help text, names and types fit).
+        let scrapeFile = try directory.write("metrics.txt", metrics)
+        let lint = try await runTool("/bin/sh", ["-c", "promtool check metrics < '\(scrapeFile)'"])
+        #expect(lint.status == 0, "\(lint.output)")
         // Three wrong passwords, then the right one refused because the account is locked.
         #expect(Self.sample(metrics, #"veneer_binds_total{zone="office",method="local",result="invalidCredentials"}"#) == 4, "\(metrics)")
         #expect(Self.sample(metrics, #"veneer_binds_total{zone="office",method="local",result="success"}"#) == 1, "\(metrics)")
@@ -121,6 +126,24 @@ struct OperatorEndpointTests {
         // Three failures and the seed, at least, were durable commits.
         #expect((Self.sample(metrics, #"veneer_store_commits_total{result="success"}"#) ?? 0) >= 4, "\(metrics)")
         #expect((Self.sample(metrics, "veneer_store_commit_duration_seconds_count") ?? 0) >= 4, "\(metrics)")
+    }
+
+    @Test("the shipped alert rules and scrape configuration are valid for Prometheus and name Veneer's metrics")
+    func shippedPrometheusFiles() async throws {
+        let rules = packageRoot.appendingPathComponent("conf/prometheus/veneer-alerts.yml").path
+        let checked = try await runTool("/usr/bin/promtool", ["check", "rules", rules])
+        #expect(checked.status == 0, "\(checked.output)")
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let scrape = try String(contentsOf: packageRoot.appendingPathComponent("conf/prometheus/veneer-scrape.yml"), encoding: .utf8)
+        let config = try directory.write("prometheus.yml", "rule_files: [\"\(rules)\"]\n" + scrape)
+        let valid = try await runTool("/usr/bin/promtool", ["check", "config", config])
+        #expect(valid.status == 0, "\(valid.output)")
+        // Every metric the rules use is one Veneer reports (a renamed metric must not leave an alert that never fires).
+        let text = try String(contentsOfFile: rules, encoding: .utf8)
+        let used = Set(text.matches(of: /veneer_[a-z_]+/).map { String($0.output).replacing(/_(bucket|sum|count)$/, with: "") })
+        let known = Set(MetricHelp.texts.keys)
+        #expect(!used.isEmpty && used.isSubset(of: known), "\(used.subtracting(known))")
     }
 
     @Test("[metrics] without a port is a configuration error naming the key")
