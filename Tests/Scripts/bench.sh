@@ -10,7 +10,7 @@
 #
 #   bash Tests/Scripts/bench.sh [--rounds 3] [--duration 5] [--warmup 1] [--users 10000]
 #        [--connections "8 64"] [--workloads "search-uid phonebook bind bind-wrong mix"]
-#        [--idle 10000] [--big] [--locked] [--aliases] [--live] [--digest] [--skip-build] [--keep] [--serve]
+#        [--idle 10000] [--big] [--locked] [--aliases] [--live] [--digest] [--metrics] [--skip-build] [--keep] [--serve]
 # --digest measures a SIP registrar's digest lookup, (&(objectClass=SIPIdentity)
 # (SIPIdentityUserName=…)) reading SIPIdentityPassword on 4 persistent connections, against D
 # (a slapd holding the H.350 entries itself, 4897) and C-digest (Veneer with 1,000 digests
@@ -18,6 +18,8 @@
 # C serves from its replica (the default mode; A runs syncprov, so C keeps it current with
 # RFC 4533 refreshAndPersist). --live adds L: Veneer in live mode (every search passed to A)
 # on 4896. A's cn=Monitor counts the searches it served while C was measured.
+# --metrics adds M: C's configuration with the [metrics] endpoint on (127.0.0.1:9399), scraped
+# every second while it runs, as Prometheus would; the table M/C is what metrics cost.
 # --locked also measures binds on accounts Veneer has locked (after the other workloads).
 # --aliases also measures phonebook searches with every user holding a 5-digit alias that
 # Veneer presents as telephoneNumber (a second Veneer, C-alias), with 3-digit substrings.
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
         --locked) locked=1 ;;
         --aliases) aliases=1 ;;
         --live) live=1 ;;
+        --metrics) metrics=1 ;;
         --digest) digest=1 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -307,6 +310,14 @@ if [ "${live:-0}" = 1 ]; then
     url[L]=ldap://127.0.0.1:4896
     labels="A B C L"
 fi
+if [ "${metrics:-0}" = 1 ]; then
+    start_veneer metrics 4899 4890 $'\n[metrics]\nport = 9399'
+    url[M]=ldap://127.0.0.1:4899
+    labels="$labels M"
+    # Scraped every second for as long as it runs (the gauges are computed per scrape).
+    ( while kill -0 "$pid_metrics" 2>/dev/null; do curl -s -o /dev/null http://127.0.0.1:9399/metrics; sleep 1; done ) &
+    pids+=($!)
+fi
 if [ "${aliases:-0}" = 1 ]; then
     start_veneer alias 4895 4890 $'\n[overlay]\npresent_aliases_as = ["telephoneNumber"]'
     url[C-alias]=ldap://127.0.0.1:4895
@@ -538,6 +549,16 @@ for w, c in keys:
         row[t] = (med([r["ops_per_s"] for r in rs]), med([r["p99_us"] / 1000 for r in rs]), sum(max(0, r["errors"]) for r in rs))
     a = row["A"][0]
     out.append(f"| {w} | {c} | {row['A'][0]:.0f} | {row['B'][0]:.0f} | {row['C'][0]:.0f} | {row['L'][0]:.0f} | {row['B'][0]/a if a else 0:.2f} | {row['C'][0]/a if a else 0:.2f} | {row['L'][0]/a if a else 0:.2f} | {row['A'][1]:.2f} | {row['B'][1]:.2f} | {row['C'][1]:.2f} | {row['C'][1]-row['A'][1]:+.2f} | {row['A'][2]}/{row['B'][2]}/{row['C'][2]}/{row['L'][2]} |")
+if any(t == "M" for (w, c, s, t) in groups):
+    out.append("")
+    out.append("| with [metrics] scraped every second | conns | C ops/s | M ops/s | M/C | M/A | C p99 ms | M p99 ms |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for w, c in keys:
+        v = {t: groups.get((w, c, small, t), []) for t in "ACM"}
+        o = {t: med([r["ops_per_s"] for r in v[t]]) for t in "ACM"}
+        p = {t: med([r["p99_us"] / 1000 for r in v[t]]) for t in "CM"}
+        if v["M"]:
+            out.append(f"| {w} | {c} | {o['C']:.0f} | {o['M']:.0f} | {o['M']/o['C'] if o['C'] else 0:.2f} | {o['M']/o['A'] if o['A'] else 0:.2f} | {p['C']:.2f} | {p['M']:.2f} |")
 if len(sizes) > 1:
     big = sizes[-1]
     out.append("")
