@@ -42,10 +42,32 @@ final class ServerMetrics: LDAPServerObserver {
     func operationFinished(_ request: ProtocolOp, result: LDAPResultCode?, duration: Duration, session: LDAPSession) {
         let operation = Self.name(of: request)
         let zone = sessionZones.withLock { $0[session.id] } ?? "unknown"
-        let outcome = result.map { $0.name ?? String($0.rawValue) } ?? "none"
-        Counter(label: "veneer_ldap_operations_total", dimensions: [("operation", operation), ("result", outcome), ("zone", zone)]).increment()
-        Timer(label: "veneer_ldap_operation_duration_seconds", dimensions: [("operation", operation)]).recordNanoseconds(
-            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        let series = self.series(SeriesKey(operation: operation, result: result?.rawValue, zone: zone))
+        series.count.increment()
+        series.latency.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// The counter and timer of one operation, result and zone, made once: asking the metrics
+    /// system for them on every operation would cost two registry lookups keyed by label arrays.
+    private struct SeriesKey: Hashable {
+        var operation: String
+        var result: Int32?
+        var zone: String
+    }
+    private let cache = Mutex<[SeriesKey: (count: CoreMetrics.Counter, latency: CoreMetrics.Timer)]>([:])
+
+    private func series(_ key: SeriesKey) -> (count: CoreMetrics.Counter, latency: CoreMetrics.Timer) {
+        if let found = cache.withLock({ $0[key] }) { return found }
+        let outcome = key.result.map { LDAPResultCode(rawValue: $0) }.map { $0.name ?? String($0.rawValue) } ?? "none"
+        let made = (
+            count: Counter(label: "veneer_ldap_operations_total", dimensions: [("operation", key.operation), ("result", outcome), ("zone", key.zone)]),
+            latency: CoreMetrics.Timer(label: "veneer_ldap_operation_duration_seconds", dimensions: [("operation", key.operation)])
+        )
+        return cache.withLock { cache in
+            if let raced = cache[key] { return raced }
+            cache[key] = made
+            return made
+        }
     }
 
     /// A short, stable label per kind of request.
