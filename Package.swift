@@ -81,8 +81,12 @@ let package = Package(
         ),
         // The system stub resolver (res_query) for DNS SRV discovery of upstream servers.
         .systemLibrary(name: "CResolv"),
-        // OpenLDAP's libldap/liblber, the reference implementation; used only by tests.
-        .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
+        // OpenLDAP's libldap/liblber, the reference implementation; used only by tests. No
+        // pkgConfig/providers: SwiftPM would look for libldap2-dev (and warn when it is
+        // missing) on every build, `swift run veneer` included, though the product never
+        // links it; module.modulemap links "ldap" and "lber", and Tests/Scripts/run-tests.sh
+        // installs libldap2-dev for the tests.
+        .systemLibrary(name: "CLDAP"),
         // Real servers for tests: a private slapd, a Samba AD domain controller, process helpers.
         .target(
             name: "VeneerTestSupport",
