@@ -69,7 +69,13 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            // The shipped presets and schemas, compiled in (`PackageResources`, see
+            // BuiltInFiles.swift) so an installed binary needs no files beside its
+            // configuration. BuiltIn/ holds symbolic links to conf/presets and schemas/:
+            // resources must lie inside the target, the files stay where operators look.
+            exclude: ["BuiltIn/schemas/README.md", "BuiltIn/schemas/veneer.ldif", "BuiltIn/schemas/h350-sipidentity.ldif"],
+            resources: [.embedInCode("BuiltIn/presets"), .embedInCode("BuiltIn/schemas")]
         ),
         // The `veneer` command.
         .executableTarget(name: "veneer", dependencies: ["VeneerCommands"]),

@@ -46,10 +46,8 @@ struct AdministrationContext {
         }
         let overlay = LocalOverlay(store: store, configuration: configuration.overlay, logger: logger)
         let audit = AuditContext(actor: "cli:\(loginName())")
-        // The schema only matters to a serving process: its absence is not the operator's concern here.
-        var quiet = logger
-        quiet.logLevel = .critical
-        let schema = (try? configuration.subschema(logger: quiet)) ?? SubschemaDefinitions()
+        // The schema only matters to a serving process: its problems are `check`'s and `serve`'s to report.
+        let schema = (try? configuration.servedSchema().definitions) ?? SubschemaDefinitions()
         guard let upstreamConfiguration = configuration.upstream, let proxy = configuration.proxyConfiguration else {
             let suffix = configuration.directory.suffix ?? .root
             let registry = RegistryDirectory(

@@ -56,7 +56,7 @@ public struct VeneerConfiguration: Sendable {
     public struct Upstream: Sendable {
         /// The `preset` value as written (a name or a path), for messages.
         public var presetName: String
-        /// The preset file it resolved to.
+        /// The preset file it resolved to, or "built-in:<name>" for the copy in the binary.
         public var presetFile: String
         public var preset: DirectoryPreset
         public var endpoints: Endpoints

@@ -16,7 +16,8 @@ extension VeneerServer {
         { configuration in
             let store = try configuration.openStore(logger: logger)
             let overlay = LocalOverlay(store: store, configuration: configuration.overlay, logger: logger)
-            let schema = try configuration.subschema(logger: logger)
+            // Its warnings were logged with the configuration's (`startupWarnings`).
+            let schema = try configuration.servedSchema().definitions
             // `veneer alias add` and friends write the database from another process: pick
             // their commits up within a second (cancelled on shutdown).
             let storeWatch = Task {
