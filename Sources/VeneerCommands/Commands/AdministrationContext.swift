@@ -30,12 +30,8 @@ struct AdministrationContext {
     /// `veneer serve` would (the proxy's upstream connections are opened lazily).
     static func open(_ option: ConfigurationOption) async throws -> AdministrationContext {
         let configuration = try option.load()
-        LoggingSystem.bootstrap { label in
-            var handler = EscapingLogHandler(StreamLogHandler.standardError(label: label))
-            // The CLI's own output is the point; only problems are logged.
-            handler.logLevel = .warning
-            return handler
-        }
+        // The CLI's own output is the point; only problems are logged.
+        LogOutput.bootstrap(format: configuration.log.format, level: .warning)
         let logger = Logger(label: "veneer")
         let store: VeneerStore
         do {

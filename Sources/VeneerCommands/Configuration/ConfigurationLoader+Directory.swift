@@ -139,7 +139,17 @@ extension ConfigurationReading {
                 valid = false
             }
         }
+        var format = VeneerConfiguration.LogFormat.text
+        if let text = table.string("format") {
+            let names = VeneerConfiguration.LogFormat.allCases.map(\.rawValue)
+            if let parsed = VeneerConfiguration.LogFormat(rawValue: text.lowercased()) {
+                format = parsed
+            } else {
+                table.problem("format", "\"\(text)\" is not one of \(names.joined(separator: ", "))\(KeySuggestion.hint(for: text, among: names))")
+                valid = false
+            }
+        }
         table.finish()
-        return valid ? VeneerConfiguration.LogSettings(level: level) : nil
+        return valid ? VeneerConfiguration.LogSettings(level: level, format: format) : nil
     }
 }

@@ -170,5 +170,14 @@ public struct VeneerConfiguration: Sendable {
 
     public struct LogSettings: Sendable, Hashable {
         public var level: Logger.Level
+        public var format: LogFormat = .text
+    }
+
+    /// How log records are written to standard error (`[logging] format`).
+    public enum LogFormat: String, Sendable, CaseIterable {
+        /// One escaped line per record, as swift-log's StreamLogHandler writes it.
+        case text
+        /// One JSON object per line, for log shippers (`JSONLogHandler`).
+        case json
     }
 }

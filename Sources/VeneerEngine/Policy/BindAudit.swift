@@ -29,7 +29,7 @@ public final class BindAudit: Sendable {
         counts.withLock { $0[Outcome(zone: zone, result: result), default: 0] += 1 }
         guard store != nil else { return }
         let record = AuditRecord(
-            time: Date(), action: "bind", target: user, detail: "zone=\(zone) method=\(method) result=\(result) reason=\(reason)",
+            time: Date(), action: "bind", target: user, detail: "zone=\(zone) method=\(method) result=\(result)" + (reason.isEmpty ? "" : " reason=\(reason)"),
             audit: AuditContext(actor: user, address: address))
         let dropped = pending.withLock { rows -> Bool in
             guard rows.count < Self.maximumPending else { return true }
