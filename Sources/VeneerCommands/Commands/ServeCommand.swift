@@ -16,15 +16,19 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigurationOption
 
     func run() async throws {
-        let configuration = try config.load()
-        let level = configuration.log.level
-        LoggingSystem.bootstrap { label in
-            var handler = EscapingLogHandler(StreamLogHandler.standardError(label: label))
-            handler.logLevel = level
-            return handler
-        }
+        let location = try config.locate()
+        let configuration = try config.load(from: location)
+        LogOutput.bootstrap(format: configuration.log.format, level: configuration.log.level)
         let logger = Logger(label: "veneer")
-        for warning in configuration.warnings { logger.warning("\(warning)") }
+        logger.info("\(location.description)")
+        let schema: ServedSchema
+        do {
+            schema = try configuration.servedSchema()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(78)
+        }
+        for warning in configuration.startupWarnings(schema: schema) { logger.warning("\(warning)") }
 
         // Observe signals before binding, so one that arrives during startup still stops us cleanly.
         let observer = SignalObserver()
