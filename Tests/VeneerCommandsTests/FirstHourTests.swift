@@ -35,10 +35,10 @@ struct FirstHourTests {
         defer { setup.remove() }
         // Every kind of startup warning: the configuration's own (an ignored key, the test's low
         // PBKDF2 count), no key for the digest secrets, and no schema left to serve.
-        let text = try String(contentsOfFile: setup.configuration, encoding: .utf8)
-            .replacingOccurrences(of: "secret_key_file = \"secret.key\"\ncreate_secret_key = true\n", with: "")
-            .replacingOccurrences(of: "suffix = \"dc=example,dc=com\"", with: "suffix = \"dc=example,dc=com\"\nsearch_identity = \"client\"")
-        try text.write(toFile: setup.configuration, atomically: true, encoding: .utf8)
+        try setup.edit([
+            "secret_key_file = \"secret.key\"\ncreate_secret_key = true\n": "",
+            "suffix = \"dc=example,dc=com\"": "suffix = \"dc=example,dc=com\"\nsearch_identity = \"client\"",
+        ])
         for name in ["standard", "veneer", "h350-sipidentity", "ppolicy-state"] {
             try setup.directory.write("schemas/\(name).schema", "")
         }

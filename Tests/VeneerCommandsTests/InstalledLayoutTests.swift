@@ -35,13 +35,7 @@ struct InstalledLayoutTests {
                 address = "127.0.0.1"
                 port = 0
 
-                [upstream]
-                preset = "openldap"
-                servers = ["\(slapd.url)"]
-                start_tls = false
-                bind_dn = "\(slapd.serviceDN)"
-                bind_password_file = "service-password"
-                base_dn = "\(slapd.baseDN)"
+                \(slapdUpstream(slapd, preset: "openldap"))
 
                 [directory]
                 allow_anonymous = true

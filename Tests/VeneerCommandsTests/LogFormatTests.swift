@@ -9,10 +9,7 @@ struct LogFormatTests {
     static func serveAndBind(format: String) async throws -> String {
         let setup = try RegistrySetup()
         defer { setup.remove() }
-        let text = try String(contentsOfFile: setup.configuration, encoding: .utf8)
-            .replacingOccurrences(of: "seed_demo_users = false", with: "seed_demo_users = true")
-            .replacingOccurrences(of: "level = \"info\"", with: "level = \"info\"\nformat = \"\(format)\"")
-        try text.write(toFile: setup.configuration, atomically: true, encoding: .utf8)
+        try setup.edit(["seed_demo_users = false": "seed_demo_users = true", "level = \"info\"": "level = \"info\"\nformat = \"\(format)\""])
         let served = try await ServedRegistry(setup)
         let name = "uid=alice,ou=people,dc=example,dc=com"
         let bind = try await runTool("/usr/bin/ldapwhoami", ["-x", "-H", "ldap://127.0.0.1:\(served.port)", "-D", name, "-w", "alice-demo"])
