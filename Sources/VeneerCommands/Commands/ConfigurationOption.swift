@@ -27,7 +27,7 @@ struct ConfigurationOption: ParsableArguments {
         do {
             return try ConfigurationLoader().load(file: location.path)
         } catch {
-            printError("veneer: the configuration is not valid (\(location.description)):\n\(error)")
+            printError("veneer: the configuration is not valid (\(location.path), from \(location.origin)):\n\(error)")
             throw ExitCode(78)
         }
     }
