@@ -85,7 +85,13 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            // The shipped presets and schemas, compiled in (`PackageResources`, see
+            // BuiltInFiles.swift) so an installed binary needs no files beside its
+            // configuration. BuiltIn/ holds symbolic links to conf/presets and schemas/:
+            // resources must lie inside the target, the files stay where operators look.
+            exclude: ["BuiltIn/schemas/README.md", "BuiltIn/schemas/veneer.ldif", "BuiltIn/schemas/h350-sipidentity.ldif"],
+            resources: [.embedInCode("BuiltIn/presets"), .embedInCode("BuiltIn/schemas")]
         ),
         // The `veneer` command.
         .executableTarget(name: "veneer", dependencies: ["VeneerCommands"]),
@@ -97,8 +103,12 @@ let package = Package(
         ),
         // The system stub resolver (res_query) for DNS SRV discovery of upstream servers.
         .systemLibrary(name: "CResolv"),
-        // OpenLDAP's libldap/liblber, the reference implementation; used only by tests.
-        .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
+        // OpenLDAP's libldap/liblber, the reference implementation; used only by tests. No
+        // pkgConfig/providers: SwiftPM would look for libldap2-dev (and warn when it is
+        // missing) on every build, `swift run veneer` included, though the product never
+        // links it; module.modulemap links "ldap" and "lber", and Tests/Scripts/run-tests.sh
+        // installs libldap2-dev for the tests.
+        .systemLibrary(name: "CLDAP"),
         // Real servers for tests: a private slapd, a Samba AD domain controller, process helpers.
         .target(
             name: "VeneerTestSupport",

@@ -1,4 +1,4 @@
-/// The codec's version, printed by `veneer --version` until the server arrives.
+/// Veneer's version, printed by `veneer version` and `veneer --version`.
 public enum LDAPCoreVersion {
     public static let string = "0.1.0"
 }

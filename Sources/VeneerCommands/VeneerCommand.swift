@@ -8,6 +8,12 @@ public struct VeneerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "veneer",
         abstract: "An LDAP virtual directory for unified-communications deployments.",
+        discussion: """
+            Every command reads the first of: --config FILE, $VENEER_CONFIG, ./conf/veneer.toml, \
+            /etc/veneer/veneer.toml. Installed (Tests/Scripts/install.sh, README "Operating Veneer"): \
+            the binary in /usr/local/bin, the configuration in /etc/veneer, the store in /var/lib/veneer, \
+            run by conf/systemd/veneer.service; presets and schemas are built in.
+            """,
         version: LDAPCoreVersion.string,
         subcommands: [
             ServeCommand.self, CheckCommand.self, CertCommand.self, VersionCommand.self, BenchCommand.self, HashPasswordCommand.self,

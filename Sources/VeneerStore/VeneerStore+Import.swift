@@ -37,16 +37,20 @@ extension VeneerStore {
     /// its overlay as the item's changes say. Items are checked like `addRegistryEntry`;
     /// overlay changes follow `apply`'s rules (aliases unique across the store, including
     /// entries added earlier in the same import). Audit: one row per entry, and one per
-    /// overlay change set, without secrets or attribute values.
+    /// overlay change set, without secrets or attribute values. `passwordsHashed` is called
+    /// (from any thread) with the count done and the total as the slow part, hashing the
+    /// passwords, goes on.
     @discardableResult
-    public func importRegistry(_ items: [RegistryImportItem], replace: Bool, audit: AuditContext) throws(StoreError) -> RegistryImportSummary {
+    public func importRegistry(
+        _ items: [RegistryImportItem], replace: Bool, audit: AuditContext, passwordsHashed: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws(StoreError) -> RegistryImportSummary {
         var checked: [RegistryRules.Checked] = []
         var encoded: [Data] = []
         for item in items {
             checked.append(try RegistryRules.check(item.entry))
             encoded.append(try RegistryRules.encode(item.entry.attributes))
         }
-        let hashes = try hashPasswords(items.map(\.password))
+        let hashes = try hashPasswords(items.map(\.password), progress: passwordsHashed)
         let now = Date()
         let time = StoreTime.text(now)
         do {
@@ -109,13 +113,16 @@ extension VeneerStore {
     }
 
     /// The KDF is slow by design: passwords are hashed in parallel, before any lock is taken.
-    private func hashPasswords(_ passwords: [String?]) throws(StoreError) -> [String?] {
+    private func hashPasswords(_ passwords: [String?], progress: (@Sendable (Int, Int) -> Void)?) throws(StoreError) -> [String?] {
         let iterations = passwordIterations
         let results = Mutex([Result<String, StoreError>?](repeating: nil, count: passwords.count))
+        let total = passwords.count(where: { $0 != nil })
+        let done = Atomic(0)
         DispatchQueue.concurrentPerform(iterations: passwords.count) { index in
             guard let password = passwords[index] else { return }
             let result = Result { () throws(StoreError) -> String in try PasswordHash.make(password: password, iterations: iterations) }
             results.withLock { $0[index] = result }
+            progress?(done.add(1, ordering: .relaxed).newValue, total)
         }
         var hashes: [String?] = []
         for result in results.withLock({ $0 }) {

@@ -71,9 +71,6 @@ public final class VeneerStore: Sendable {
             ]
         )
         Self.warn(about: report, hasKey: secretKey != nil, logger: logger)
-        if passwordIterations < 210_000 {
-            logger.warning("registry password hashing uses fewer PBKDF2 iterations than OWASP recommends (210 000)", metadata: ["iterations": "\(passwordIterations)"])
-        }
     }
 
     /// One warning per problem, at open; never a secret.

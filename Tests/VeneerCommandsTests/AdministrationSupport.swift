@@ -46,6 +46,14 @@ struct RegistrySetup {
 
     var storePath: String { directory.file("store.sqlite") }
 
+    /// Rewrites the configuration, each pair's text replaced by the other (a variation of
+    /// the standard setup for one test).
+    func edit(_ replacements: KeyValuePairs<String, String>) throws {
+        var text = try String(contentsOfFile: configuration, encoding: .utf8)
+        for (old, new) in replacements { text = text.replacingOccurrences(of: old, with: new) }
+        try text.write(toFile: configuration, atomically: true, encoding: .utf8)
+    }
+
     /// `veneer <arguments> --config <this>`.
     func veneer(_ arguments: String...) async throws -> (status: Int32, output: String) {
         try await runTool(try veneerBinary(), arguments + ["--config", configuration])

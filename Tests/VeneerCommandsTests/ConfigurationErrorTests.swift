@@ -59,7 +59,7 @@ struct ConfigurationErrorTests {
         Case(
             name: "unknown key without a close match lists the known ones",
             toml: valid + "\n[logging]\ncolour = true\n",
-            expected: ["veneer.toml: logging.colour: unknown key (known: level)"]),
+            expected: ["veneer.toml: logging.colour: unknown key (known: format, level)"]),
         Case(
             name: "negative login cache lifetime",
             toml: valid + "\n[directory]\nlogin_cache_seconds = -1\n",
@@ -190,8 +190,12 @@ struct ConfigurationErrorTests {
             name: "unknown preset name with a suggestion",
             toml: edit([("preset = \"\(preset)\"", "preset = \"openldp\"")]),
             expected: [
-                "veneer.toml: upstream.preset: \"openldp\" is not a known preset; did you mean \"openldap\"? (no file \"presets/openldp.toml\"; shipped presets: active-directory, openldap, 389ds, freeipa, custom)"
+                "veneer.toml: upstream.preset: \"openldp\" is not a known preset; did you mean \"openldap\"? (no file \"presets/openldp.toml\" and no built-in one; built-in presets: active-directory, openldap, 389ds, freeipa, custom)"
             ]),
+        Case(
+            name: "unknown log format",
+            toml: valid + "\n[logging]\nformat = \"jsn\"\n",
+            expected: ["veneer.toml: logging.format: \"jsn\" is not one of text, json; did you mean \"json\"?"]),
         Case(
             name: "abbreviated log level",
             toml: valid + "\n[logging]\nlevel = \"warn\"\n",

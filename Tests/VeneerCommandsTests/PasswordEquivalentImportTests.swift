@@ -56,7 +56,7 @@ struct PasswordEquivalentImportTests {
         let store = try setup.openStore()
         let entry = try #require(store.registryEntries.first { $0.dn == Self.person })
         #expect(entry.attributes.map(\.type) == ["objectClass", "uid", "cn", "sn"])
-        #expect(await store.verifyRegistryPassword(entry.id, password: "hash-Secret-1"))
+        #expect(store.verifyRegistryPassword(entry.id, password: "hash-Secret-1"))
 
         let exportFile = setup.directory.file("export.ldif")
         #expect(try await setup.veneer("export", "-o", exportFile).status == 0)

@@ -21,13 +21,7 @@ struct ProxyAdministrationTests {
             let configuration = try directory.write(
                 "veneer.toml",
                 """
-                [upstream]
-                preset = "\(shippedPreset("openldap"))"
-                servers = ["\(slapd.url)"]
-                start_tls = false
-                bind_dn = "\(slapd.serviceDN)"
-                bind_password_file = "service-password"
-                base_dn = "\(slapd.baseDN)"
+                \(slapdUpstream(slapd, preset: shippedPreset("openldap")))
 
                 [directory]
                 suffix = "dc=example,dc=org"

@@ -68,3 +68,17 @@ extension Optional {
         return self
     }
 }
+
+/// The `[upstream]` section for a plain-LDAP slapd fixture, its service password read from
+/// `service-password` beside the configuration.
+func slapdUpstream(_ slapd: SlapdFixture, preset: String) -> String {
+    """
+    [upstream]
+    preset = "\(preset)"
+    servers = ["\(slapd.url)"]
+    start_tls = false
+    bind_dn = "\(slapd.serviceDN)"
+    bind_password_file = "service-password"
+    base_dn = "\(slapd.baseDN)"
+    """
+}

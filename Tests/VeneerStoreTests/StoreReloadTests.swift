@@ -37,7 +37,7 @@ struct StoreReloadTests {
         #expect(cliStore.entry(withAlias: "4243") == .number(2))
         #expect(try await server.reloadIfChanged() == true)
         #expect(server.registryEntry(.number(3))?.dn == "uid=x,dc=example,dc=com")
-        #expect(await server.verifyRegistryPassword(.number(3), password: "pw"))
+        #expect(server.verifyRegistryPassword(.number(3), password: "pw"))
         #expect(server.entry(withAlias: "4242") == nil)
         #expect(server.overlay(for: .number(1))?.digests.map(\.realm) == ["r"])
     }

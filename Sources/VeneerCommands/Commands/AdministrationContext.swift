@@ -30,12 +30,8 @@ struct AdministrationContext {
     /// `veneer serve` would (the proxy's upstream connections are opened lazily).
     static func open(_ option: ConfigurationOption) async throws -> AdministrationContext {
         let configuration = try option.load()
-        LoggingSystem.bootstrap { label in
-            var handler = EscapingLogHandler(StreamLogHandler.standardError(label: label))
-            // The CLI's own output is the point; only problems are logged.
-            handler.logLevel = .warning
-            return handler
-        }
+        // The CLI's own output is the point; only problems are logged.
+        LogOutput.bootstrap(format: configuration.log.format, level: .warning)
         let logger = Logger(label: "veneer")
         let store: VeneerStore
         do {
@@ -46,10 +42,8 @@ struct AdministrationContext {
         }
         let overlay = LocalOverlay(store: store, configuration: configuration.overlay, logger: logger)
         let audit = AuditContext(actor: "cli:\(loginName())")
-        // The schema only matters to a serving process: its absence is not the operator's concern here.
-        var quiet = logger
-        quiet.logLevel = .critical
-        let schema = (try? configuration.subschema(logger: quiet)) ?? SubschemaDefinitions()
+        // The schema only matters to a serving process: its problems are `check`'s and `serve`'s to report.
+        let schema = (try? configuration.servedSchema().definitions) ?? SubschemaDefinitions()
         guard let upstreamConfiguration = configuration.upstream, let proxy = configuration.proxyConfiguration else {
             let suffix = configuration.directory.suffix ?? .root
             let registry = RegistryDirectory(

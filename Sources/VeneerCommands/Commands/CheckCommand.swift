@@ -15,15 +15,17 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigurationOption
 
     func run() async throws {
-        let configuration = try config.load()
+        let location = try config.locate()
+        print(location.description)
+        let configuration = try config.load(from: location)
         guard let upstream = configuration.upstream, let proxy = configuration.proxyConfiguration else {
             report(.ok, "configuration \(configuration.sourceFile) is valid (no [upstream]: Veneer serves its local registry under \(configuration.directory.suffix?.description ?? "?"))")
-            for warning in configuration.warnings { report(.warning, warning) }
+            try checkLocalParts(configuration)
             return
         }
         var failed = false
-        report(.ok, "configuration \(configuration.sourceFile) is valid (preset \(upstream.preset.name), base DN \(upstream.baseDN))")
-        for warning in configuration.warnings { report(.warning, warning) }
+        report(.ok, "configuration \(configuration.sourceFile) is valid (preset \(upstream.preset.name) from \(upstream.presetFile), base DN \(upstream.baseDN))")
+        try checkLocalParts(configuration)
 
         // DNS: SRV discovery when configured, then every server's addresses.
         var servers: [UpstreamSettings.Server] = []
@@ -130,6 +132,26 @@ struct CheckCommand: AsyncParsableCommand {
             report(.ok, "live mode: every search is passed to the upstream")
         }
         if failed { throw ExitCode.failure }
+    }
+
+    /// What `serve` reads before it listens: the schema (an error stops it), its warnings,
+    /// and where the store goes.
+    private func checkLocalParts(_ configuration: VeneerConfiguration) throws {
+        let schema: ServedSchema
+        do {
+            schema = try configuration.servedSchema()
+        } catch {
+            report(.failed, "cn=Subschema: \(error)", advice: "fix or remove the schema file; serve refuses to start with it")
+            throw ExitCode.failure
+        }
+        let types = schema.definitions.attributeTypes.count, classes = schema.definitions.objectClasses.count
+        report(.ok, "cn=Subschema: \(types) attribute types, \(classes) object classes from \(schema.files.joined(separator: ", "))")
+        for warning in configuration.startupWarnings(schema: schema) { report(.warning, warning) }
+        if let problem = FileAccess.problemCreating(configuration.store.path) {
+            report(.warning, "store \(configuration.store.path): \(problem)", advice: "serve must run as a user who may write there, or set [store] path")
+        } else {
+            report(.ok, "store \(configuration.store.path)\(FileAccess.exists(configuration.store.path) ? "" : " (created on first start)")")
+        }
     }
 
     enum Outcome: String {

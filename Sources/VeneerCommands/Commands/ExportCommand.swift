@@ -16,11 +16,13 @@ struct ExportCommand: AsyncParsableCommand {
 
     @OptionGroup var config: ConfigurationOption
     @Option(name: [.short, .long], help: "Write to this file (mode 0600) instead of standard output.") var output: String?
+    @OptionGroup var progress: ProgressOption
 
     func run() async throws {
         try await AdministrationContext.run(config) { context in
             let registry = try context.requireRegistry(for: "veneer export")
-            let text = registry.exportLDIF()
+            let reporter = progress.reporter("exporting")
+            let (text, count) = registry.exportLDIF { reporter.update($0, of: $1, "entries") }
             guard let output else {
                 FileHandle.standardOutput.write(Data(text.utf8))
                 return
@@ -39,7 +41,7 @@ struct ExportCommand: AsyncParsableCommand {
                 printError("veneer: cannot write \(output): \(error)")
                 throw ExitCode(74)
             }
-            printError("exported \(registry.exportedEntryCount) entries to \(output)")
+            printError("exported \(count) entries (the suffix entry and \(count - 1) below it) to \(output)")
         }
     }
 }

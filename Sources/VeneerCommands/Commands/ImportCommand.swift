@@ -21,6 +21,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: "The LDIF file.") var file: String
     @Option(help: ArgumentHelp("Rewrite DNs (and DN values) under this base to the registry suffix.", valueName: "old-base")) var rebase: String?
     @Flag(help: "Replace entries that already exist instead of refusing.") var replace = false
+    @OptionGroup var progress: ProgressOption
 
     func run() async throws {
         let oldBase: DistinguishedName?
@@ -47,7 +48,8 @@ struct ImportCommand: AsyncParsableCommand {
             let registry = try context.requireRegistry(for: "veneer import")
             let plan = try registry.importPlan(records, rebase: oldBase)
             for warning in plan.warnings { printError("warning: \(warning)") }
-            let summary = try registry.importEntries(plan, replace: replace, audit: context.audit)
+            let reporter = progress.reporter("importing")
+            let summary = try registry.importEntries(plan, replace: replace, audit: context.audit) { reporter.update($0, of: $1, "passwords hashed") }
             var report = "imported \(summary.added + summary.replaced) entries from \(file): \(summary.added) added, \(summary.replaced) replaced; "
             report += "\(summary.passwordsSet) password\(summary.passwordsSet == 1 ? "" : "s") set, overlay values for \(summary.overlaysChanged)"
             if plan.skipped > 0 { report += "; \(plan.skipped) skipped (the suffix entry, which the registry provides)" }

@@ -18,13 +18,19 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigurationOption
 
     func run() async throws {
-        let configuration = try config.load()
-        LiveLogLevel.current = configuration.log.level
-        LoggingSystem.bootstrap { label in
-            LiveLogLevel.Handler(EscapingLogHandler(StreamLogHandler.standardError(label: label)))
-        }
+        let location = try config.locate()
+        let configuration = try config.load(from: location)
+        LogOutput.bootstrap(format: configuration.log.format, level: configuration.log.level)
         let logger = Logger(label: "veneer")
-        for warning in configuration.warnings { logger.warning("\(warning)") }
+        logger.info("\(location.description)")
+        let schema: ServedSchema
+        do {
+            schema = try configuration.servedSchema()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(78)
+        }
+        for warning in configuration.startupWarnings(schema: schema) { logger.warning("\(warning)") }
 
         // Before anything creates a metric: one made earlier would stay a no-op.
         let registry = configuration.metrics.map { _ in PrometheusMetrics.bootstrap() }

@@ -16,7 +16,7 @@ extension ConfigurationOption {
     func openReplicaStore() throws -> (VeneerConfiguration, ReplicaStore) {
         let configuration = try load()
         guard configuration.upstream != nil, configuration.directory.mode == .replica else {
-            printError("veneer: \(path) serves \(configuration.upstream == nil ? "the local registry" : "live from the upstream ([directory] mode = \"live\")"); there is no replica")
+            printError("veneer: \(configuration.sourceFile) serves \(configuration.upstream == nil ? "the local registry" : "live from the upstream ([directory] mode = \"live\")"); there is no replica")
             throw ExitCode(1)
         }
         var logger = Logger(label: "veneer.sync")

@@ -90,20 +90,9 @@ extension ConfigurationReading {
             table.problem("hide_people_outside_login_groups", "needs login_groups: the groups whose members searches show")
             valid = false
         }
-        var searchIdentity = ProxyConfiguration.SearchIdentity.service
-        if let text = table.string("search_identity") {
-            let names = ProxyConfiguration.SearchIdentity.allCases.map(\.rawValue)
-            if let parsed = ProxyConfiguration.SearchIdentity(rawValue: text.lowercased()) {
-                searchIdentity = parsed
-            } else {
-                table.problem(
-                    "search_identity",
-                    "\"\(text)\" is not one of \(names.joined(separator: ", "))\(KeySuggestion.hint(for: text, among: names))")
-                valid = false
-            }
-        } else if table.contains("search_identity") {
-            valid = false
-        }
+        let chosenIdentity = table.choice("search_identity", among: ProxyConfiguration.SearchIdentity.self)
+        if table.contains("search_identity") && chosenIdentity == nil { valid = false }
+        let searchIdentity = chosenIdentity ?? .service
         var directory = VeneerConfiguration.Directory(
             suffix: suffix, excludedSubtrees: excluded, loginGroups: loginGroups, loginDomains: table.strings("login_domains") ?? [],
             hideDisabledAccounts: table.bool("hide_disabled_accounts") ?? false,
@@ -124,22 +113,11 @@ extension ConfigurationReading {
         return valid ? directory : nil
     }
 
-    static let logLevels = Logger.Level.allCases.map(\.rawValue)
-
     func readLogging(_ table: TableReader) -> VeneerConfiguration.LogSettings? {
-        var level = Logger.Level.info
-        var valid = true
-        if let text = table.string("level") {
-            if let parsed = Logger.Level(rawValue: text.lowercased()) {
-                level = parsed
-            } else {
-                table.problem(
-                    "level",
-                    "\"\(text)\" is not one of \(Self.logLevels.joined(separator: ", "))\(KeySuggestion.hint(for: text, among: Self.logLevels))")
-                valid = false
-            }
-        }
+        let level = table.choice("level", among: Logger.Level.self)
+        let format = table.choice("format", among: VeneerConfiguration.LogFormat.self)
+        let valid = (level != nil || !table.contains("level")) && (format != nil || !table.contains("format"))
         table.finish()
-        return valid ? VeneerConfiguration.LogSettings(level: level) : nil
+        return valid ? VeneerConfiguration.LogSettings(level: level ?? .info, format: format ?? .text) : nil
     }
 }

@@ -9,7 +9,7 @@ extension ConfigurationReading {
     func readStore(_ table: TableReader) -> VeneerConfiguration.Store? {
         var valid = true
         func clean(_ path: String) -> String { URL(fileURLWithPath: locate(path).absolute).standardized.path }
-        let path = clean(table.nonEmptyString("path") ?? "../var/veneer.sqlite")
+        let path = clean(table.nonEmptyString("path") ?? defaultStateDirectory + "/veneer.sqlite")
         var key: VeneerConfiguration.SecretKeySource?
         let file = table.nonEmptyString("secret_key_file")
         let env = table.nonEmptyString("secret_key_env")
@@ -20,13 +20,16 @@ extension ConfigurationReading {
             key = .file(clean(file), createIfMissing: table.bool("create_secret_key") ?? false)
         } else if let env {
             key = .environment(env)
-        } else if table.contains("create_secret_key") {
-            _ = table.bool("create_secret_key")
-            table.problem("create_secret_key", "needs secret_key_file (the file to create)")
-            valid = false
+        } else if table.bool("create_secret_key") == true {
+            // Beside the database, so one directory holds everything to back up.
+            key = .file(URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("secret.key").path, createIfMissing: true)
         }
         let iterations = table.integer("password_iterations", in: 10_000...100_000_000) ?? 600_000
         if table.contains("password_iterations") && table.integer("password_iterations", in: 10_000...100_000_000) == nil { valid = false }
+        if iterations < 210_000 {
+            // A configuration warning (not the store's, as it was), so `check` reports it too.
+            warn(table.keyPath("password_iterations"), "\(iterations) is fewer PBKDF2 iterations than OWASP recommends (210000) for registry passwords")
+        }
         let retention = table.integer("audit_retention_days", in: 1...36_500)
         if table.contains("audit_retention_days") && retention == nil { valid = false }
         table.finish()

@@ -53,7 +53,9 @@ extension ConfigurationReading {
 
     // MARK: Preset
 
-    /// `preset`: a shipped name (looked up in `presets/` next to this file) or a path.
+    /// `preset`: a shipped name or a path. A name loads `presets/<name>.toml` next to this
+    /// file when there is one (the operator's own copy wins), else the copy built into the
+    /// binary (BuiltInFiles), so a configuration in /etc/veneer needs no presets beside it.
     private func readPreset(_ table: TableReader) -> (name: String, file: String, preset: DirectoryPreset)? {
         guard let value = table.nonEmptyString("preset") else {
             if !table.contains("preset") {
@@ -73,16 +75,29 @@ extension ConfigurationReading {
         } else {
             located = locate("presets/\(value).toml")
             if !FileAccess.exists(located.absolute) {
-                let known = PresetLoader.shippedNames
-                table.problem(
-                    "preset",
-                    "\"\(value)\" is not a known preset\(KeySuggestion.hint(for: value, among: known)) "
-                        + "(no file \"\(located.display)\"; shipped presets: \(known.joined(separator: ", ")))")
-                return nil
+                guard let builtIn = BuiltInFiles.preset(named: value) else {
+                    let known = PresetLoader.shippedNames
+                    table.problem(
+                        "preset",
+                        "\"\(value)\" is not a known preset\(KeySuggestion.hint(for: value, among: known)) "
+                            + "(no file \"\(located.display)\" and no built-in one; built-in presets: \(known.joined(separator: ", ")))")
+                    return nil
+                }
+                return loadPreset(value, file: "built-in:\(value)") { () throws(ConfigurationError) in
+                    try PresetLoader.load(contents: builtIn, file: "built-in preset \(value)")
+                }
             }
         }
+        return loadPreset(value, file: located.absolute) { () throws(ConfigurationError) in
+            try PresetLoader.load(path: located.absolute, shownAs: located.display)
+        }
+    }
+
+    private func loadPreset(
+        _ value: String, file: String, _ load: () throws(ConfigurationError) -> DirectoryPreset
+    ) -> (name: String, file: String, preset: DirectoryPreset)? {
         do {
-            return (value, located.absolute, try PresetLoader.load(path: located.absolute, shownAs: located.display))
+            return (value, file, try load())
         } catch {
             // The preset's own problems name the preset file and its keys.
             for problem in error.problems { log.add(problem) }

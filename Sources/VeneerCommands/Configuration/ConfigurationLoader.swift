@@ -164,6 +164,20 @@ final class ConfigurationReading {
         return (display, FileAccess.resolve(path, against: absoluteDirectory))
     }
 
+    /// Where the store lives unless `[store] path` says otherwise. A configuration in
+    /// `<prefix>/etc/veneer/` is installed: its data goes to `<prefix>/var/lib/veneer` (the
+    /// systemd unit's StateDirectory for prefix /), never to `<prefix>/etc/var`. Anywhere
+    /// else (the repository's conf/, a directory of one's own) it is `../var` beside the
+    /// configuration's directory, so `conf/veneer.toml` keeps its data in the checkout's var/.
+    var defaultStateDirectory: String {
+        let directory = URL(fileURLWithPath: absoluteDirectory).standardized
+        let parent = directory.deletingLastPathComponent()
+        if directory.lastPathComponent == "veneer", parent.lastPathComponent == "etc" {
+            return parent.deletingLastPathComponent().appendingPathComponent("var/lib/veneer").path
+        }
+        return parent.appendingPathComponent("var").path
+    }
+
     func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileAccess.resolve(path, against: FileAccess.currentDirectory())
     }

@@ -67,6 +67,23 @@ enum FileAccess {
         return stat(path, &status) == 0
     }
 
+    /// Nil when this process may create or write the file `path` (absolute): the file, if
+    /// it exists, and its directory (SQLite adds -wal and -shm files there), or the nearest
+    /// existing parent that would hold the new directories, are writable; else why not.
+    static func problemCreating(_ path: String) -> String? {
+        var directory = parent(path)
+        while directory != "/", !exists(directory) { directory = parent(directory) }
+        for candidate in exists(path) ? [path, directory] : [directory] where access(candidate, W_OK) != 0 {
+            return "\(candidate) is not writable by this user (uid \(getuid())): \(reason())"
+        }
+        return nil
+    }
+
+    private static func parent(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
+        return String(path[..<slash])
+    }
+
     /// `path` made absolute against `directory` (the configuration file's directory) unless it
     /// already is; a leading `~/` means the home directory.
     static func resolve(_ path: String, against directory: String) -> String {

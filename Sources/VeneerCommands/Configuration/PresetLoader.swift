@@ -5,8 +5,8 @@ import VeneerEngine
 /// are data: the engine has no per-product code paths, so supporting another directory is a
 /// new file, validated here with the same strictness as the main configuration.
 public enum PresetLoader {
-    /// The presets shipped in `conf/presets/`.
-    public static let shippedNames = ["active-directory", "openldap", "389ds", "freeipa", "custom"]
+    /// The presets shipped in `conf/presets/` and built into the binary.
+    public static var shippedNames: [String] { BuiltInFiles.presets.map(\.name) }
 
     public static func load(file path: String) throws(ConfigurationError) -> DirectoryPreset {
         try load(path: path, shownAs: path)

@@ -8,6 +8,8 @@ extension VeneerConfiguration {
         var changed: [String] = []
         if listeners != old.listeners { changed.append("[[listener]]") }
         if metrics != old.metrics { changed.append("[metrics]") }
+        // The log handler is installed once per process; its level follows a reload.
+        if log.format != old.log.format { changed.append("logging.format") }
         if store.path != old.store.path || store.secretKey != old.store.secretKey || store.passwordIterations != old.store.passwordIterations {
             changed.append("[store]")
         }

@@ -65,7 +65,7 @@ public struct VeneerConfiguration: Sendable {
     public struct Upstream: Sendable {
         /// The `preset` value as written (a name or a path), for messages.
         public var presetName: String
-        /// The preset file it resolved to.
+        /// The preset file it resolved to, or "built-in:<name>" for the copy in the binary.
         public var presetFile: String
         public var preset: DirectoryPreset
         public var endpoints: Endpoints
@@ -179,5 +179,14 @@ public struct VeneerConfiguration: Sendable {
 
     public struct LogSettings: Sendable, Hashable {
         public var level: Logger.Level
+        public var format: LogFormat = .text
+    }
+
+    /// How log records are written to standard error (`[logging] format`).
+    public enum LogFormat: String, Sendable, CaseIterable {
+        /// One escaped line per record, as swift-log's StreamLogHandler writes it.
+        case text
+        /// One JSON object per line, for log shippers (`JSONLogHandler`).
+        case json
     }
 }

@@ -33,14 +33,16 @@ actor ConfigurationReloader {
         } catch {
             return refused("the configuration is not valid:\n\(error)")
         }
+        let schema: ServedSchema
         do {
+            schema = try configuration.servedSchema()
             try await server.reload(to: configuration)
         } catch {
             return refused("\(error)")
         }
         LiveLogLevel.current = configuration.log.level
         metrics?.update(zones: configuration.zones)
-        for warning in configuration.warnings { logger.warning("\(warning)") }
+        for warning in configuration.startupWarnings(schema: schema) { logger.warning("\(warning)") }
         logger.notice("configuration reloaded", metadata: ["config": "\(file)"])
         audit("applied")
         return true

@@ -34,7 +34,7 @@ extension VeneerConfiguration {
         var key: SecretKey?
         switch store.secretKey {
         case nil:
-            logger.notice("no secret key configured ([store] secret_key_file or secret_key_env): SIP digest secrets cannot be stored")
+            break  // `startupWarnings` says what that costs.
         case .file(let path, let create):
             if create && !FileManager.default.fileExists(atPath: path) {
                 // The default configuration keeps the key in ../var, which a fresh checkout

@@ -56,7 +56,7 @@ final class ServingDirectory: LDAPRequestHandler {
             do {
                 replica = try Replica(
                     store: ReplicaStore(path: configuration.replica.path, logger: logger), preset: proxy.preset,
-                    schema: try configuration.subschema(logger: logger), maximumResults: proxy.maximumResults, logger: logger)
+                    schema: try configuration.servedSchema().definitions, maximumResults: proxy.maximumResults, logger: logger)
             } catch {
                 storeWatch.cancel()
                 throw error
@@ -146,7 +146,7 @@ final class ServingDirectory: LDAPRequestHandler {
     private func makeGeneration(_ configuration: VeneerConfiguration, previous: DirectoryGeneration?) async throws -> DirectoryGeneration {
         let overlay = LocalOverlay(store: store, configuration: configuration.overlay, logger: logger)
         if let previous { overlay.inheritUpstreamAliases(from: previous.overlay) }
-        let schema = try configuration.subschema(logger: logger)
+        let schema = try configuration.servedSchema().definitions
         guard let upstreamConfiguration = configuration.upstream, let proxy = configuration.proxyConfiguration else {
             let suffix = configuration.directory.suffix ?? .root
             let registry = RegistryDirectory(

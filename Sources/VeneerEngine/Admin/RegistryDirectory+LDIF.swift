@@ -158,7 +158,10 @@ extension RegistryDirectory {
     /// Imports a plan in one transaction. With `replace`, existing entries (same entryUUID,
     /// or else the same DN) are replaced, overlay values included: aliases, extension and
     /// activation become what the file says.
-    public func importEntries(_ plan: RegistryImportPlan, replace: Bool, audit: AuditContext) throws(AdministrationError) -> RegistryImportSummary {
+    /// `passwordsHashed`: see `VeneerStore.importRegistry`.
+    public func importEntries(
+        _ plan: RegistryImportPlan, replace: Bool, audit: AuditContext, passwordsHashed: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws(AdministrationError) -> RegistryImportSummary {
         var items = plan.items
         if replace {
             for index in items.indices {
@@ -178,22 +181,22 @@ extension RegistryDirectory {
             }
         }
         do {
-            return try overlay.store.importRegistry(items, replace: replace, audit: audit)
+            return try overlay.store.importRegistry(items, replace: replace, audit: audit, passwordsHashed: passwordsHashed)
         } catch {
             throw AdministrationError.from(error)
         }
     }
 
-    /// Entries `exportLDIF()` writes besides the suffix entry.
-    public var exportedEntryCount: Int { overlay.store.registryEntries.count }
-
     /// The registry as LDIF: the suffix entry, then every entry parents first, with its
     /// entryUUID and overlay values (veneerAlias, veneerExtension, veneerActive when FALSE).
-    /// Never passwords or digest secrets. `veneer import` reads it back unchanged.
-    public func exportLDIF() -> String {
+    /// Never passwords or digest secrets. `veneer import` reads it back unchanged. `entries`
+    /// counts the records written, the suffix entry included: what the file's `dn:` lines say.
+    /// `written` is called with the count written so far and the total.
+    public func exportLDIF(written: ((Int, Int) -> Void)? = nil) -> (ldif: String, entries: Int) {
         var text = "version: 1\n# Veneer registry export: entries with their overlay values.\n# No passwords and no SIP digest secrets.\n\n"
         let all = entries()
-        for located in all {
+        for (index, located) in all.enumerated() {
+            defer { written?(index + 1, all.count) }
             var attributes = located.entry.attributes.map { LDIFAttribute(type: $0.type, values: $0.values) }
             if located.entry.id != Self.suffixID {
                 attributes.insert(LDIFAttribute(type: "entryUUID", values: [Array(located.entry.id.rawValue.utf8)]), at: 0)
@@ -213,6 +216,6 @@ extension RegistryDirectory {
             }
             text += LDIFWriter.record(LDIFRecord(dn: located.entry.dn, attributes: attributes))
         }
-        return text
+        return (text, all.count)
     }
 }

@@ -30,7 +30,7 @@ public final class BindAudit: Sendable {
         EngineMetrics.bind(zone: zone, method: method, result: result)
         guard store != nil else { return }
         let record = AuditRecord(
-            time: Date(), action: "bind", target: user, detail: "zone=\(zone) method=\(method) result=\(result) reason=\(reason)",
+            time: Date(), action: "bind", target: user, detail: "zone=\(zone) method=\(method) result=\(result)" + (reason.isEmpty ? "" : " reason=\(reason)"),
             audit: AuditContext(actor: user, address: address))
         let dropped = pending.withLock { rows -> Bool in
             guard rows.count < Self.maximumPending else { return true }

@@ -37,9 +37,10 @@ struct BindPolicy: Sendable {
     /// Logs the outcome and records it in the audit log and counters.
     func outcome(_ request: LDAPRequest, zone: Zone, user: String, method: Zone.Method, result: LDAPResultCode, reason: String) {
         let code = result == .success ? "success" : "\(result)"
-        logger.info(
-            result == .success ? "bind" : "bind refused",
-            metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "user": "\(LogText.cut(user))", "result": "\(code)", "reason": "\(LogText.cut(reason))"])
+        var metadata: Logger.Metadata = ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "user": "\(LogText.cut(user))", "result": "\(code)"]
+        // A success has no reason; an empty `reason=` would read as a missing one.
+        if !reason.isEmpty { metadata["reason"] = "\(LogText.cut(reason))" }
+        logger.info(result == .success ? "bind" : "bind refused", metadata: metadata)
         // Cut before it is queued: a 2 MiB bind name must not sit in the audit batch whole.
         audit.record(user: String(user.utf8.prefix(1024)) ?? String(user.prefix(256)), zone: zone.name, address: request.session.peer.description, method: method.rawValue, result: code,
             reason: String(reason.utf8.prefix(1024)) ?? String(reason.prefix(256)))
