@@ -45,7 +45,7 @@ struct SyncStatusCommand: AsyncParsableCommand {
         var fields: [(String, String)] = [
             ("replica", configuration.replica.path),
             ("method", state.method ?? "none yet (\(configuration.replica.sync.method.rawValue))"),
-            ("loaded", state.loadComplete ? "yes" : "no: the first full load has not finished; searches go to the upstream"),
+            ("loaded", state.loadComplete ? "yes" : Self.loading(state.loadProgress)),
             ("entries", "\(entries)"),
         ]
         if let success = state.lastSuccess {
@@ -60,6 +60,7 @@ struct SyncStatusCommand: AsyncParsableCommand {
             var object: [String: Any] = Dictionary(uniqueKeysWithValues: fields)
             object["entries"] = entries
             object["loaded"] = state.loadComplete
+            if !state.loadComplete, let read = state.loadProgress { object["load_progress"] = read }
             if let success = state.lastSuccess { object["lag_seconds"] = (now.timeIntervalSince(success) * 1000).rounded() / 1000 }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             printOutput(String(decoding: data, as: UTF8.self))
@@ -67,6 +68,12 @@ struct SyncStatusCommand: AsyncParsableCommand {
             let width = fields.map(\.0.count).max() ?? 0
             printOutput(fields.map { "\($0.0.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.1)" }.joined(separator: "\n"))
         }
+    }
+
+    /// Not loaded yet: how far the first load has got, when the server reported it.
+    static func loading(_ entriesRead: Int?) -> String {
+        let progress = entriesRead.map { " (\($0) entries read so far)" } ?? ""
+        return "no: the first full load has not finished\(progress); searches go to the upstream"
     }
 
     static func format(_ date: Date) -> String {

@@ -84,7 +84,7 @@ struct ContentSync: ReplicaSyncMethod {
             }
         }
         guard let cookie else { throw LDAPClientError(.protocolError, "the upstream's sync search returned no cookie") }
-        let entries = try await context.readAll()
+        let entries = try await context.readAll(method: name)
         var state = ReplicaState()
         state.method = name
         state.cookie = cookie
@@ -94,6 +94,7 @@ struct ContentSync: ReplicaSyncMethod {
     /// One sync search: a refresh, then (persist) changes until the search ends.
     private func session(cookie: [UInt8]?, persist: Bool, _ context: ReplicaSyncContext) async throws {
         var session = ContentSyncSession(context: context, method: name, fullLoad: cookie == nil, cookie: cookie)
+        defer { session.progress?.finish() }
         let control = SyncRequestControl(mode: persist ? .refreshAndPersist : .refreshOnly, cookie: cookie)
         if session.fullLoad {
             // The base entry (the suffix searches show) is outside the copied kinds.
@@ -142,6 +143,8 @@ private struct ContentSyncSession {
     var present: Set<EntryID>?
     var refreshing = true
     var counts = Replica.ChangeCounts()
+    /// A full load's entries read so far (reported every few seconds).
+    let progress: LoadProgress?
     /// During a full load's refresh, entries are collected to replace the replica at once;
     /// after it, changes are stored one by one like any others.
     var collecting: Bool { fullLoad && refreshing }
@@ -151,6 +154,7 @@ private struct ContentSyncSession {
         self.method = method
         self.fullLoad = fullLoad
         self.cookie = cookie
+        self.progress = fullLoad ? LoadProgress(replica: context.replica, method: method, logger: context.logger) : nil
     }
 
     static func id(_ uuid: SyncUUID) -> EntryID? { EntryID(uuid.description) }
@@ -170,6 +174,7 @@ private struct ContentSyncSession {
             }
             if collecting {
                 loaded.append((prepared.0, id))
+                progress?.read()
             } else {
                 pending.append(.upsert(prepared.0, id))
             }

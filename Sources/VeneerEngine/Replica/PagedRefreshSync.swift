@@ -20,7 +20,7 @@ struct PagedRefreshSync: ReplicaSyncMethod {
 
     func run(_ context: ReplicaSyncContext) async throws {
         while !Task.isCancelled {
-            let entries = try await context.readAll()
+            let entries = try await context.readAll(method: name)
             var state = ReplicaState()
             state.method = name
             try context.applyFullRead(entries, state: state, method: name)

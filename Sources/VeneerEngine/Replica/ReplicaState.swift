@@ -19,6 +19,8 @@ public struct ReplicaState: Sendable, Equatable {
         static let lastRun = "last_run"
         static let syncRequested = "sync_requested"
         static let source = "source"
+        /// Entries read so far by a full load in progress (empty: none in progress).
+        static let loadProgress = "load_progress"
         /// Names starting with this survive a full reload (see `ReplicaStore.replaceAll`).
         static let schemaPrefix = "schema_"
         static let attributeTypes = "schema_attribute_types"
@@ -113,6 +115,11 @@ public struct ReplicaState: Sendable, Equatable {
     }
 
     /// Set by `veneer sync now`; the running server refreshes and clears it.
+    /// Entries a full load in progress has read so far; nil when none is in progress.
+    public var loadProgress: Int? {
+        values[Name.loadProgress].flatMap { String(validating: $0, as: UTF8.self) }.flatMap { Int($0) }
+    }
+
     public var syncRequested: Bool {
         get { text(Name.syncRequested) == "1" }
         set { setText(Name.syncRequested, newValue ? "1" : nil) }

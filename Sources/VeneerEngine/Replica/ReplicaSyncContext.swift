@@ -51,11 +51,14 @@ struct ReplicaSyncContext: Sendable {
 
     /// Reads every copied entry and the base entry itself; throws unless the upstream
     /// completed the search (a truncated read would delete what it left out).
-    func readAll() async throws -> [(SearchResultEntry, EntryID)] {
+    /// A read that takes longer than a few seconds reports its progress (`LoadProgress`).
+    func readAll(method: String) async throws -> [(SearchResultEntry, EntryID)] {
         var entries: [(SearchResultEntry, EntryID)] = []
         var seen = Set<EntryID>()
+        let progress = LoadProgress(replica: replica, method: method, logger: logger)
+        defer { progress.finish() }
         for request in [fullRequest, baseRequest] {
-            for entry in try await read(request) {
+            for entry in try await read(request, progress: progress) {
                 if let prepared = try await prepare(entry), seen.insert(prepared.1).inserted { entries.append(prepared) }
             }
         }
@@ -64,13 +67,14 @@ struct ReplicaSyncContext: Sendable {
 
     /// Every entry one paged search returns (continuation references, such as AD's to
     /// CN=Configuration, are skipped); throws unless the upstream completed it.
-    func read(_ request: SearchRequest) async throws -> [SearchResultEntry] {
+    func read(_ request: SearchRequest, progress: LoadProgress? = nil) async throws -> [SearchResultEntry] {
         var entries: [SearchResultEntry] = []
         var completed = false
         for try await event in upstream.search(request, paging: true, wholeDirectory: true) {
             switch event {
             case .entry(let entry, _):
                 entries.append(entry)
+                progress?.read()
             case .done(let result, _):
                 guard result.resultCode == .success else { throw IncompleteUpstreamRead(result: result, entriesRead: entries.count) }
                 completed = true

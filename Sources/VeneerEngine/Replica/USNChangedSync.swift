@@ -22,7 +22,7 @@ struct USNChangedSync: ReplicaSyncMethod {
             if !context.replica.isReady || context.replica.method != name
                 || stored?.server != server || (stored?.usn ?? 0) > usn
             {
-                let entries = try await context.readAll()
+                let entries = try await context.readAll(method: name)
                 try context.applyFullRead(entries, state: state(usn: usn, server: server), method: name)
                 runs = 0
             } else if let stored, usn != stored.usn {
