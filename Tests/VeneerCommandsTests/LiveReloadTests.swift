@@ -163,3 +163,23 @@ func waitForLog(_ path: String, containing text: String, timeout: Duration = .se
     }
     throw TestFailure("\"\(text)\" did not appear in \(path):\n\((try? String(contentsOfFile: path, encoding: .utf8)) ?? "")")
 }
+
+/// `veneer check` loads the certificate exactly as a start or a reload would.
+@Suite("veneer check and the TLS certificate")
+struct CheckCertificateTests {
+    @Test("a certificate file that is not a certificate fails check, naming it")
+    func brokenCertificate() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let made = try await runTool(try veneerBinary(), ["cert", "--host", "127.0.0.1", "--out", directory.file("tls")])
+        try #require(made.status == 0, "\(made.output)")
+        let setup = RegistrySetup(
+            directory: directory, configuration: try directory.write("veneer.toml", LiveReloadTests.configuration(certificate: directory.file("tls"))))
+        let good = try await setup.veneer("check")
+        #expect(good.status == 0 && !good.output.contains("TLS:"), "\(good.output)")
+        try "not a certificate\n".write(toFile: directory.file("tls/cert.pem"), atomically: true, encoding: .utf8)
+        let broken = try await setup.veneer("check")
+        #expect(broken.status != 0, "\(broken.output)")
+        #expect(broken.output.contains("FAILED   TLS: cannot load TLS certificate"), "\(broken.output)")
+    }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LDAPServer
 import VeneerEngine
 import LDAPClient
 import LDAPCore
@@ -151,6 +152,17 @@ struct CheckCommand: AsyncParsableCommand {
             report(.warning, "store \(configuration.store.path): \(problem)", advice: "serve must run as a user who may write there, or set [store] path")
         } else {
             report(.ok, "store \(configuration.store.path)\(FileAccess.exists(configuration.store.path) ? "" : " (created on first start)")")
+        }
+        if let metrics = configuration.metrics {
+            let host = metrics.address.contains(":") ? "[\(metrics.address)]" : metrics.address
+            report(.ok, "metrics: serve answers http://\(host):\(metrics.port)/metrics, /healthz and /readyz")
+        }
+        // The certificate a reload or a start would load: a broken one stops both.
+        do {
+            try LDAPListener.validate(configuration.serverConfiguration)
+        } catch {
+            report(.failed, "TLS: \(error)")
+            throw ExitCode.failure
         }
     }
 
