@@ -116,6 +116,35 @@ struct BindAttackTests {
         }
     }
 
+    @Test("the same burst while the configuration is reloaded three times: the reservations carry across, still at most the threshold reaches slapd")
+    func burstAcrossReloads() async throws {
+        try await withServed { slapd, served, installation in
+            let victim = (dn: slapd.userDN(16), password: slapd.userPassword(16))
+            func upstreamBinds() -> Int {
+                slapd.logLines(containing: "BIND dn=\"").filter { $0.lowercased().contains(victim.dn.lowercased()) }.count
+            }
+            let before = upstreamBinds()
+            let reloadsBefore = (try? String(contentsOfFile: served.child.logPath, encoding: .utf8))?.components(separatedBy: "configuration reloaded").count ?? 1
+            let passwords = (0..<50).map { "reload-guess-\($0)" }
+            async let answers = Self.simultaneousBinds(url: served.url, source: "127.0.0.1", dn: victim.dn, passwords: passwords)
+            // Each SIGHUP builds a new directory; binds in flight on the old one must still count.
+            for _ in 0..<3 {
+                kill(served.child.pid, SIGHUP)
+                try await Task.sleep(for: .milliseconds(15))
+            }
+            let refused = await answers
+            #expect(refused.count == 50 && refused.allSatisfy { $0.code == 49 }, "\(refused.map(\.description))")
+            try await Task.sleep(for: .milliseconds(300))  // slapd's log is written asynchronously
+            let checked = upstreamBinds() - before
+            #expect(checked <= 3, "at most lockout_threshold (3) checks may reach slapd across reloads; \(checked) did")
+            let log = (try? String(contentsOfFile: served.child.logPath, encoding: .utf8)) ?? ""
+            #expect(log.components(separatedBy: "configuration reloaded").count - reloadsBefore >= 1, "the reloads happened")
+            let after = try await ldapTool("ldapwhoami", ["-x", "-H", served.url, "-D", victim.dn, "-w", victim.password], environment: ["LDAPSOCKET_BIND_ADDRESSES": "127.0.0.1"])
+            #expect(after.status == 49 && after.output.contains("locked by Veneer"), "\(after.output)")
+            _ = installation
+        }
+    }
+
     @Test("from the external zone an unknown name, a wrong password, a locked account and the superadmin's DN answer identically, controls included")
     func noEnumeration() async throws {
         try await withServed { slapd, served, _ in
