@@ -1,3 +1,4 @@
+import Foundation
 import LDAPClient
 import LDAPServer
 import Synchronization
@@ -16,6 +17,8 @@ final class DirectoryGeneration: Sendable {
     let upstream: LDAPUpstream?
     /// What the upstream was built from, to tell whether the next generation can keep it.
     let upstreamConfiguration: LDAPClientConfiguration?
+    /// The CA bundle's contents when the upstream was built (the file may be replaced in place).
+    let upstreamTrustAnchors: Data?
     /// Work that runs as long as this generation serves.
     let background: [Task<Void, Never>]
     /// The replica's synchronizer, stopped before the next generation's starts (one writer).
@@ -27,7 +30,7 @@ final class DirectoryGeneration: Sendable {
 
     init(
         configuration: VeneerConfiguration, handler: any LDAPRequestHandler, overlay: LocalOverlay, proxy: ProxyDirectory?,
-        upstream: LDAPUpstream?, upstreamConfiguration: LDAPClientConfiguration?, background: [Task<Void, Never>], sync: Task<Void, Never>?
+        upstream: LDAPUpstream?, upstreamConfiguration: LDAPClientConfiguration?, upstreamTrustAnchors: Data? = nil, background: [Task<Void, Never>], sync: Task<Void, Never>?
     ) {
         self.configuration = configuration
         self.handler = handler
@@ -35,6 +38,7 @@ final class DirectoryGeneration: Sendable {
         self.proxy = proxy
         self.upstream = upstream
         self.upstreamConfiguration = upstreamConfiguration
+        self.upstreamTrustAnchors = upstreamTrustAnchors
         self.background = background
         self.syncTask = Mutex(sync)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import LDAPClient
 import LDAPCore
 import LDAPServer
@@ -163,8 +164,12 @@ final class ServingDirectory: LDAPRequestHandler {
         }
         // Resolved again on every reload: a new domain controller in DNS is picked up.
         let clientConfiguration = try await upstreamConfiguration.settings().clientConfiguration
+        // A renewed CA bundle under the same file name is a change too.
+        let trustAnchors = clientConfiguration.tls.caFile.flatMap { FileManager.default.contents(atPath: $0) }
         let upstream: LDAPUpstream
-        if let previous, let kept = previous.upstream, previous.upstreamConfiguration == clientConfiguration {
+        if let previous, let kept = previous.upstream, previous.upstreamConfiguration == clientConfiguration,
+            previous.upstreamTrustAnchors == trustAnchors
+        {
             upstream = kept
         } else {
             upstream = LDAPUpstream(configuration: clientConfiguration, eventLoopGroup: group, logger: logger)
@@ -177,7 +182,7 @@ final class ServingDirectory: LDAPRequestHandler {
         let sweep = Task { await directory.runUpstreamSweep() }
         return DirectoryGeneration(
             configuration: configuration, handler: directory, overlay: overlay, proxy: directory, upstream: upstream,
-            upstreamConfiguration: clientConfiguration, background: [sweep], sync: startSync(directory, configuration: configuration))
+            upstreamConfiguration: clientConfiguration, upstreamTrustAnchors: trustAnchors, background: [sweep], sync: startSync(directory, configuration: configuration))
     }
 
     private func startSync(_ directory: ProxyDirectory, configuration: VeneerConfiguration) -> Task<Void, Never>? {
