@@ -18,6 +18,8 @@ public final class VeneerStore: Sendable {
     let state: Mutex<StoreState>
     /// Lockout state by entry (hot on every bind), loaded at open like the overlays.
     let lockouts: Mutex<[EntryID: LockoutState]>
+    /// Failed binds' lockout changes, committed in groups (see `commitLockoutChange`).
+    let lockoutCommits = GroupCommit<LockoutChange, LockoutTransition>(label: "veneer.lockout-commit")
     /// Keys password fingerprints; random per database, kept in store_meta.
     let fingerprintKey: SymmetricKey
     let secrets: OverlayDraft.Secrets

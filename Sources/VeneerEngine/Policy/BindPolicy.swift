@@ -82,21 +82,17 @@ struct BindPolicy: Sendable {
     }
 
     /// Counts a wrong password (a failure for any other reason is not the user's guess).
+    /// Returns once the count is committed (grouped with the other failures of the moment),
+    /// so the refusal is sent only for a failure that a crash cannot forget.
     func recordFailure(_ subject: LockoutSubject, zone: Zone, password: [UInt8]) async {
         guard let policy = zone.lockout, let store else { return }
-        let id = subject.key
         let fingerprint = store.passwordFingerprint(password)
         let time = now()
         do {
-            let (previous, state) = try await offLoop { () throws -> (LockoutState?, LockoutState?) in
-                var previous: LockoutState?
-                let state = try store.updateLockoutState(for: id) { current in
-                    previous = current
-                    return policy.recordingFailure(current, fingerprint: fingerprint, now: time)
-                }
-                return (previous, state)
+            let transition = try await store.commitLockoutChange(for: subject.key) { current in
+                policy.recordingFailure(current, fingerprint: fingerprint, now: time)
             }
-            if let until = state?.lockedUntil, until != previous?.lockedUntil {
+            if let until = transition.after?.lockedUntil, until != transition.before?.lockedUntil {
                 logger.notice("account locked", metadata: ["subject": "\(subject)", "zone": "\(zone.name)", "until": "\(until)"])
             }
         } catch {
@@ -108,7 +104,7 @@ struct BindPolicy: Sendable {
         let id = subject.key
         guard let store, store.lockoutState(for: id) != nil else { return }
         do {
-            try await offLoop { try store.setLockoutState(nil, for: id) }
+            try await store.commitLockoutChange(for: id) { _ in nil }
         } catch {
             logger.error("cannot clear the lockout state", metadata: ["subject": "\(subject)", "error": "\(error)"])
         }
