@@ -261,9 +261,14 @@ public final class VeneerStore: Sendable {
 
     /// The newest `limit` rows, newest first.
     public func auditEvents(limit: Int) throws(StoreError) -> [AuditEvent] {
-        guard limit > 0 else { return [] }
+        try auditEvents(matching: AuditQuery(limit: limit))
+    }
+
+    /// The newest `query.limit` rows the query selects, newest first.
+    public func auditEvents(matching query: AuditQuery) throws(StoreError) -> [AuditEvent] {
+        guard query.limit > 0 else { return [] }
         do {
-            return try pool.read { db in try AuditLog.fetch(db, limit: limit) }
+            return try pool.read { db in try AuditLog.fetch(db, query) }
         } catch {
             throw StoreError.wrapping(error, while: "cannot read the audit log")
         }

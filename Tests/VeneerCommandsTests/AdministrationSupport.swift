@@ -67,6 +67,15 @@ struct RegistrySetup {
     }
 
     func remove() { directory.remove() }
+
+    /// A setup with `sampleLDIF` imported.
+    static func imported() async throws -> RegistrySetup {
+        let setup = try RegistrySetup()
+        let file = try setup.directory.write("sample.ldif", sampleLDIF)
+        let result = try await setup.veneer("import", file)
+        #expect(result.status == 0, "\(result.output)")
+        return setup
+    }
 }
 
 /// A realistic export (slapcat style): a version line, comments, operational attributes, a

@@ -66,6 +66,10 @@ struct FailedBindDurabilityTests {
                 #expect(reopened.lockoutState(for: backend.id)?.lockedUntil != nil)
                 #expect(policy.gate.pending(backend.id) == 0)
             }
+            let locks = try reopened.auditEvents(limit: 1000).filter { $0.action == "lock" }
+            #expect(Set(locks.map(\.target)) == Set(backends.map(\.id.rawValue)), "one lock row per account")
+            #expect(locks.allSatisfy { $0.detail.hasPrefix("zone=office subject=password failures=3 until=") }, "\(locks.map(\.detail))")
+            #expect(locks.allSatisfy { !$0.detail.contains("guess-") })
         }
     }
 }

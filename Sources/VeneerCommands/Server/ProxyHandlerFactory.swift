@@ -40,7 +40,7 @@ extension VeneerServer {
                     storeWatch.cancel()
                     throw error
                 }
-                let audit = Task { await registry.bindAudit.run() }
+                let audit = Task { await registry.bindAudit.run(mode: configuration.store.auditBinds) }
                 let extensions = Task { await registry.runExtensionAssignment() }
                 return ServingHandler(handler: registry, shutdown: {
                     storeWatch.cancel()
@@ -79,7 +79,7 @@ extension VeneerServer {
                 return Task { await synchronizer.run() }
             }
             let sweep = Task { await directory.runUpstreamSweep() }
-            let audit = Task { await directory.bindAudit.run() }
+            let audit = Task { await directory.bindAudit.run(mode: configuration.store.auditBinds) }
             return ServingHandler(handler: directory, shutdown: {
                 sync?.cancel()
                 _ = await sync?.value

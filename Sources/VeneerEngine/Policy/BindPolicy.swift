@@ -94,6 +94,7 @@ struct BindPolicy: Sendable {
             }
             if let until = transition.after?.lockedUntil, until != transition.before?.lockedUntil {
                 logger.notice("account locked", metadata: ["subject": "\(subject)", "zone": "\(zone.name)", "until": "\(until)"])
+                audit.recordLock(subject: subject, zone: zone.name, until: until, failures: transition.after?.failureCount ?? 0)
             }
         } catch {
             logger.error("cannot record a failed bind for lockout", metadata: ["subject": "\(subject)", "error": "\(error)"])
