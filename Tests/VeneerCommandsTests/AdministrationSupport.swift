@@ -139,6 +139,14 @@ let sampleLDIF = """
 
     """
 
+/// A command's own output lines: without its log records on standard error (the test
+/// configuration's low PBKDF2 count warns) and its `veneer:` messages.
+func commandLines(_ output: String) -> [String] {
+    output.split(separator: "\n").map(String.init).filter { line in
+        !line.hasPrefix("veneer:") && line.firstMatch(of: /^\d{4}-\d\d-\d\dT[0-9:]+[+-]\d{4} [a-z]+ veneer/) == nil
+    }
+}
+
 /// hex(MD5(text)) by md5sum: independent of Veneer's own hashing.
 func md5Hex(_ text: String) async throws -> String {
     let result = try await TestProcess.runChecked("/bin/sh", ["-c", "printf %s \"$0\" | md5sum", text])

@@ -94,21 +94,22 @@ struct DigestLifecycleTests {
         let fixture = try await Fixture.start(replica: replica)
         defer { Task { await fixture.stop() } }
         let veneer = fixture.veneer
-        let dn = veneer.virtualUserDN(1).lowercased()
-        let md5 = try await hexDigest("md5", "user0001:\(VeneerHarness.OverlaySetup.realm):sip-0001")
-        let filters = ["(SIPIdentityUserName=user0001)", "(&(objectClass=SIPIdentity)(uid=user0001))", "(SIPIdentitySIPURI=*user0001*)"]
+        // user0012 has a digest; the admin (user0001) deactivates and reactivates them.
+        let dn = veneer.virtualUserDN(12).lowercased()
+        let md5 = try await hexDigest("md5", "user0012:\(VeneerHarness.OverlaySetup.realm):sip-0012")
+        let filters = ["(SIPIdentityUserName=user0012)", "(&(objectClass=SIPIdentity)(uid=user0012))", "(SIPIdentitySIPURI=*user0012*)"]
         for filter in filters {
             #expect(try await Self.registrarSearch(fixture, filter)[dn]?["sipidentitypassword"] == [md5], "active: \(filter)")
         }
         func setActive(_ value: String) async throws {
-            let result = try await Writes.modify(fixture, as: Writes.admin, "dn: \(veneer.virtualUserDN(1))\nchangetype: modify\nreplace: veneerActive\nveneerActive: \(value)\n")
+            let result = try await Writes.modify(fixture, as: Writes.admin, "dn: \(veneer.virtualUserDN(12))\nchangetype: modify\nreplace: veneerActive\nveneerActive: \(value)\n")
             #expect(result.status == 0, "\(result.output)")
         }
         try await setActive("FALSE")
         for filter in filters {
-            #expect(try await Self.registrarSearch(fixture, filter).isEmpty, "deactivated, yet \(filter) finds user0001")
+            #expect(try await Self.registrarSearch(fixture, filter).isEmpty, "deactivated, yet \(filter) finds user0012")
         }
-        let entry = try await Self.registrarSearch(fixture, "(uid=user0001)")[dn] ?? [:]
+        let entry = try await Self.registrarSearch(fixture, "(uid=user0012)")[dn] ?? [:]
         #expect(entry["sipidentitypassword"] == nil && entry["veneerdigestsha256"] == nil && entry["sipidentityusername"] == nil, "\(entry)")
         #expect(entry["objectclass"]?.contains("SIPIdentity") == false, "\(entry)")
         try await setActive("TRUE")
