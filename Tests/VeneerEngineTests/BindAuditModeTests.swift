@@ -29,25 +29,27 @@ struct BindAuditModeTests {
         audit.record(user: "uid=x", zone: "external", address: "192.0.2.1:1", method: "upstream", result: "invalidCredentials (49)", reason: "wrong password", time: base)
     }
 
+    /// The rows the standard binds leave in `mode`, and the counters.
+    static func flushed(_ mode: BindAuditMode) throws -> (rows: [AuditEvent], counters: [BindAudit.Outcome: Int]) {
+        var result: (rows: [AuditEvent], counters: [BindAudit.Outcome: Int]) = ([], [:])
+        try withAudit { audit, store in
+            binds(audit)
+            audit.flush(mode: mode)
+            result = (try store.auditEvents(limit: 100), audit.counters)
+        }
+        return result
+    }
+
     @Test("all: one row per bind")
     func all() throws {
-        try Self.withAudit { audit, store in
-            Self.binds(audit)
-            audit.flush(mode: .all)
-            let rows = try store.auditEvents(limit: 100)
-            #expect(rows.count == 8)
-        }
+        #expect(try Self.flushed(.all).rows.count == 8)
     }
 
     @Test("failures: the three refusals only")
     func failures() throws {
-        try Self.withAudit { audit, store in
-            Self.binds(audit)
-            audit.flush(mode: .failures)
-            let rows = try store.auditEvents(limit: 100)
-            #expect(rows.map(\.target).sorted() == ["uid=w0", "uid=w1", "uid=x"])
-            #expect(audit.counters[BindAudit.Outcome(zone: "office", result: "success")] == 5, "successes still counted")
-        }
+        let (rows, counters) = try Self.flushed(.failures)
+        #expect(rows.map(\.target).sorted() == ["uid=w0", "uid=w1", "uid=x"])
+        #expect(counters[BindAudit.Outcome(zone: "office", result: "success")] == 5, "successes still counted")
     }
 
     @Test("summary: refusals one each, and once the minute is over one count per zone and result")
