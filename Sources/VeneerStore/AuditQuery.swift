@@ -8,7 +8,8 @@ import GRDB
 /// filters match.
 public struct AuditQuery: Sendable, Equatable {
     /// Rows whose actor or target is one of these (exact, ignoring ASCII case): a person's DN,
-    /// entry id or login name as the rows spell them.
+    /// entry id or login name as the rows spell them; bind rows also by the `entry=<id>` in
+    /// their detail (the DN they name is the upstream's, which a mapped suffix changes).
     public var people: [String] = []
     public var actions: [String] = []
     public var zone: String?
@@ -31,9 +32,11 @@ public struct AuditQuery: Sendable, Equatable {
         var arguments: [(any DatabaseValueConvertible)?] = []
         if !people.isEmpty {
             let marks = Array(repeating: "?", count: people.count).joined(separator: ", ")
-            clauses.append("(lower(actor) IN (\(marks)) OR lower(target) IN (\(marks)))")
+            let inDetail = Array(repeating: "instr(detail, ?) > 0", count: people.count).joined(separator: " OR ")
+            clauses.append("(lower(actor) IN (\(marks)) OR lower(target) IN (\(marks)) OR \(inDetail))")
             let lowered = people.map { $0.lowercased() }
             for person in lowered + lowered { arguments.append(person) }
+            for person in lowered { arguments.append(" entry=\(person) ") }
         }
         if !actions.isEmpty {
             clauses.append("action IN (\(Array(repeating: "?", count: actions.count).joined(separator: ", ")))")

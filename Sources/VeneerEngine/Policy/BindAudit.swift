@@ -34,11 +34,14 @@ public final class BindAudit: Sendable {
         self.logger = logger
     }
 
-    func record(user: String, zone: String, address: String, method: String, result: String, reason: String, time: Date = Date()) {
+    /// `entry`: the account's id when one was found (`entry=<id>` in the detail, before the
+    /// free-text reason).
+    func record(user: String, zone: String, address: String, method: String, result: String, reason: String, entry: EntryID? = nil, time: Date = Date()) {
         counts.withLock { $0[Outcome(zone: zone, result: result), default: 0] += 1 }
         guard store != nil else { return }
+        let id = entry.map { " entry=\($0.rawValue)" } ?? ""
         let record = AuditRecord(
-            time: time, action: "bind", target: user, detail: "zone=\(zone) method=\(method) result=\(result) reason=\(reason)",
+            time: time, action: "bind", target: user, detail: "zone=\(zone) method=\(method) result=\(result)\(id) reason=\(reason)",
             audit: AuditContext(actor: user, address: address))
         enqueue(Pending(record: record, outcome: Outcome(zone: zone, result: result)), naming: user)
     }

@@ -34,14 +34,15 @@ struct BindPolicy: Sendable {
     }
 
     /// Logs the outcome and records it in the audit log and counters.
-    func outcome(_ request: LDAPRequest, zone: Zone, user: String, method: Zone.Method, result: LDAPResultCode, reason: String) {
+    func outcome(_ request: LDAPRequest, zone: Zone, decision: BindDecision) {
+        let (user, reason, result) = (decision.user, decision.reason, decision.result.resultCode)
         let code = result == .success ? "success" : "\(result)"
         logger.info(
             result == .success ? "bind" : "bind refused",
             metadata: ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "user": "\(LogText.cut(user))", "result": "\(code)", "reason": "\(LogText.cut(reason))"])
         // Cut before it is queued: a 2 MiB bind name must not sit in the audit batch whole.
-        audit.record(user: String(user.utf8.prefix(1024)) ?? String(user.prefix(256)), zone: zone.name, address: request.session.peer.description, method: method.rawValue, result: code,
-            reason: String(reason.utf8.prefix(1024)) ?? String(reason.prefix(256)))
+        audit.record(user: String(user.utf8.prefix(1024)) ?? String(user.prefix(256)), zone: zone.name, address: request.session.peer.description, method: decision.method.rawValue, result: code,
+            reason: String(reason.utf8.prefix(1024)) ?? String(reason.prefix(256)), entry: decision.entry)
     }
 
     func zone(of session: LDAPSession) -> Zone {
