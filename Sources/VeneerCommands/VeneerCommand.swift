@@ -2,7 +2,7 @@ import ArgumentParser
 import LDAPCore
 
 /// The `veneer` command: `serve`, `check`, `cert`, `version`, `bench`, and the administrative
-/// `user`, `alias`, `digest`, `import` and `export`.
+/// `user`, `alias`, `digest`, `import`, `export` and `audit`.
 public struct VeneerCommand: AsyncParsableCommand {
     public init() {}
     public static let configuration = CommandConfiguration(
@@ -18,7 +18,7 @@ public struct VeneerCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, CheckCommand.self, CertCommand.self, VersionCommand.self, BenchCommand.self, HashPasswordCommand.self,
             UserCommand.self, AliasCommand.self, DigestCommand.self, PINCommand.self, ImportCommand.self, ExportCommand.self, SyncCommand.self,
-            ReloadCommand.self,
+            ReloadCommand.self, AuditCommand.self,
         ],
         defaultSubcommand: VersionCommand.self
     )

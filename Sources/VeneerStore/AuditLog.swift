@@ -23,11 +23,16 @@ enum AuditLog {
 
     /// Newest first.
     static func fetch(_ db: Database, limit: Int) throws -> [AuditEvent] {
-        try Row.fetchAll(
-            db, sql: "SELECT time, actor, address, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit]
-        ).map { row in
+        try fetch(db, AuditQuery(limit: limit))
+    }
+
+    /// The rows `query` selects: the newest `query.limit` of them, newest first.
+    static func fetch(_ db: Database, _ query: AuditQuery) throws -> [AuditEvent] {
+        let (condition, arguments) = query.sqlCondition
+        let sql = "SELECT id, time, actor, address, action, target, detail FROM audit_log WHERE \(condition) ORDER BY id DESC LIMIT ?"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments + [query.limit])).map { row in
             let timeText = try row.decode(String.self, forColumn: "time")
-            return AuditEvent(
+            var event = AuditEvent(
                 time: StoreTime.date(timeText) ?? Date(timeIntervalSince1970: 0),
                 actor: try row.decode(String.self, forColumn: "actor"),
                 address: try row.decode(String?.self, forColumn: "address"),
@@ -35,6 +40,8 @@ enum AuditLog {
                 target: try row.decode(String.self, forColumn: "target"),
                 detail: try row.decode(String.self, forColumn: "detail")
             )
+            event.sequence = try row.decode(Int64.self, forColumn: "id")
+            return event
         }
     }
 

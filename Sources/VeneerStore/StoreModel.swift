@@ -160,6 +160,8 @@ public struct AuditContext: Sendable, Equatable {
 
 /// One row of the audit log. `detail` never holds a secret.
 public struct AuditEvent: Sendable, Equatable {
+    /// The row's place in the log: higher is newer (the clock may step back, this does not).
+    public var sequence: Int64 = 0
     /// UTC, stored with millisecond precision.
     public var time: Date
     public var actor: String

@@ -16,11 +16,29 @@ enum StoreTime {
         let fraction = Int(milliseconds - Int64(seconds) * 1000)
         var parts = tm()
         guard gmtime_r(&seconds, &parts) != nil else { return "1970-01-01T00:00:00.000Z" }
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), fraction
-        )
+        // Digit by digit rather than String(format:): every audit row and lockout write
+        // formats a time, and Foundation's formatter is costly on that path.
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        func append(_ value: Int, _ width: Int, then separator: UInt8) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            for _ in 0..<width {
+                text.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor = max(1, divisor / 10)
+            }
+            text.append(separator)
+        }
+        append(Int(parts.tm_year) + 1900, 4, then: UInt8(ascii: "-"))
+        append(Int(parts.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
+        append(Int(parts.tm_mday), 2, then: UInt8(ascii: "T"))
+        append(Int(parts.tm_hour), 2, then: UInt8(ascii: ":"))
+        append(Int(parts.tm_min), 2, then: UInt8(ascii: ":"))
+        append(Int(parts.tm_sec), 2, then: UInt8(ascii: "."))
+        append(fraction, 3, then: UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Parses what `text` writes; nil for anything else.

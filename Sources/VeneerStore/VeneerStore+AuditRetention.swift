@@ -6,23 +6,26 @@ import GRDB
 extension VeneerStore {
     /// Rows deleted per transaction: a long backlog is pruned without holding the writer for
     /// long, so binds and Modifies waiting to write are not delayed.
-    static let auditPruneBatch = 5_000
+    public static let auditPruneBatch = 5_000
 
-    /// Deletes audit rows written before `cutoff`; returns how many. Rows stay in id order
-    /// otherwise; the time column is compared as text, which `StoreTime` keeps sortable.
+    /// Deletes audit rows written before `cutoff`, `batch` rows per transaction; returns how
+    /// many. Each batch commits on its own, so writers queue behind one batch at most, never
+    /// behind the whole backlog. The time column is compared as text, which `StoreTime`
+    /// keeps sortable.
     @discardableResult
-    public func pruneAuditLog(olderThan cutoff: Date) throws(StoreError) -> Int {
+    public func pruneAuditLog(olderThan cutoff: Date, batch: Int = auditPruneBatch) throws(StoreError) -> Int {
+        let batch = max(1, batch)
         let limit = StoreTime.text(cutoff)
         var total = 0
         while true {
             let deleted = try writeTransaction("cannot prune the audit log") { db in
                 try db.execute(
                     sql: "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE time < ? ORDER BY id LIMIT ?)",
-                    arguments: [limit, Self.auditPruneBatch])
+                    arguments: [limit, batch])
                 return db.changesCount
             } afterCommit: { _ in }
             total += deleted
-            if deleted < Self.auditPruneBatch { return total }
+            if deleted < batch { return total }
         }
     }
 

@@ -18,6 +18,8 @@ public final class VeneerStore: Sendable {
     let state: Mutex<StoreState>
     /// Lockout state by entry (hot on every bind), loaded at open like the overlays.
     let lockouts: Mutex<[EntryID: LockoutState]>
+    /// Failed binds' lockout changes, committed in groups (see `commitLockoutChange`).
+    let lockoutCommits = GroupCommit<LockoutChange, LockoutTransition>(label: "veneer.lockout-commit")
     /// Keys password fingerprints; random per database, kept in store_meta.
     let fingerprintKey: SymmetricKey
     let secrets: OverlayDraft.Secrets
@@ -118,17 +120,35 @@ public final class VeneerStore: Sendable {
     public func apply(_ changes: [OverlayChange], to id: EntryID, audit: AuditContext) throws(StoreError) -> OverlayRecord {
         let now = Date()
         return try writeTransaction("cannot change the local attributes of entry \(id)") { db in
-            var draft = try OverlayDraft.load(db, id: id, key: secrets.key)
-            var details: [String] = []
-            for change in changes {
-                details.append(try draft.apply(change, db: db, secrets: secrets))
-            }
-            try draft.save(db, time: StoreTime.text(now))
-            try AuditLog.insert(db, time: now, audit: audit, action: "modify", target: id.rawValue, detail: details.isEmpty ? "no changes" : details.joined(separator: "; "))
-            return draft.record
+            try applyInTransaction(changes, to: id, db, time: now, audit: audit)
         } afterCommit: { record in
             state.withLock { $0.setOverlay(record) }
         }
+    }
+
+    /// `apply` for several entries in one transaction (bulk provisioning): all or nothing,
+    /// one audit row per entry. Returns the records afterwards, in the order given.
+    @discardableResult
+    public func apply(batch: [(id: EntryID, changes: [OverlayChange])], audit: AuditContext) throws(StoreError) -> [OverlayRecord] {
+        let now = Date()
+        return try writeTransaction("cannot change the local attributes of \(batch.count) entries") { db in
+            try batch.map { item in try applyInTransaction(item.changes, to: item.id, db, time: now, audit: audit) }
+        } afterCommit: { records in
+            state.withLock { state in
+                for record in records { state.setOverlay(record) }
+            }
+        }
+    }
+
+    private func applyInTransaction(_ changes: [OverlayChange], to id: EntryID, _ db: Database, time: Date, audit: AuditContext) throws -> OverlayRecord {
+        var draft = try OverlayDraft.load(db, id: id, key: secrets.key)
+        var details: [String] = []
+        for change in changes {
+            details.append(try draft.apply(change, db: db, secrets: secrets))
+        }
+        try draft.save(db, time: StoreTime.text(time))
+        try AuditLog.insert(db, time: time, audit: audit, action: "modify", target: id.rawValue, detail: details.isEmpty ? "no changes" : details.joined(separator: "; "))
+        return draft.record
     }
 
     // MARK: Registry
@@ -256,9 +276,14 @@ public final class VeneerStore: Sendable {
 
     /// The newest `limit` rows, newest first.
     public func auditEvents(limit: Int) throws(StoreError) -> [AuditEvent] {
-        guard limit > 0 else { return [] }
+        try auditEvents(matching: AuditQuery(limit: limit))
+    }
+
+    /// The newest `query.limit` rows the query selects, newest first.
+    public func auditEvents(matching query: AuditQuery) throws(StoreError) -> [AuditEvent] {
+        guard query.limit > 0 else { return [] }
         do {
-            return try pool.read { db in try AuditLog.fetch(db, limit: limit) }
+            return try pool.read { db in try AuditLog.fetch(db, query) }
         } catch {
             throw StoreError.wrapping(error, while: "cannot read the audit log")
         }

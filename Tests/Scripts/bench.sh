@@ -347,6 +347,9 @@ fi
 
 results="$state/results.jsonl"
 : > "$results"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime
+# CPU seconds per wall second of a round (warm-up included), e.g. 0.93 = most of a core.
+cores_used() { /usr/bin/python3 -c "import sys; print('%.2f' % ((int(sys.argv[2]) - int(sys.argv[1])) / int(sys.argv[3]) / float(sys.argv[4])))" "$1" "$2" "$(getconf CLK_TCK)" "$3"; }
 bench() {  # label url workload connections users filters extra...
     local label=$1 target=$2 workload=$3 conns=$4 count=$5 filters=$6
     shift 6
@@ -364,7 +367,9 @@ for conns in $connections; do
         for round in $(seq 1 "$rounds"); do
             for label in $labels; do
                 [ "$label" = C ] && searches_before=$(upstream_searches 4890)
+                [ "$label" = C ] && { c_cpu=$(cpu_ticks "$pid_veneer"); a_cpu=$(cpu_ticks "$pid_small"); }
                 bench "$label" "${url[$label]}" "$workload" "$conns" "$users" "$state/small-filters.txt"
+                [ "$label" = C ] && echo "     CPU cores during the C round: C (Veneer) $(cores_used "$c_cpu" "$(cpu_ticks "$pid_veneer")" "$((warmup + duration))"), A (upstream) $(cores_used "$a_cpu" "$(cpu_ticks "$pid_small")" "$((warmup + duration))")"
                 [ "$label" = C ] && case $workload in search-uid|phonebook)
                     echo "     A served $(( $(upstream_searches 4890) - searches_before - 1 )) searches while C ran $workload" ;; esac
             done
@@ -457,7 +462,6 @@ PY
 # (the external zone) C pads each refusal to about a real check's time, so locked and
 # unknown names cannot be told apart from wrong passwords by timing; from 127.0.0.3 (the
 # office zone, detailed_errors) it answers at once.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime
 if [ "${locked:-0}" = 1 ]; then
     echo "== binds on accounts Veneer has locked"
     until=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%S.000Z)

@@ -9,13 +9,7 @@ import VeneerTestSupport
 struct AdministrationCommandTests {
     let jdoe = "uid=jdoe,ou=people,dc=example,dc=com"
 
-    func imported() async throws -> RegistrySetup {
-        let setup = try RegistrySetup()
-        let file = try setup.directory.write("sample.ldif", sampleLDIF)
-        let result = try await setup.veneer("import", file)
-        #expect(result.status == 0, "\(result.output)")
-        return setup
-    }
+    func imported() async throws -> RegistrySetup { try await RegistrySetup.imported() }
 
     @Test("import: folded lines, base64, groups, cleartext and hashed passwords, overlay values; counts reported")
     func importLDIF() async throws {

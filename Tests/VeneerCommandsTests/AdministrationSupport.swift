@@ -75,6 +75,15 @@ struct RegistrySetup {
     }
 
     func remove() { directory.remove() }
+
+    /// A setup with `sampleLDIF` imported.
+    static func imported() async throws -> RegistrySetup {
+        let setup = try RegistrySetup()
+        let file = try setup.directory.write("sample.ldif", sampleLDIF)
+        let result = try await setup.veneer("import", file)
+        #expect(result.status == 0, "\(result.output)")
+        return setup
+    }
 }
 
 /// A realistic export (slapcat style): a version line, comments, operational attributes, a
@@ -137,6 +146,14 @@ let sampleLDIF = """
     member: uid=asmith,ou=people,dc=example,dc=com
 
     """
+
+/// A command's own output lines: without its log records on standard error (the test
+/// configuration's low PBKDF2 count warns) and its `veneer:` messages.
+func commandLines(_ output: String) -> [String] {
+    output.split(separator: "\n").map(String.init).filter { line in
+        !line.hasPrefix("veneer:") && line.firstMatch(of: /^\d{4}-\d\d-\d\dT[0-9:]+[+-]\d{4} [a-z]+ veneer/) == nil
+    }
+}
 
 /// hex(MD5(text)) by md5sum: independent of Veneer's own hashing.
 func md5Hex(_ text: String) async throws -> String {

@@ -15,7 +15,7 @@ import VeneerStore
 struct BindPipelineTests {
     /// A view whose one account has `password`; counts and optionally holds its checks.
     final class ScriptedBackend: BindBackend, Sendable {
-        let id = EntryID("6f1d0c1e-2d6c-4b6e-9a55-6d1f3c2b7a10") ?? EntryID.random()
+        let id: EntryID
         let password: String
         let pin: String?
         let methods: Set<Zone.Method>
@@ -29,8 +29,9 @@ struct BindPipelineTests {
 
         init(
             password: String = "right", pin: String? = nil, methods: Set<Zone.Method> = [.upstreamPassword, .localPIN], ineligible: String? = nil,
-            holdChecks: Bool = false, upstreamDown: Bool = false
+            holdChecks: Bool = false, upstreamDown: Bool = false, id: EntryID = EntryID("6f1d0c1e-2d6c-4b6e-9a55-6d1f3c2b7a10") ?? EntryID.random()
         ) {
+            self.id = id
             self.upstreamDown = upstreamDown
             self.password = password
             self.pin = pin

@@ -52,3 +52,39 @@ struct AuditRetentionTests {
         #expect(try store.auditEvents(limit: 10).map(\.target) == ["new"])
     }
 }
+
+extension AuditRetentionTests {
+    @Test("pruning a long backlog does not hold writers: a write made while it runs commits before the pruning ends")
+    func writersNotBlocked() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite")
+        let store = try openStore(path)
+        let actor = AuditContext(actor: "cli:tester")
+        let old = Date().addingTimeInterval(-100 * Self.day)
+        let backlog = 20_000
+        for chunk in stride(from: 0, to: backlog, by: 5_000) {
+            try store.record((chunk..<(chunk + 5_000)).map { AuditRecord(time: old, action: "bind", target: "old-\($0)", detail: "", audit: actor) })
+        }
+        // 100 rows per transaction: 200 commits, each one a chance for a waiting writer.
+        let pruning = Task.detached { try store.pruneAuditLog(olderThan: Date().addingTimeInterval(-90 * Self.day), batch: 100) }
+        // Wait until the pruning has visibly started (the first batch, oldest rows, committed)…
+        let reader = try openStore(path)
+        func has(_ target: String) throws -> Bool {
+            var query = AuditQuery(limit: 1)
+            query.people = [target]
+            return try !reader.auditEvents(matching: query).isEmpty
+        }
+        var started = false
+        for _ in 0..<5_000 where !started {
+            started = try !has("old-0")
+            if !started { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        #expect(started, "no batch was committed on its own")
+        // …then write: it must get its turn between two batches, before the newest old row goes.
+        try store.record("modify", target: "during", detail: "aliases +1", audit: actor)
+        #expect(try has("old-\(backlog - 1)"), "the write waited until the whole backlog was pruned")
+        #expect(try await pruning.value == backlog)
+        #expect(try store.auditEvents(limit: 10).map(\.target) == ["during"])
+    }
+}

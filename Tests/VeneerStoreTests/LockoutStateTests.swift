@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VeneerTestSupport
 
 @testable import VeneerStore
 
@@ -64,5 +65,24 @@ struct LockoutStateTests {
         try store.setPIN(nil, for: id, audit: cli)
         #expect(!store.hasPIN(id))
         #expect(!(store.verifyPIN(id, pin: "864213")))
+    }
+}
+
+extension LockoutStateTests {
+    @Test("a fingerprint is the first 16 bytes of HMAC-SHA256 under the stored key, in lowercase hex, as earlier versions stored it")
+    func fingerprintFormat() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite")
+        let store = try openStore(path)
+        // Computed apart from Veneer: Python's hmac over the key as the store_meta row holds it.
+        let script = """
+            import base64, hashlib, hmac, sqlite3, sys
+            key = sqlite3.connect(sys.argv[1]).execute("SELECT value FROM store_meta WHERE name = 'password_fingerprint_key'").fetchone()[0]
+            print(hmac.new(base64.b64decode(key), b"hunter2", hashlib.sha256).hexdigest()[:32])
+            """
+        let expected = try await TestProcess.run("/usr/bin/python3", ["-c", script, path]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(expected.count == 32)
+        #expect(store.passwordFingerprint(Array("hunter2".utf8)) == expected)
     }
 }

@@ -1,9 +1,10 @@
 import ArgumentParser
 
-/// `veneer digest set|remove NAME`: the SIP digest secret (HA1) SIP registrars authenticate with.
+/// `veneer digest set|remove NAME`, `veneer digest import FILE`: the SIP digest secret (HA1)
+/// SIP registrars authenticate with.
 struct DigestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "digest", abstract: "Manage SIP digest secrets.", subcommands: [DigestSetCommand.self, DigestRemoveCommand.self])
+        commandName: "digest", abstract: "Manage SIP digest secrets.", subcommands: [DigestSetCommand.self, DigestRemoveCommand.self, DigestImportCommand.self])
 }
 
 /// A phone whose secret leaked, or a person who left: the registrar stops finding a secret.

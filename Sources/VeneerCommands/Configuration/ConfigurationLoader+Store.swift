@@ -32,9 +32,20 @@ extension ConfigurationReading {
         }
         let retention = table.integer("audit_retention_days", in: 1...36_500)
         if table.contains("audit_retention_days") && retention == nil { valid = false }
+        var auditBinds = BindAuditMode.all
+        if let text = table.string("audit_binds") {
+            if let mode = BindAuditMode(rawValue: text) {
+                auditBinds = mode
+            } else {
+                let names = BindAuditMode.allCases.map(\.rawValue)
+                table.problem("audit_binds", "\"\(text)\" is not one of \(names.joined(separator: ", "))\(KeySuggestion.hint(for: text, among: names))")
+                valid = false
+            }
+        }
         table.finish()
         var store = VeneerConfiguration.Store(path: path, secretKey: key, passwordIterations: iterations)
         if let retention { store.auditRetentionDays = retention }
+        store.auditBinds = auditBinds
         return valid ? store : nil
     }
 

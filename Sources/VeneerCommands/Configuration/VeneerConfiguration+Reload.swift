@@ -10,9 +10,7 @@ extension VeneerConfiguration {
         if metrics != old.metrics { changed.append("[metrics]") }
         // The log handler is installed once per process; its level follows a reload.
         if log.format != old.log.format { changed.append("logging.format") }
-        if store.path != old.store.path || store.secretKey != old.store.secretKey || store.passwordIterations != old.store.passwordIterations {
-            changed.append("[store]")
-        }
+        if store != old.store { changed.append("[store]") }
         if (upstream == nil) != (old.upstream == nil) { changed.append("[upstream] (registry and proxy)") }
         if upstream != nil, old.upstream != nil {
             if directory.mode != old.directory.mode { changed.append("directory.mode") }

@@ -163,6 +163,8 @@ public struct VeneerConfiguration: Sendable {
         public var passwordIterations: Int
         /// Audit rows older than this are deleted (at start, then hourly).
         public var auditRetentionDays: Int = 90
+        /// Which bind outcomes get a row of their own (`audit_binds`).
+        public var auditBinds: BindAuditMode = .all
     }
 
     public enum SecretKeySource: Sendable, Hashable {

@@ -29,7 +29,8 @@ final class ServingDirectory: LDAPRequestHandler {
     private let reloading = ReloadQueue()
 
     private init(
-        store: VeneerStore, replica: Replica?, guards: BindGuards, logger: Logger, group: any EventLoopGroup, storeWatch: Task<Void, Never>
+        store: VeneerStore, replica: Replica?, guards: BindGuards, auditBinds: BindAuditMode, logger: Logger, group: any EventLoopGroup,
+        storeWatch: Task<Void, Never>
     ) {
         self.store = store
         self.replica = replica
@@ -37,7 +38,7 @@ final class ServingDirectory: LDAPRequestHandler {
         self.logger = logger
         self.group = group
         self.storeWatch = storeWatch
-        self.auditTask = Task { await guards.audit.run() }
+        self.auditTask = Task { await guards.audit.run(mode: auditBinds) }
         self.current = Mutex(nil)
     }
 
@@ -64,7 +65,8 @@ final class ServingDirectory: LDAPRequestHandler {
             }
         }
         let serving = ServingDirectory(
-            store: store, replica: replica, guards: BindGuards(store: store, logger: logger), logger: logger, group: group, storeWatch: storeWatch)
+            store: store, replica: replica, guards: BindGuards(store: store, logger: logger), auditBinds: configuration.store.auditBinds, logger: logger,
+            group: group, storeWatch: storeWatch)
         do {
             let generation = try await serving.makeGeneration(configuration, previous: nil)
             if configuration.upstream == nil, configuration.registry.seedDemoUsers, let registry = generation.handler as? RegistryDirectory {

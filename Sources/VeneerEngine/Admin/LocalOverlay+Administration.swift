@@ -129,14 +129,7 @@ extension DirectoryAdministration {
     public func setDigest(
         of entry: AdminEntry, password: String, realm: String? = nil, audit: AuditContext
     ) async throws(AdministrationError) -> (userName: String, realm: String) {
-        let policy = localOverlay.configuration.digest
-        guard let realm = realm ?? policy?.realm, !realm.isEmpty else {
-            throw AdministrationError(.refused, "no SIP realm: give --realm, or configure [overlay.digest] realm")
-        }
-        let attribute = policy?.userNameAttribute ?? "uid"
-        guard let userName = entry.firstValue(of: attribute), !userName.isEmpty else {
-            throw AdministrationError(.refused, "\(entry.dn) has no \(attribute), the attribute that gives the SIP user name ([overlay.digest] user_name_attribute)")
-        }
+        let (userName, realm) = try digestIdentity(of: entry, realm: realm)
         guard !password.isEmpty else { throw AdministrationError(.refused, "the password is empty") }
         let credential = DigestCredential(username: userName, realm: realm, password: password)
         do {
@@ -145,6 +138,30 @@ extension DirectoryAdministration {
             throw AdministrationError.from(error)
         }
         return (userName, realm)
+    }
+
+    /// The SIP user name (the entry's [overlay.digest] user_name_attribute, default `uid`)
+    /// and realm (`realm`, default the configured one) a digest secret of the entry is for.
+    public func digestIdentity(of entry: AdminEntry, realm: String?) throws(AdministrationError) -> (userName: String, realm: String) {
+        let policy = localOverlay.configuration.digest
+        guard let realm = realm ?? policy?.realm, !realm.isEmpty else {
+            throw AdministrationError(.refused, "no SIP realm: give --realm, or configure [overlay.digest] realm")
+        }
+        let attribute = policy?.userNameAttribute ?? "uid"
+        guard let userName = entry.firstValue(of: attribute), !userName.isEmpty else {
+            throw AdministrationError(.refused, "\(entry.dn) has no \(attribute), the attribute that gives the SIP user name ([overlay.digest] user_name_attribute)")
+        }
+        return (userName, realm)
+    }
+
+    /// Sets many entries' digest secrets in one transaction (`veneer digest import`): all or
+    /// nothing, one audit row per entry, never a secret in it.
+    public func setDigests(_ credentials: [(entry: AdminEntry, credential: DigestCredential)], audit: AuditContext) async throws(AdministrationError) {
+        do {
+            try localOverlay.store.apply(batch: credentials.map { ($0.entry.id, [.setDigest($0.credential)]) }, audit: audit)
+        } catch {
+            throw AdministrationError(AdministrationError.from(error).kind, await naming(error.message))
+        }
     }
 
     /// Removes the entry's SIP digest secret for `realm` (nil: every realm). A realm it has

@@ -25,9 +25,13 @@ enum OverlayModification {
                 return .failure(Refusal(code: .undefinedAttributeType, message: "unknown attribute type \(type)"))
             }
             if attribute.isSecret {
-                return .failure(Refusal(
-                    code: .unwillingToPerform,
-                    message: "\(attribute.rawValue) is derived from the SIP password; set it with the Password Modify operation (ldappasswd) or `veneer digest set`"))
+                switch DigestDeletion.change(change, attribute: attribute, overlay: overlay, identity: identity, target: target) {
+                case .success(let removal):
+                    if !result.contains(removal) { result.append(removal) }  // each digest attribute names the same secret
+                    continue
+                case .failure(let refusal):
+                    return .failure(refusal)
+                }
             }
             guard attribute.isWritableByModify else {
                 return .failure(Refusal(code: .constraintViolation, message: "\(attribute.rawValue) is derived by Veneer and cannot be modified"))

@@ -76,6 +76,9 @@ struct BindDecision: Sendable {
     var user: String
     var method: Zone.Method
     var reason: String
+    /// The account's entry id when one was found: its audit row carries it, so the person's
+    /// binds are found by id whatever name or DN they bound with.
+    var entry: EntryID? = nil
 
     var succeeded: Bool { result.resultCode == .success }
 }
@@ -106,7 +109,7 @@ extension BindPolicy {
             request.session.setAuthorization(.user(dn: dn.description), context: context)
         }
         if !(decision.succeeded && decision.identity == nil) {  // anonymous binds are not audited
-            outcome(request, zone: zone(of: request.session), user: decision.user, method: decision.method, result: decision.result.resultCode, reason: decision.reason)
+            outcome(request, zone: zone(of: request.session), decision: decision)
         }
         if decision.pad { await timing.pad(since: started) }
         let controls = decision.policyControl.map { Self.policyControls(request, error: $0) } ?? []
@@ -175,7 +178,9 @@ extension BindPolicy {
             return BindDecision(result: result, policyControl: nil, pad: false, user: name, method: firstMethod, reason: "lookup failed: \(error)")
         }
         if let ineligible = candidate.ineligible {
-            return refusal(LDAPResult(.invalidCredentials, diagnosticMessage: ineligible), zone: zone, user: candidate.name, method: firstMethod, reason: ineligible)
+            var decision = refusal(LDAPResult(.invalidCredentials, diagnosticMessage: ineligible), zone: zone, user: candidate.name, method: firstMethod, reason: ineligible)
+            decision.entry = candidate.id
+            return decision
         }
         return await check(candidate, password: password, zone: zone, session: session, backend: backend)
     }
@@ -199,6 +204,14 @@ extension BindPolicy {
     func check(
         _ candidate: BindCandidate, password: [UInt8], zone: Zone, session: LDAPSession, backend: some BindBackend,
         only: Set<Zone.Method>? = nil
+    ) async -> BindDecision {
+        var decision = await checkMethods(candidate, password: password, zone: zone, session: session, backend: backend, only: only)
+        decision.entry = candidate.id
+        return decision
+    }
+
+    private func checkMethods(
+        _ candidate: BindCandidate, password: [UInt8], zone: Zone, session: LDAPSession, backend: some BindBackend, only: Set<Zone.Method>?
     ) async -> BindDecision {
         // The superadmin's zone allowance is its permission; everyone else's methods are the zone's.
         let methods = candidate.identity.isSuperadmin ? [.localPassword]
@@ -287,7 +300,9 @@ extension BindPolicy {
         if decision.result.resultCode == .invalidCredentials && zone.detailedErrors && decision.policyControl == .some(nil) {
             decision.result = LDAPResult(.invalidCredentials, diagnosticMessage: "the old password is wrong")
         }
-        outcome(request, zone: zone, user: decision.user, method: decision.method, result: decision.result.resultCode, reason: "password modify: " + decision.reason)
+        var audited = decision
+        audited.reason = "password modify: " + decision.reason
+        outcome(request, zone: zone, decision: audited)
         if decision.pad { await timing.pad(since: started) }
         return decision.result
     }

@@ -35,15 +35,16 @@ struct BindPolicy: Sendable {
     }
 
     /// Logs the outcome and records it in the audit log and counters.
-    func outcome(_ request: LDAPRequest, zone: Zone, user: String, method: Zone.Method, result: LDAPResultCode, reason: String) {
+    func outcome(_ request: LDAPRequest, zone: Zone, decision: BindDecision) {
+        let (user, reason, result) = (decision.user, decision.reason, decision.result.resultCode)
         let code = result == .success ? "success" : "\(result)"
         var metadata: Logger.Metadata = ["peer": "\(request.session.peer)", "zone": "\(zone.name)", "user": "\(LogText.cut(user))", "result": "\(code)"]
         // A success has no reason; an empty `reason=` would read as a missing one.
         if !reason.isEmpty { metadata["reason"] = "\(LogText.cut(reason))" }
         logger.info(result == .success ? "bind" : "bind refused", metadata: metadata)
         // Cut before it is queued: a 2 MiB bind name must not sit in the audit batch whole.
-        audit.record(user: String(user.utf8.prefix(1024)) ?? String(user.prefix(256)), zone: zone.name, address: request.session.peer.description, method: method.rawValue, result: code,
-            reason: String(reason.utf8.prefix(1024)) ?? String(reason.prefix(256)))
+        audit.record(user: String(user.utf8.prefix(1024)) ?? String(user.prefix(256)), zone: zone.name, address: request.session.peer.description, method: decision.method.rawValue, result: code,
+            reason: String(reason.utf8.prefix(1024)) ?? String(reason.prefix(256)), entry: decision.entry)
     }
 
     func zone(of session: LDAPSession) -> Zone {
@@ -84,23 +85,20 @@ struct BindPolicy: Sendable {
     }
 
     /// Counts a wrong password (a failure for any other reason is not the user's guess).
+    /// Returns once the count is committed (grouped with the other failures of the moment),
+    /// so the refusal is sent only for a failure that a crash cannot forget.
     func recordFailure(_ subject: LockoutSubject, zone: Zone, password: [UInt8]) async {
         guard let policy = zone.lockout, let store else { return }
-        let id = subject.key
         let fingerprint = store.passwordFingerprint(password)
         let time = now()
         do {
-            let (previous, state) = try await offLoop { () throws -> (LockoutState?, LockoutState?) in
-                var previous: LockoutState?
-                let state = try store.updateLockoutState(for: id) { current in
-                    previous = current
-                    return policy.recordingFailure(current, fingerprint: fingerprint, now: time)
-                }
-                return (previous, state)
+            let transition = try await store.commitLockoutChange(for: subject.key) { current in
+                policy.recordingFailure(current, fingerprint: fingerprint, now: time)
             }
-            if let until = state?.lockedUntil, until != previous?.lockedUntil {
+            if let until = transition.after?.lockedUntil, until != transition.before?.lockedUntil {
                 logger.notice("account locked", metadata: ["subject": "\(subject)", "zone": "\(zone.name)", "until": "\(until)"])
                 EngineMetrics.lockout(zone: zone.name)
+                audit.recordLock(subject: subject, zone: zone.name, until: until, failures: transition.after?.failureCount ?? 0)
             }
         } catch {
             logger.error("cannot record a failed bind for lockout", metadata: ["subject": "\(subject)", "error": "\(error)"])
@@ -111,7 +109,7 @@ struct BindPolicy: Sendable {
         let id = subject.key
         guard let store, store.lockoutState(for: id) != nil else { return }
         do {
-            try await offLoop { try store.setLockoutState(nil, for: id) }
+            try await store.commitLockoutChange(for: id) { _ in nil }
         } catch {
             logger.error("cannot clear the lockout state", metadata: ["subject": "\(subject)", "error": "\(error)"])
         }

@@ -33,3 +33,15 @@ enum LockoutSubject: Sendable, Hashable {
         return EntryID(text) ?? EntryID.random()  // always parses: 32 hex digits in 8-4-4-4-12
     }
 }
+
+extension LockoutSubject {
+    /// Which counter, for the audit log (never the address of a superadmin guess: that is in
+    /// the bind rows).
+    var kind: String {
+        switch self {
+        case .password: "password"
+        case .pin: "pin"
+        case .superadmin: "superadmin"
+        }
+    }
+}
