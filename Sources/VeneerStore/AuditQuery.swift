@@ -32,7 +32,8 @@ public struct AuditQuery: Sendable, Equatable {
         var arguments: [(any DatabaseValueConvertible)?] = []
         if !people.isEmpty {
             let marks = Array(repeating: "?", count: people.count).joined(separator: ", ")
-            let inDetail = Array(repeating: "instr(detail, ?) > 0", count: people.count).joined(separator: " OR ")
+            // `entry=<id>` ends the detail when no reason follows (a success): pad it with a space.
+            let inDetail = Array(repeating: "instr(detail || ' ', ?) > 0", count: people.count).joined(separator: " OR ")
             clauses.append("(lower(actor) IN (\(marks)) OR lower(target) IN (\(marks)) OR \(inDetail))")
             let lowered = people.map { $0.lowercased() }
             for person in lowered + lowered { arguments.append(person) }
