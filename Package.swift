@@ -73,7 +73,7 @@ let package = Package(
         // Directory views, mapping, search planning, bind policy. No NIO channel types.
         .target(name: "VeneerEngine", dependencies: ["LDAPCore", "LDAPClient", "LDAPServer", "VeneerStore", logging, metrics]),
         // `veneer bench`: a closed-loop LDAP load generator (searchrate/authrate style).
-        .target(name: "VeneerBench", dependencies: ["LDAPCore", nioCore, nioPosix]),
+        .target(name: "VeneerBench", dependencies: ["LDAPCore", "LDAPNIO", nioCore, nioPosix]),
         // CLI subcommands, configuration loading, service wiring.
         .target(
             name: "VeneerCommands",

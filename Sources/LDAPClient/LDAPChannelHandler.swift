@@ -25,8 +25,9 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
 
     private var context: ChannelHandlerContext?
     private var pending: [Int32: PendingOperation] = [:]
-    /// Bytes of a PDU whose end has not arrived yet.
-    private var cumulation: ByteBuffer?
+    /// Cuts response PDUs out of the stream; what it still holds when the StartTLS response
+    /// is cut is plaintext behind it (see `finishStartTLS`).
+    private let framer: LDAPFramer
     /// Reads held or counted for consumers that are behind (see `ReadHold`); whether reads are
     /// held is mirrored in `backPressure` so the pool can avoid this connection.
     private var hold = ReadHold() {
@@ -47,6 +48,7 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
     ) {
         self.server = server
         self.limits = limits
+        self.framer = LDAPFramer(limits: limits)
         self.messageIDs = messageIDs
         self.backPressure = backPressure
         self.logger = logger
@@ -103,54 +105,42 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastInbound = .now()
-        var incoming = unwrapInboundIn(data)
-        if cumulation == nil {
-            cumulation = incoming
-        } else {
-            cumulation?.writeBuffer(&incoming)
-        }
-        guard var buffer = cumulation else { return }
-        cumulation = nil
-        processFrames(in: &buffer, context: context)
-        if buffer.readableBytes > 0, failure == nil {
-            // Keep only the partial PDU; the slice shares storage, so this costs no copy.
-            cumulation = buffer.slice()
+        guard failure == nil else { return }
+        do {
+            try framer.process(unwrapInboundIn(data)) { frame in
+                // Once the connection failed (a StartTLS refused, bytes injected behind it),
+                // the frames after it are not dispatched.
+                guard failure == nil else { return }
+                handle(frame, context: context)
+            }
+        } catch {
+            fail(LDAPClientError(.protocolError, "\(server) sent data that is not an LDAP PDU: \(error)"))
         }
     }
 
-    private func processFrames(in buffer: inout ByteBuffer, context: ChannelHandlerContext) {
-        while failure == nil {
-            let frame: ByteBuffer
-            do {
-                guard let next = try LDAPFrame.next(in: &buffer, limits: limits) else { return }
-                frame = next
-            } catch {
-                fail(LDAPClientError(.protocolError, "\(server) sent data that is not an LDAP PDU: \(error)"))
+    private func handle(_ frame: ByteBuffer, context: ChannelHandlerContext) {
+        let message: LDAPMessage
+        do {
+            message = try LDAPMessage(decoding: frame, limits: limits)
+        } catch {
+            // The frame was intact, so the stream is still in sync: only the operation
+            // it belongs to is lost (a malformed entry must not kill 200 other searches).
+            if let id = error.messageID, id != 0, let operation = pending[id] {
+                failOperation(
+                    id,
+                    LDAPClientError(
+                        .protocolError, "\(server) sent an undecodable response to a \(operation.name): \(error)"),
+                    sendAbandon: true)
                 return
             }
-            let message: LDAPMessage
-            do {
-                message = try LDAPMessage(decoding: frame, limits: limits)
-            } catch {
-                // The frame was intact, so the stream is still in sync: only the operation
-                // it belongs to is lost (a malformed entry must not kill 200 other searches).
-                if let id = error.messageID, id != 0, let operation = pending[id] {
-                    failOperation(
-                        id,
-                        LDAPClientError(
-                            .protocolError, "\(server) sent an undecodable response to a \(operation.name): \(error)"),
-                        sendAbandon: true)
-                    continue
-                }
-                fail(LDAPClientError(.protocolError, "\(server) sent an undecodable PDU: \(error)"))
-                return
-            }
-            if let startTLS = startTLSRequest, message.messageID == startTLS.messageID {
-                finishStartTLS(message, makeHandler: startTLS.makeHandler, unreadBytes: buffer.readableBytes, context: context)
-                return
-            }
-            dispatch(message)
+            fail(LDAPClientError(.protocolError, "\(server) sent an undecodable PDU: \(error)"))
+            return
         }
+        if let startTLS = startTLSRequest, message.messageID == startTLS.messageID {
+            finishStartTLS(message, makeHandler: startTLS.makeHandler, unreadBytes: framer.bufferedBytes, context: context)
+            return
+        }
+        dispatch(message)
     }
 
     // MARK: Operations (called by LDAPConnection on the event loop)

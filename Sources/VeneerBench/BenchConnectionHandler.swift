@@ -1,4 +1,5 @@
 import LDAPCore
+import LDAPNIO
 import NIOCore
 import Synchronization
 
@@ -51,7 +52,7 @@ final class BenchConnectionHandler: ChannelInboundHandler {
     private let clock: BenchClock
     private let statistics: LoopStatistics
     private var rng: SplitMix64
-    private var buffer: ByteBuffer?
+    private let framer = LDAPFramer(limits: .upstreamResponses)
     private var messageID: Int32 = 0
     private var kind = OperationKind.searchUID
     private var sentAt: UInt64 = 0
@@ -103,34 +104,17 @@ final class BenchConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var incoming = unwrapInboundIn(data)
-        if buffer == nil {
-            buffer = incoming
-        } else {
-            buffer!.writeBuffer(&incoming)
-        }
+        // After an undecodable response the stream is lost, and a read already on its way
+        // must not count the connection as lost twice.
+        guard !finished else { return }
         do {
-            while var pending = buffer {
-                buffer = nil
-                guard let frame = try Self.nextFrame(in: &pending) else {
-                    buffer = pending
-                    break
-                }
-                buffer = pending.readableBytes > 0 ? pending : nil
-                try handle(frame, context: context)
-            }
+            try framer.process(unwrapInboundIn(data)) { frame in try handle(frame, context: context) }
         } catch {
             if statistics.firstError == nil { statistics.firstError = "undecodable response: \(error)" }
             statistics.connectionsLost += 1
             finished = true
             context.close(promise: nil)
         }
-    }
-
-    static func nextFrame(in buffer: inout ByteBuffer) throws -> ByteBuffer? {
-        guard case .header(let header) = try BERHeader.peek(buffer, at: buffer.readerIndex) else { return nil }
-        guard buffer.readableBytes >= header.totalLength else { return nil }
-        return buffer.readSlice(length: header.totalLength)
     }
 
     /// The protocolOp's tag, found by skipping the outer header and the messageID.

@@ -99,7 +99,9 @@ private final class ScriptedHandler: ChannelInboundHandler {
 
     private let respond: ScriptedLDAPServer.Responder
     private let connection: Int
-    private var buffer = ByteBuffer()
+    private let framer = LDAPFramer(limits: .clientRequests)
+    /// Set by `.sendAndClose`: later requests in the same read go unanswered.
+    private var closing = false
 
     init(respond: @escaping ScriptedLDAPServer.Responder, connection: Int) {
         self.respond = respond
@@ -107,21 +109,20 @@ private final class ScriptedHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var incoming = unwrapInboundIn(data)
-        buffer.writeBuffer(&incoming)
-        while let frame = try? LDAPFrame.next(in: &buffer, limits: .clientRequests) {
-            guard let request = try? LDAPMessage(decoding: frame) else { continue }
+        // A stream that does not frame is the client's bug, not a script: stop answering.
+        try? framer.process(unwrapInboundIn(data)) { frame in
+            guard !closing, let request = try? LDAPMessage(decoding: frame) else { return }
             switch respond(request, connection) {
             case .nothing:
                 break
             case .send(let bytes):
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
             case .sendAndClose(let bytes):
+                closing = true
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: bytes))).whenComplete { _ in
                     channel.close(promise: nil)
                 }
-                return
             }
         }
     }

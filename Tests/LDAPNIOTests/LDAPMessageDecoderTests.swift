@@ -8,10 +8,8 @@ import Testing
 
 @Suite("LDAPMessageDecoder")
 struct LDAPMessageDecoderTests {
-    static let bind = LDAPMessage(messageID: 1, .bindRequest(.simple(name: "cn=admin,dc=example,dc=com", password: "secret".utf8)))
-    static let search = LDAPMessage(
-        messageID: 2,
-        .searchRequest(SearchRequest(baseObject: "dc=example,dc=com", scope: .wholeSubtree, filter: .equality("uid", "jdoe"))))
+    static let bind = Fixture.bind
+    static let search = Fixture.search
 
     func makeChannel(limits: LDAPLimits = .clientRequests) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
