@@ -30,7 +30,7 @@ struct StartTLSGuardTests {
             LDAPSessionHandler(
                 session: session, handler: TestDirectory(), framer: framer, sslContext: { sslContext }, maximumOperations: 10,
                 logger: Logger(label: "StartTLSGuardTests")))
-        try channel.connect(to: SocketAddress(ipAddress: "192.0.2.9", port: 389)).wait()
+        try await channel.connect(to: SocketAddress(ipAddress: "192.0.2.9", port: 389)).get()
         return (channel, session)
     }
 
