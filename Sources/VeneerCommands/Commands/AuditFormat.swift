@@ -53,8 +53,13 @@ struct AuditFormat {
         return (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
     }
 
-    /// RFC 4180: quoted when it holds a comma, quote or line break, quotes doubled.
+    /// RFC 4180: quoted when it holds a comma, quote or line break, quotes doubled. A field a
+    /// spreadsheet would run as a formula (a bind name such as `=HYPERLINK(…)`, starting with
+    /// `=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'`, which spreadsheets
+    /// show as text (OWASP's advice for CSV injection): the audit log is opened by people.
     static func csvField(_ text: String) -> String {
+        var text = text
+        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { text = "'" + text }
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
