@@ -87,7 +87,7 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(Self.classify(error, server: server))
+        fail(LDAPClientError(transport: error, server: server))
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -438,29 +438,6 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
             failOperation(id, error, sendAbandon: false)
             fail(LDAPClientError(.connectionClosed, "closed after a \(operation.name) on \(server) timed out"))
         }
-    }
-
-    // MARK: Errors
-
-    static func classify(_ error: any Error, server: LDAPServerAddress) -> LDAPClientError {
-        if let error = error as? LDAPClientError { return error }
-        if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
-            return LDAPClientError(
-                .tls,
-                "TLS with \(server) failed: hostname verification failed, the certificate does not name \(server.host) (\(error))"
-            )
-        }
-        if let error = error as? NIOSSLError {
-            var reason = "\(error)"
-            if reason.contains("CERTIFICATE_VERIFY_FAILED") {
-                reason = "certificate verification failed, the server's certificate is not signed by a trusted CA (\(error))"
-            }
-            return LDAPClientError(.tls, "TLS with \(server) failed: \(reason)")
-        }
-        if error is BoringSSLError || error is NIOSSLExtraError {
-            return LDAPClientError(.tls, "TLS with \(server) failed: \(error)")
-        }
-        return LDAPClientError(.connectionClosed, "the connection to \(server) failed: \(error)")
     }
 
     static func quote(_ text: String) -> String {

@@ -140,7 +140,7 @@ final class LDAPConnection: Sendable, CustomStringConvertible {
             if timer.hasFired {
                 throw LDAPClientError(.timeout, "setting up TLS with \(server) took longer than \(connectTimeout)")
             }
-            throw LDAPChannelHandler.classify(error, server: server)
+            throw LDAPClientError(transport: error, server: server)
         }
     }
 

@@ -80,7 +80,7 @@ struct UpstreamConnector: Sendable {
                 logger.error("upstream rejected the service account; backing off", metadata: ["error": "\(error.message)"])
                 throw error
             } catch {
-                let error = LDAPChannelHandler.classify(error, server: server)
+                let error = LDAPClientError(transport: error, server: server)
                 failover.failed(index, error)
                 UpstreamMetrics.failed(server, error)
                 logger.warning("upstream \(server) failed: \(error)")
