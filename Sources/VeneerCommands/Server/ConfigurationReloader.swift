@@ -7,13 +7,15 @@ import VeneerStore
 /// file, or one changing a setting only a restart can change, is refused with every
 /// problem logged and the configuration in force kept. Each attempt writes one `reload`
 /// audit row (`applied` or `refused: …`), which is also how `veneer reload` learns the
-/// outcome. One reload at a time, in the order the signals came.
-actor ConfigurationReloader {
+/// outcome. One reload at a time, in the order the signals came (`ReloadQueue`): the whole
+/// of one — reading, swapping, the log level and zones that follow — before the next.
+final class ConfigurationReloader: Sendable {
     private let server: VeneerServer
     private let file: String
     private let metrics: ServerMetrics?
     private let logger: Logger
     private let environment: [String: String]
+    private let queue = ReloadQueue()
 
     init(server: VeneerServer, file: String, metrics: ServerMetrics?, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.server = server
@@ -26,6 +28,10 @@ actor ConfigurationReloader {
     /// Returns whether the new configuration is in force.
     @discardableResult
     func reload() async -> Bool {
+        await queue.run { await self.reloadNow() }
+    }
+
+    private func reloadNow() async -> Bool {
         logger.info("reloading the configuration", metadata: ["config": "\(file)"])
         let configuration: VeneerConfiguration
         do {
@@ -60,5 +66,20 @@ actor ConfigurationReloader {
         } catch {
             logger.error("cannot write the reload's audit row", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// Runs its bodies one after another, in the order they were submitted.
+actor ReloadQueue {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+        if busy { await withCheckedContinuation { waiting.append($0) } }
+        busy = true
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return await body()
     }
 }

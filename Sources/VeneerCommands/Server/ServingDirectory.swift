@@ -25,8 +25,6 @@ final class ServingDirectory: LDAPRequestHandler {
     private let storeWatch: Task<Void, Never>
     private let auditTask: Task<Void, Never>
     private let current: Mutex<DirectoryGeneration?>
-    /// One reload at a time (SIGHUP twice in a row applies them in order).
-    private let reloading = ReloadQueue()
 
     private init(
         store: VeneerStore, replica: Replica?, guards: BindGuards, auditBinds: BindAuditMode, logger: Logger, group: any EventLoopGroup,
@@ -101,31 +99,28 @@ final class ServingDirectory: LDAPRequestHandler {
 
     /// Builds a generation from `configuration` and swaps it in; the old one finishes its
     /// requests (at most the new grace period) and is then stopped. Throws, changing nothing,
-    /// when the new generation cannot be built (its SRV records do not resolve, say).
+    /// when the new generation cannot be built (its SRV records do not resolve, say). One at a
+    /// time: its caller, `ConfigurationReloader`, runs reloads in order.
     func reconfigure(_ configuration: VeneerConfiguration) async throws {
-        try await reloading.run {
-            guard let previous = self.generation else { return }
-            // The replica has one writer: the old sync stops before the new one starts.
-            previous.sync?.cancel()
-            _ = await previous.sync?.value
-            let next: DirectoryGeneration
-            do {
-                next = try await self.makeGeneration(configuration, previous: previous)
-            } catch {
-                if let restarted = self.restartSync(of: previous) {
-                    self.logger.info("replica sync resumed on the configuration still in use", metadata: ["task": "\(restarted)"])
-                }
-                throw error
-            }
-            self.current.withLock { $0 = next }
-            await previous.requests.retire(gracePeriod: configuration.limits.shutdownGracePeriod)
-            if previous.requests.running > 0 {
-                self.logger.warning(
-                    "operations of the previous configuration still running after the grace period; stopping it anyway",
-                    metadata: ["operations": "\(previous.requests.running)"])
-            }
-            await previous.stop(keepingUpstream: next.upstream === previous.upstream)
+        guard let previous = generation else { return }
+        // The replica has one writer: the old sync stops before the new one starts.
+        previous.sync?.cancel()
+        _ = await previous.sync?.value
+        let next: DirectoryGeneration
+        do {
+            next = try await makeGeneration(configuration, previous: previous)
+        } catch {
+            if restartSync(of: previous) { logger.info("replica sync resumed on the configuration still in use") }
+            throw error
         }
+        current.withLock { $0 = next }
+        await previous.requests.retire(gracePeriod: configuration.limits.shutdownGracePeriod)
+        if previous.requests.running > 0 {
+            logger.warning(
+                "operations of the previous configuration still running after the grace period; stopping it anyway",
+                metadata: ["operations": "\(previous.requests.running)"])
+        }
+        await previous.stop(keepingUpstream: next.upstream === previous.upstream)
     }
 
     /// Stops serving: no new requests, the generation's work and upstream, the store's watch,
@@ -195,25 +190,10 @@ final class ServingDirectory: LDAPRequestHandler {
     }
 
     /// After a failed reload: the old generation goes on serving, so its sync must too.
-    private func restartSync(of generation: DirectoryGeneration) -> Task<Void, Never>? {
-        guard let proxy = generation.proxy, let task = startSync(proxy, configuration: generation.configuration) else { return nil }
+    /// Whether there was a sync to restart.
+    private func restartSync(of generation: DirectoryGeneration) -> Bool {
+        guard let proxy = generation.proxy, let task = startSync(proxy, configuration: generation.configuration) else { return false }
         generation.replaceSync(task)
-        return task
-    }
-}
-
-/// Runs reloads one after another.
-private actor ReloadQueue {
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    func run(_ body: @Sendable () async throws -> Void) async throws {
-        while busy { await withCheckedContinuation { waiting.append($0) } }
-        busy = true
-        defer {
-            busy = false
-            if !waiting.isEmpty { waiting.removeFirst().resume() }
-        }
-        try await body()
+        return true
     }
 }
