@@ -9,10 +9,14 @@ public final class LDAPResponder: Sendable {
     public let messageID: Int32
     private let channel: any Channel
     private let unflushed = Mutex(0)
-    private let sentResult = Mutex<LDAPResultCode?>(nil)
+    /// The final response's result code once sent; -1 before (codes are never negative).
+    private let sentResult = Atomic<Int32>(-1)
 
     /// The result code of the final response, once sent (for metrics and logs).
-    public var finalResult: LDAPResultCode? { sentResult.withLock { $0 } }
+    public var finalResult: LDAPResultCode? {
+        let code = sentResult.load(ordering: .relaxed)
+        return code < 0 ? nil : LDAPResultCode(rawValue: code)
+    }
 
     /// Entries written between flushes: large enough to amortise syscalls, small enough to
     /// bound what one search can buffer.
@@ -46,7 +50,7 @@ public final class LDAPResponder: Sendable {
     public func finish(_ operation: ProtocolOp, controls: [LDAPControl] = []) async {
         guard !Task.isCancelled else { return }
         unflushed.withLock { $0 = 0 }
-        if let code = operation.result?.resultCode { sentResult.withLock { $0 = code } }
+        if let code = operation.result?.resultCode { sentResult.store(code.rawValue, ordering: .relaxed) }
         try? await channel.writeAndFlush(LDAPMessage(messageID: messageID, operation, controls: controls)).get()
     }
 }

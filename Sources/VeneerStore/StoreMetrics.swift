@@ -10,18 +10,10 @@ enum StoreMetrics {
 
     static func committed(since start: ContinuousClock.Instant) {
         commits.increment()
-        latency.recordInterval(since: start)
+        latency.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
     }
 
     static func failed() {
         failures.increment()
-    }
-}
-
-extension Timer {
-    /// Records the time from `start` to now.
-    func recordInterval(since start: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - start
-        recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
     }
 }

@@ -44,7 +44,7 @@ final class ServerMetrics: LDAPServerObserver {
         let zone = sessionZones.withLock { $0[session.id] } ?? "unknown"
         let series = self.series(SeriesKey(operation: operation, result: result?.rawValue, zone: zone))
         series.count.increment()
-        series.latency.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        series.latency.recordNanoseconds(Int64(duration / .nanoseconds(1)))
     }
 
     /// The counter and timer of one operation, result and zone, made once: asking the metrics
