@@ -11,37 +11,48 @@ struct RegistrySetup {
 
     init(port: Int = 0) throws {
         directory = try TemporaryDirectory()
-        configuration = try directory.write(
-            "veneer.toml",
-            """
-            [[listener]]
-            address = "127.0.0.1"
-            port = \(port)
+        configuration = try directory.write("veneer.toml", Self.standard(port: port))
+    }
 
-            [limits]
-            shutdown_grace_seconds = 1
+    /// The standard setup: a registry on loopback, a store with a key, the overlay's
+    /// extensions and digests, info logging.
+    static func standard(port: Int = 0, seedDemoUsers: Bool = false) -> String {
+        """
+        [[listener]]
+        address = "127.0.0.1"
+        port = \(port)
 
-            [store]
-            path = "store.sqlite"
-            secret_key_file = "secret.key"
-            create_secret_key = true
-            password_iterations = 10000
+        [limits]
+        shutdown_grace_seconds = 1
 
-            [overlay]
-            extension_range = "1000-1999"
+        [store]
+        path = "store.sqlite"
+        secret_key_file = "secret.key"
+        create_secret_key = true
+        password_iterations = 10000
 
-            [overlay.digest]
-            realm = "example.com"
+        [overlay]
+        extension_range = "1000-1999"
 
-            [directory]
-            suffix = "dc=example,dc=com"
+        [overlay.digest]
+        realm = "example.com"
 
-            [registry]
-            seed_demo_users = false
+        [directory]
+        suffix = "dc=example,dc=com"
 
-            [logging]
-            level = "info"
-            """)
+        [registry]
+        seed_demo_users = \(seedDemoUsers)
+
+        [logging]
+        level = "info"
+
+        """
+    }
+
+    /// Rewrites the configuration as the standard one plus `sections` (a test's own zones,
+    /// TLS, access rules, metrics), with the demo users or without.
+    func write(adding sections: String, seedDemoUsers: Bool = false) throws {
+        try (Self.standard(seedDemoUsers: seedDemoUsers) + sections).write(toFile: configuration, atomically: true, encoding: .utf8)
     }
 
     var storePath: String { directory.file("store.sqlite") }

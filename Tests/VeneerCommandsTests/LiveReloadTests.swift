@@ -12,32 +12,13 @@ struct LiveReloadTests {
     static let bob = "uid=bob,ou=people,dc=example,dc=com"
     static let alice = "uid=alice,ou=people,dc=example,dc=com"
 
-    /// A registry with the demo users, StartTLS with `certificate`, an office zone that may be
-    /// switched off, and (`grant`) bob allowed to write others' aliases.
-    static func configuration(certificate: String, officeEnabled: Bool = true, grant: Bool = false) -> String {
+    /// Added to the standard registry (with its demo users): StartTLS with `certificate`, an
+    /// office zone that may be switched off, and (`grant`) bob allowed to write others' aliases.
+    static func sections(certificate: String, officeEnabled: Bool = true, grant: Bool = false) -> String {
         """
-        [[listener]]
-        address = "127.0.0.1"
-        port = 0
-
         [tls]
         certificate = "\(certificate)/cert.pem"
         private_key = "\(certificate)/key.pem"
-
-        [limits]
-        shutdown_grace_seconds = 1
-
-        [store]
-        path = "store.sqlite"
-        secret_key_file = "secret.key"
-        create_secret_key = true
-        password_iterations = 10000
-
-        [directory]
-        suffix = "dc=example,dc=com"
-
-        [registry]
-        seed_demo_users = true
 
         [[zone]]
         name = "office"
@@ -49,8 +30,6 @@ struct LiveReloadTests {
         name = "external"
 
         \(grant ? "[[access]]\nwho = \"dn:\(bob)\"\nwrite = [\"veneerAlias\"]\n" : "")
-        [logging]
-        level = "info"
         """
     }
 
@@ -72,14 +51,14 @@ struct LiveReloadTests {
 
     @Test("a zone, an access grant and the certificate change while clients stay connected; bad reloads change nothing")
     func reloadWithClientsConnected() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let first = directory.file("tls-first"), second = directory.file("tls-second")
+        let setup = try RegistrySetup()
+        defer { setup.remove() }
+        let first = setup.directory.file("tls-first"), second = setup.directory.file("tls-second")
         for out in [first, second] {
             let made = try await runTool(try veneerBinary(), ["cert", "--host", "127.0.0.1", "--out", out])
             try #require(made.status == 0, "\(made.output)")
         }
-        let setup = RegistrySetup(directory: directory, configuration: try directory.write("veneer.toml", Self.configuration(certificate: first)))
+        try setup.write(adding: Self.sections(certificate: first), seedDemoUsers: true)
         let served = try await ServedRegistry(setup)
         defer { served.process.terminate() }
 
@@ -91,7 +70,7 @@ struct LiveReloadTests {
         #expect(try await Self.startTLS(port: served.port, ca: first + "/ca.pem").status == 0)
         #expect(try await Self.startTLS(port: served.port, ca: second + "/ca.pem").status != 0)
 
-        try Self.configuration(certificate: second, officeEnabled: false, grant: true).write(toFile: setup.configuration, atomically: true, encoding: .utf8)
+        try setup.write(adding: Self.sections(certificate: second, officeEnabled: false, grant: true), seedDemoUsers: true)
         let reload = try await setup.veneer("reload")
         #expect(reload.status == 0, "\(reload.output)")
         #expect(reload.output.contains("applied"), "\(reload.output)")
@@ -116,9 +95,8 @@ struct LiveReloadTests {
         kill(served.process.processIdentifier, SIGHUP)
         try await waitForLog(served.log, containing: "reload refused")
         // A restart-only change (the listening port): refused by the server.
-        try Self.configuration(certificate: second, officeEnabled: false, grant: true)
-            .replacingOccurrences(of: "port = 0", with: "port = \(try TestPorts.freeLoopbackPort())")
-            .write(toFile: setup.configuration, atomically: true, encoding: .utf8)
+        try setup.write(adding: Self.sections(certificate: second, officeEnabled: false, grant: true), seedDemoUsers: true)
+        try setup.edit(["port = 0": "port = \(try TestPorts.freeLoopbackPort())"])
         let restartOnly = try await setup.veneer("reload")
         #expect(restartOnly.status == 1, "\(restartOnly.output)")
         #expect(restartOnly.output.contains("[[listener]]") && restartOnly.output.contains("restart"), "\(restartOnly.output)")
@@ -147,13 +125,6 @@ struct LiveReloadTests {
     }
 }
 
-extension RegistrySetup {
-    init(directory: TemporaryDirectory, configuration: String) {
-        self.directory = directory
-        self.configuration = configuration
-    }
-}
-
 /// Waits until the server's log contains `text`.
 func waitForLog(_ path: String, containing text: String, timeout: Duration = .seconds(10)) async throws {
     let deadline = ContinuousClock.now + timeout
@@ -169,12 +140,12 @@ func waitForLog(_ path: String, containing text: String, timeout: Duration = .se
 struct CheckCertificateTests {
     @Test("a certificate file that is not a certificate fails check, naming it")
     func brokenCertificate() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
+        let setup = try RegistrySetup()
+        defer { setup.remove() }
+        let directory = setup.directory
         let made = try await runTool(try veneerBinary(), ["cert", "--host", "127.0.0.1", "--out", directory.file("tls")])
         try #require(made.status == 0, "\(made.output)")
-        let setup = RegistrySetup(
-            directory: directory, configuration: try directory.write("veneer.toml", LiveReloadTests.configuration(certificate: directory.file("tls"))))
+        try setup.write(adding: LiveReloadTests.sections(certificate: directory.file("tls")), seedDemoUsers: true)
         let good = try await setup.veneer("check")
         #expect(good.status == 0 && !good.output.contains("TLS:"), "\(good.output)")
         try "not a certificate\n".write(toFile: directory.file("tls/cert.pem"), atomically: true, encoding: .utf8)

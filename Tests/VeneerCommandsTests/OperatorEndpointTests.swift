@@ -44,25 +44,10 @@ struct OperatorEndpointTests {
         }
     }
 
-    static let registry = """
-        [[listener]]
-        address = "127.0.0.1"
-        port = 0
-
+    /// Added to the standard registry (with its demo users): the endpoint, a lockout of 3.
+    static let sections = """
         [metrics]
         port = 0
-
-        [store]
-        path = "store.sqlite"
-        secret_key_file = "secret.key"
-        create_secret_key = true
-        password_iterations = 10000
-
-        [directory]
-        suffix = "dc=example,dc=com"
-
-        [registry]
-        seed_demo_users = true
 
         [[zone]]
         name = "office"
@@ -76,9 +61,10 @@ struct OperatorEndpointTests {
 
     @Test("healthz, readyz and metrics count operations, binds, lockouts, connections and store commits")
     func registryMetrics() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let setup = RegistrySetup(directory: directory, configuration: try directory.write("veneer.toml", Self.registry))
+        let setup = try RegistrySetup()
+        defer { setup.remove() }
+        let directory = setup.directory
+        try setup.write(adding: Self.sections, seedDemoUsers: true)
         let served = try await ServedRegistry(setup)
         defer { served.process.terminate() }
         let port = try await Self.metricsPort(served.log)
@@ -148,10 +134,9 @@ struct OperatorEndpointTests {
 
     @Test("[metrics] without a port is a configuration error naming the key")
     func invalid() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let setup = RegistrySetup(
-            directory: directory, configuration: try directory.write("veneer.toml", Self.registry.replacingOccurrences(of: "[metrics]\nport = 0", with: "[metrics]")))
+        let setup = try RegistrySetup()
+        defer { setup.remove() }
+        try setup.write(adding: Self.sections.replacingOccurrences(of: "[metrics]\nport = 0", with: "[metrics]"))
         let result = try await setup.veneer("check")
         #expect(result.status == 78, "\(result.output)")
         #expect(result.output.contains("metrics.port: required"), "\(result.output)")
@@ -164,9 +149,6 @@ struct OperatorEndpointTests {
         options.groups = 1
         options.tls = false
         try await SlapdFixture.with(options) { slapd in
-            let directory = try TemporaryDirectory()
-            defer { directory.remove() }
-            try directory.write("service-password", slapd.servicePassword)
             let dead = try TestPorts.freeLoopbackPort()
             func configuration(server: String) -> String {
                 """
@@ -180,13 +162,7 @@ struct OperatorEndpointTests {
                 [limits]
                 shutdown_grace_seconds = 1
 
-                [upstream]
-                preset = "\(shippedPreset("openldap"))"
-                servers = ["\(server)"]
-                start_tls = false
-                bind_dn = "\(slapd.serviceDN)"
-                bind_password_file = "service-password"
-                base_dn = "\(slapd.baseDN)"
+                \(slapdUpstream(slapd, preset: shippedPreset("openldap")).replacingOccurrences(of: slapd.url, with: server))
                 connect_timeout_seconds = 1
 
                 [directory]
@@ -202,7 +178,10 @@ struct OperatorEndpointTests {
                 create_secret_key = true
                 """
             }
-            let setup = RegistrySetup(directory: directory, configuration: try directory.write("veneer.toml", configuration(server: "ldap://127.0.0.1:\(dead)")))
+            let setup = try RegistrySetup()
+            defer { setup.remove() }
+            try setup.directory.write("service-password", slapd.servicePassword)
+            try setup.directory.write("veneer.toml", configuration(server: "ldap://127.0.0.1:\(dead)"))
             let served = try await ServedRegistry(setup)
             defer { served.process.terminate() }
             let port = try await Self.metricsPort(served.log)
