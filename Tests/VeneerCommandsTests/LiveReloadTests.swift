@@ -115,6 +115,49 @@ struct LiveReloadTests {
         await idle.close()
     }
 
+    @Test("the log level follows a reload; signals in quick succession end with the last file applied")
+    func logLevelAndBurstOfSignals() async throws {
+        let setup = try RegistrySetup()
+        defer { setup.remove() }
+        try setup.write(adding: "", seedDemoUsers: true)
+        let served = try await ServedRegistry(setup)
+        defer { served.process.terminate() }
+        let url = "ldap://127.0.0.1:\(served.port)"
+        func bindLines() -> Int {
+            ((try? String(contentsOfFile: served.log, encoding: .utf8)) ?? "").components(separatedBy: "[VeneerEngine] bind").count - 1
+        }
+        func bind() async throws {
+            #expect(try await runTool("/usr/bin/ldapwhoami", ["-x", "-H", url, "-D", Self.bob, "-w", "bob-demo"]).status == 0)
+        }
+        try await bind()
+        try await waitForLog(served.log, containing: "[VeneerEngine] bind")
+        #expect(bindLines() == 1, "a bind is logged at info")
+
+        try setup.edit(["level = \"info\"": "level = \"warning\""])
+        #expect(try await setup.veneer("reload").status == 0)
+        try await bind()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(bindLines() == 1, "not at warning")
+
+        try setup.edit(["level = \"warning\"": "level = \"info\""])
+        for _ in 0..<3 { kill(served.process.processIdentifier, SIGHUP) }
+        func applied() async throws -> Int {
+            let rows = try await runTool("/usr/bin/sqlite3", [setup.storePath, "SELECT count(*) FROM audit_log WHERE action = 'reload' AND detail = 'applied';"])
+            return Int(rows.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        // Signals that arrive before the first is handled merge (as Unix signals do); each one
+        // handled is a whole reload, in order, so the file as it stands is what ends up applied.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await applied() < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .milliseconds(300))
+        let count = try await applied()
+        #expect((2...4).contains(count), "one reload by the command, one to three by the signals: \(count)")
+        try await bind()
+        let logged = ContinuousClock.now + .seconds(10)
+        while bindLines() < 2, ContinuousClock.now < logged { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(bindLines() == 2, "at info again")
+    }
+
     @Test("veneer reload without a running server says so")
     func noServer() async throws {
         let setup = try RegistrySetup()
