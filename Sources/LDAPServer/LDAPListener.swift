@@ -29,6 +29,8 @@ public final class LDAPListener: Sendable {
         var connections: [ObjectIdentifier: any Channel] = [:]
         /// Open sessions per client host (a host with none has no key).
         var perAddress: [String: Int] = [:]
+        /// `shutdown` began: connections still being accepted are refused.
+        var shuttingDown = false
     }
 
     public var configuration: LDAPServerConfiguration { current.withLock { $0.configuration } }
@@ -122,13 +124,18 @@ public final class LDAPListener: Sendable {
 
     private func initialize(_ channel: any Channel, listener: LDAPServerConfiguration.Listener) throws {
         let configuration = self.configuration
-        let admitted = state.withLock { state -> Bool in
+        let admitted = state.withLock { state -> Bool? in
+            guard !state.shuttingDown else { return nil }
             guard state.connections.count < configuration.maximumConnections else { return false }
             state.connections[ObjectIdentifier(channel)] = channel
             return true
         }
         let peer = channel.remoteAddress.flatMap(Self.peerAddress) ?? LDAPPeerAddress(host: "unknown", port: 0)
         let pipeline = channel.pipeline.syncOperations
+        guard let admitted else {
+            try Self.refuse(channel, pipeline: pipeline, code: .unavailable, "the server is shutting down")
+            return
+        }
         guard admitted else {
             logger.warning("connection limit reached; refusing", metadata: ["peer": "\(peer)", "limit": "\(configuration.maximumConnections)"])
             observer?.connectionRefused(peer: peer, reason: .connectionLimit)
@@ -151,9 +158,11 @@ public final class LDAPListener: Sendable {
     }
 
     /// Answers a connection that is not admitted with a Notice of Disconnection, then closes.
-    private static func refuse(_ channel: any Channel, pipeline: ChannelPipeline.SynchronousOperations, _ message: String) throws {
+    private static func refuse(
+        _ channel: any Channel, pipeline: ChannelPipeline.SynchronousOperations, code: LDAPResultCode = .busy, _ message: String
+    ) throws {
         try pipeline.addHandler(MessageToByteHandler(LDAPMessageEncoder()))
-        let notice = ExtendedResponse(LDAPResult(.busy, diagnosticMessage: message), name: LDAPSessionHandler.noticeOfDisconnectionOID)
+        let notice = ExtendedResponse(LDAPResult(code, diagnosticMessage: message), name: LDAPSessionHandler.noticeOfDisconnectionOID)
         channel.writeAndFlush(LDAPMessage(messageID: 0, .extendedResponse(notice))).whenComplete { _ in
             channel.close(promise: nil)
         }
@@ -211,20 +220,39 @@ public final class LDAPListener: Sendable {
                 slowReaderTimeout: configuration.slowReaderTimeout, logger: logger))
     }
 
-    /// Stops accepting, lets operations in flight finish for the grace period, then closes
-    /// every connection.
-    public func shutdown() async {
+    /// Stops accepting and quiesces every connection: each one answers what it has read but
+    /// not started `unavailable`, lets its running operations finish, then sends a Notice of
+    /// Disconnection and closes (`SessionStateMachine.quiesce`). Whatever is still open after
+    /// the grace period (the configuration's, or `gracePeriod`: zero closes at once) is closed.
+    public func shutdown(gracePeriod: Duration? = nil) async {
         let servers = state.withLock { state in
+            state.shuttingDown = true
             defer { state.serverChannels.removeAll() }
             return state.serverChannels
         }
         for server in servers { try? await server.close() }
-        let deadline = ContinuousClock.now + configuration.shutdownGracePeriod
-        while ContinuousClock.now < deadline, state.withLock({ !$0.connections.isEmpty }) {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
+        // Taken after the server channels closed: no connection joins later (`shuttingDown`).
         let connections = state.withLock { Array($0.connections.values) }
-        for connection in connections { try? await connection.close() }
+        for connection in connections {
+            connection.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        let grace = gracePeriod ?? configuration.shutdownGracePeriod
+        if !connections.isEmpty && grace > .zero {
+            // Whichever comes first: the last close or the deadline (a second completion of
+            // the promise is ignored).
+            let loop = group.any()
+            let done = loop.makePromise(of: Void.self)
+            EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: loop).cascade(to: done)
+            let deadline = loop.scheduleTask(in: TimeAmount(grace)) { done.succeed() }
+            try? await done.futureResult.get()
+            deadline.cancel()
+        }
+        let left = state.withLock { Array($0.connections.values) }
+        for connection in left {
+            connection.close(promise: nil)
+            // Its own bookkeeping (registered first on the close future) has run after this.
+            try? await connection.closeFuture.get()
+        }
     }
 
     public var connectionCount: Int { state.withLock { $0.connections.count } }

@@ -133,7 +133,8 @@ struct TestServer {
     static func start(
         tls: TestCertificate? = nil, maximumOperations: Int = 64, idleTimeout: Duration = .seconds(900),
         maximumConnections: Int = 100, extraPlainHosts: [String] = [], trustedProxies: [NetworkBlock] = [],
-        slowReaderTimeout: Duration = .seconds(30), connectionsPerAddress: Int = .max
+        slowReaderTimeout: Duration = .seconds(30), connectionsPerAddress: Int = .max,
+        shutdownGracePeriod: Duration = .milliseconds(200)
     ) async throws -> TestServer {
         var listeners = [LDAPServerConfiguration.Listener(host: "127.0.0.1", port: 0, security: .plain, trustedProxies: trustedProxies)]
         listeners += extraPlainHosts.map { .init(host: $0, port: 0, security: .plain) }
@@ -142,7 +143,7 @@ struct TestServer {
             listeners: listeners,
             tls: tls.map { .init(certificateChainFile: $0.certificateFile, privateKeyFile: $0.keyFile) },
             maximumOperationsPerConnection: maximumOperations, idleTimeout: idleTimeout,
-            maximumConnections: maximumConnections, shutdownGracePeriod: .milliseconds(200))
+            maximumConnections: maximumConnections, shutdownGracePeriod: shutdownGracePeriod)
         configuration.slowReaderTimeout = slowReaderTimeout
         configuration.maximumConnectionsPerAddress = { _ in connectionsPerAddress }
         let directory = TestDirectory()
