@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // The metrics and health endpoint's HTTP server; no swift-configuration support needed.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        // `veneer serve` as a group of services with graceful shutdown (also Hummingbird's).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Pure LDAPv3 codec: BER, every RFC 4511 PDU, controls, filters, DNs. No sockets.
@@ -58,6 +60,7 @@ let package = Package(
                 logging, metrics,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The local store: overlay attributes, registry entries, secrets, audit (SQLite via GRDB).
@@ -85,6 +88,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // The shipped presets and schemas, compiled in (`PackageResources`, see
             // BuiltInFiles.swift) so an installed binary needs no files beside its

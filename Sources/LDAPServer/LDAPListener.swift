@@ -244,7 +244,12 @@ public final class LDAPListener: Sendable {
             let done = loop.makePromise(of: Void.self)
             EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: loop).cascade(to: done)
             let deadline = loop.scheduleTask(in: TimeAmount(grace)) { done.succeed() }
-            try? await done.futureResult.get()
+            // Cancelled (a second signal): close now.
+            await withTaskCancellationHandler {
+                try? await done.futureResult.get()
+            } onCancel: {
+                done.succeed()
+            }
             deadline.cancel()
         }
         let left = state.withLock { Array($0.connections.values) }

@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
-import Synchronization
+import ServiceLifecycle
 
 /// The HTTP endpoint for operators (`[metrics]`): `/metrics` in the Prometheus text format,
 /// `/healthz` (the process answers) and `/readyz` (it can serve: 200, or 503 naming what is
@@ -25,7 +25,6 @@ public final class OperatorEndpoint: Sendable {
     private let beforeScrape: @Sendable () -> Void
     private let readiness: @Sendable () async -> [ReadinessCheck]
     private let logger: Logger
-    private let task = Mutex<Task<Void, Never>?>(nil)
 
     /// `beforeScrape` sets the gauges that are read rather than counted (connections open,
     /// pool occupancy, replica size and lag) just before each scrape.
@@ -40,45 +39,34 @@ public final class OperatorEndpoint: Sendable {
         self.logger = logger
     }
 
-    /// Starts serving; returns the bound port once the server listens, or throws when it
-    /// cannot (address in use, not an address of this host).
-    public func start() async throws -> Int {
-        let (started, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
+    /// The endpoint as a service for `veneer serve`'s group: it runs until the group shuts
+    /// down (requests in progress are cut short: they are cheap to retry), throws when it
+    /// cannot listen (address in use, not an address of this host), and reports the bound
+    /// port once it listens.
+    public func service(onListening: @escaping @Sendable (Int) -> Void) -> some Service {
+        let configuration = self.configuration
         let application = Application(
             router: router(),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "veneer"),
-            onServerRunning: { channel in
-                continuation.yield(.success(channel.localAddress?.port ?? 0))
-            },
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
-        let running = Task {
-            do {
-                try await application.run()
-            } catch {
-                continuation.yield(.failure(error))
-            }
-            continuation.finish()
-        }
-        task.withLock { $0 = running }
-        var events = started.makeAsyncIterator()
-        switch await events.next() {
-        case .success(let port)?:
-            return port
-        case .failure(let error)?:
-            throw OperatorEndpointError("cannot serve metrics on \(configuration.host):\(configuration.port): \(error)")
-        case nil:
-            throw OperatorEndpointError("the metrics endpoint on \(configuration.host):\(configuration.port) stopped before it started")
-        }
+        return Endpoint(application: application, configuration: configuration)
     }
 
-    /// Stops serving (requests in progress are cut short: they are cheap to retry).
-    public func shutdown() async {
-        let running = task.withLock { task in
-            defer { task = nil }
-            return task
+    /// Names the address in a failure to listen.
+    private struct Endpoint<Wrapped: Service>: Service {
+        let application: Wrapped
+        let configuration: Configuration
+
+        func run() async throws {
+            do {
+                try await application.run()
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                throw OperatorEndpointError("cannot serve metrics on \(configuration.host):\(configuration.port): \(error)")
+            }
         }
-        running?.cancel()
-        await running?.value
     }
 
     private func router() -> Router<BasicRequestContext> {

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import LDAPCore
+import VeneerTestSupport
 
 /// `veneer serve` as an operator runs it: the built binary, a real client, a real signal.
 @Suite("veneer serve, end to end", .serialized)
@@ -58,8 +60,18 @@ struct ServeCommandTests {
         #expect(search.status == 52, "\(search.output)")
         #expect(search.output.contains("upstream directory unavailable"), "\(search.output)")
 
+        // A client connected when the signal comes is told why the connection ends.
+        let connected = try await RawClient(port: port)
+        defer { Task { await connected.close() } }
+
         let stoppedAt = ContinuousClock.now
         process.terminate()  // SIGTERM
+        let notice = try await connected.next()
+        guard case .extendedResponse(let response)? = notice?.protocolOp else {
+            Issue.record("a Notice of Disconnection, not \(String(describing: notice))")
+            return
+        }
+        #expect(notice?.messageID == 0 && response.name == "1.3.6.1.4.1.1466.20036" && response.result.resultCode == .unavailable, "\(response)")
         while process.isRunning, ContinuousClock.now - stoppedAt < .seconds(10) {
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import LDAPServer
 import Logging
+import ServiceLifecycle
+import Synchronization
 import VeneerMetrics
 
 #if canImport(Glibc)
@@ -41,7 +43,41 @@ struct ServeCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(observer) {} }
         let server = VeneerServer(configuration: configuration, logger: logger, observer: metrics)
         let reloader = ConfigurationReloader(server: server, file: configuration.sourceFile, metrics: metrics, logger: logger)
-        let (stop, stopContinuation) = AsyncStream<Int32>.makeStream()
+        let pidFile = PIDFile(forStore: configuration.store.path)
+        defer { pidFile.remove() }
+
+        // The services, shut down in reverse order: the LDAP listeners quiesce first while the
+        // operator endpoint still answers (/readyz says the listeners are down).
+        var services: [any Service] = []
+        let served = ManagedFlag()
+        if let settings = configuration.metrics, let registry {
+            let endpoint = OperatorEndpoint(
+                configuration: .init(host: settings.address, port: settings.port), registry: registry, logger: logger,
+                beforeScrape: { server.updateGauges() }, readiness: { await server.readiness() })
+            services.append(
+                endpoint.service { port in
+                    let host = settings.address.contains(":") ? "[\(settings.address)]" : settings.address
+                    logger.info("metrics endpoint listening", metadata: ["url": "http://\(host):\(port)/metrics"])
+                })
+        }
+        services.append(
+            LDAPService(server: server) { addresses in
+                served.set()
+                pidFile.write(logger: logger)
+                let urls = zip(addresses, configuration.listeners).map { $0.url(security: $1.security) }
+                logger.info(
+                    "veneer is serving",
+                    metadata: [
+                        "listeners": .array(urls.map { .string($0) }), "config": .string(configuration.sourceFile),
+                        "mode": .string(configuration.upstream.map { "proxy (preset \($0.preset.name))" } ?? "local registry"),
+                        "pid": .string("\(getpid())"),
+                    ])
+            })
+        // Signals are the observer's (above), not the group's: SIGHUP reloads, the first
+        // SIGINT/SIGTERM shuts down gracefully, a second one cancels (closes at once).
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
+        let running = Task { try await group.run() }
+        let forced = ManagedFlag()
         let watcher = Task { [signals = observer.signals] in
             var stops = 0
             for await number in signals {
@@ -51,58 +87,35 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 stops += 1
                 if stops == 1 {
-                    stopContinuation.yield(number)
+                    logger.info(
+                        "\(SignalObserver.name(number)) received; shutting down",
+                        metadata: ["grace_period": .string("\(server.configuration.limits.shutdownGracePeriod)")])
+                    await group.triggerGracefulShutdown()
                 } else {
-                    logger.warning("second signal (\(SignalObserver.name(number))); exiting without waiting for requests in flight")
-                    exitImmediately(130)
+                    logger.warning("second signal (\(SignalObserver.name(number))); closing connections without waiting for requests in flight")
+                    forced.set()
+                    running.cancel()
                 }
             }
         }
         defer { watcher.cancel() }
 
-        let addresses: [LDAPPeerAddress]
-        var endpoint: OperatorEndpoint?
         do {
-            addresses = try await server.start()
-            if let settings = configuration.metrics, let registry {
-                let operatorEndpoint = OperatorEndpoint(
-                    configuration: .init(host: settings.address, port: settings.port), registry: registry, logger: logger,
-                    beforeScrape: { server.updateGauges() }, readiness: { await server.readiness() })
-                endpoint = operatorEndpoint
-                let port = try await operatorEndpoint.start()
-                let host = settings.address.contains(":") ? "[\(settings.address)]" : settings.address
-                logger.info("metrics endpoint listening", metadata: ["url": "http://\(host):\(port)/metrics"])
-            }
+            try await running.value
+        } catch where forced.isSet {
+            logger.info("stopped")
+            throw ExitCode(130)
         } catch {
-            logger.critical("cannot start: \(error)")
-            await endpoint?.shutdown()
-            await server.shutdown()
+            logger.critical(served.isSet ? "stopped on an error: \(error)" : "cannot start: \(error)")
             throw ExitCode.failure
         }
-        let pidFile = PIDFile(forStore: configuration.store.path)
-        pidFile.write(logger: logger)
-        defer { pidFile.remove() }
-        let urls = zip(addresses, configuration.listeners).map { $0.url(security: $1.security) }
-        logger.info(
-            "veneer is serving",
-            metadata: [
-                "listeners": .array(urls.map { .string($0) }), "config": .string(configuration.sourceFile),
-                "mode": .string(configuration.upstream.map { "proxy (preset \($0.preset.name))" } ?? "local registry"),
-                "pid": .string("\(getpid())"),
-            ])
-
-        var signals = stop.makeAsyncIterator()
-        let number = await signals.next() ?? SIGTERM
-        logger.info(
-            "\(SignalObserver.name(number)) received; shutting down",
-            metadata: ["grace_period": .string("\(server.configuration.limits.shutdownGracePeriod)")])
-        await endpoint?.shutdown()
-        await server.shutdown()
         logger.info("stopped")
     }
 }
 
-/// Ends the process without unwinding (a second signal during shutdown).
-private func exitImmediately(_ status: Int32) -> Never {
-    exit(status)
+/// Set once, read from another task (whether a stop was forced by a second signal).
+private final class ManagedFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
 }

@@ -99,13 +99,14 @@ public final class VeneerServer: Sendable {
         current.withLock { $0 = configuration }
     }
 
-    /// Stops accepting, lets requests in flight finish within the grace period, then closes.
-    public func shutdown() async {
+    /// Stops accepting, lets requests in flight finish within the grace period (the
+    /// configuration's, or `gracePeriod`: zero closes at once), then closes.
+    public func shutdown(gracePeriod: Duration? = nil) async {
         let listener = self.listener.withLock { listener in
             defer { listener = nil }
             return listener
         }
-        await listener?.shutdown()
+        await listener?.shutdown(gracePeriod: gracePeriod)
         let stop = serving.withLock { serving in
             defer { serving = nil }
             return serving?.shutdown
