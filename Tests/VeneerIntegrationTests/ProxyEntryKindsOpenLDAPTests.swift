@@ -259,4 +259,32 @@ struct ProxyEntryKindsOpenLDAPTests {
         let everyone = try await Self.through(open, base: Self.virtualSuffix, filter: "(uid=*)", ["1.1"])
         #expect(everyone.entries.count == open.slapd.options.users)
     }
+
+    @Test("a selective filter goes upstream alone and the kinds are told apart here; a broad one carries the kinds clause; the answers are slapd's either way")
+    func kindsToldApartHere() async throws {
+        let veneer = try await VeneerHarness.start()
+        defer { Task { await veneer.stop() } }
+        func upstreamFilters() -> [String] {
+            veneer.slapd.logLines(containing: "SRCH base=").compactMap { line in
+                line.range(of: "filter=\"").map { String(line[$0.upperBound...].dropLast()) }
+            }
+        }
+        // The service account (organizationalRole) is no kind Veneer serves, wherever it is decided.
+        let service = try await Self.through(veneer, base: Self.virtualSuffix, filter: "(cn=veneer-service)", ["cn"])
+        #expect(service.status == 0 && service.entries.isEmpty, "\(service.output)")
+        #expect(upstreamFilters().contains("(cn=veneer-service)"), "sent without the kinds clause: \(upstreamFilters().suffix(3))")
+        // Served kinds found by a selective filter: a person, a group, a container.
+        let person = try await Self.through(veneer, base: Self.virtualSuffix, filter: "(uid=\(veneer.slapd.data.uid(42)))", ["uid"])
+        #expect(Array(person.entries.keys) == [veneer.virtualUserDN(42)], "\(person.output)")
+        let group = try await Self.through(veneer, base: Self.virtualSuffix, filter: "(|(cn=group02)(cn=veneer-service))", ["cn"])
+        #expect(Array(group.entries.keys) == [Self.virtual(veneer.slapd.groupDN(2), veneer)], "\(group.output)")
+        let container = try await Self.through(veneer, base: Self.virtualSuffix, filter: "(ou=groups)", ["ou"])
+        #expect(Array(container.entries.keys) == ["ou=groups," + Self.virtualSuffix], "\(container.output)")
+        #expect(container.entries.values.first?["objectClass"] == nil, "read to tell kinds apart, not asked for: not returned")
+        // A broad filter (presence of an object class) keeps the kinds clause upstream.
+        let broad = try await Self.through(veneer, base: Self.virtualSuffix, filter: "(objectClass=organizationalRole)", ["1.1"])
+        #expect(broad.status == 0 && broad.entries.isEmpty, "\(broad.output)")
+        let last = try #require(upstreamFilters().last)
+        #expect(last.hasPrefix("(&(|(objectClass=inetOrgPerson)"), "\(last)")
+    }
 }

@@ -31,7 +31,7 @@ extension ProxyDirectory {
             for try await event in reads(search, paging: false, as: upstreamIdentity(of: request)) {
                 if case .entry(let found, _) = event { entry = found }
             }
-            let isPerson = entry.map { personTest?.isPerson($0.attributes) ?? true } ?? false
+            let isPerson = entry.map { personTest?.matches($0.attributes) ?? true } ?? false
             var hidden = entry == nil
             if isPerson, configuration.filtersPeopleByLoginGroupWalk {
                 hidden = try await !loginGroupMembers.members(of: configuration.loginGroups, directory: self).contains(upstreamDN)

@@ -39,7 +39,9 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let visibleEntries: LDAPFilter
     /// Tells people from the other kinds in search results; nil when nothing depends on it
     /// (no overlay, no login-group walk).
-    let personTest: PersonTest?
+    let personTest: UpstreamEntryTest?
+    /// `visibleEntries` evaluated here (nil when only the upstream can: see `UpstreamEntryTest`).
+    let visibleTest: UpstreamEntryTest?
     /// Upstream → client for DN-valued attributes: the suffix mapped, values naming an entry
     /// in an excluded subtree dropped; nil when there is nothing to do.
     let dnValues: (@Sendable (String) -> String?)?
@@ -67,7 +69,8 @@ public final class ProxyDirectory: LDAPRequestHandler {
         self.visibleEntries = configuration.visibleEntries
         self.personTest =
             overlay != nil || configuration.filtersPeopleByLoginGroupWalk
-            ? PersonTest(userFilter: configuration.preset.userFilter, objectClasses: objectClasses) : nil
+            ? UpstreamEntryTest(configuration.preset.userFilter, objectClasses: objectClasses) : nil
+        self.visibleTest = UpstreamEntryTest(evaluating: configuration.visibleEntries, objectClasses: objectClasses)
         let suffix = self.suffix
         let excluded = configuration.excludedSubtrees
         if excluded.isEmpty && suffix.isIdentity {
