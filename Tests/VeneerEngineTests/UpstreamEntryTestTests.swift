@@ -68,4 +68,22 @@ struct UpstreamEntryTestTests {
         #expect(!kinds.matches(Self.entry(objectClasses: ["organizationalRole", "simpleSecurityObject"])))
         #expect(kinds.attributes == ["objectClass"])
     }
+
+    @Test("object-class filters answered from class sets agree with the general evaluation")
+    func classSetsAgree() throws {
+        let filters = ["(objectClass=person)", "(|(objectClass=inetOrgPerson)(objectClass=groupOfNames))", "(&(objectClass=top)(!(objectClass=organizationalPerson)))",
+                       "(objectClass=*)", "(!(objectClass=PERSON))", "(&(objectClass=person)(|(objectClass=dcObject)(objectClass=inetorgperson)))"]
+        let entries: [[String]] = [["inetOrgPerson"], ["top", "person"], ["organizationalPerson"], ["groupOfNames"], ["TOP", "dcObject", "organization"],
+                                   ["posixAccount", "INETORGPERSON"], ["unknownClass"], []]
+        for text in filters {
+            let test = UpstreamEntryTest(try LDAPFilter(text), objectClasses: Self.hierarchy)
+            for classes in entries {
+                let attributes = classes.isEmpty ? [PartialAttribute(type: "cn", strings: ["x"])] : Self.entry(objectClasses: classes)
+                let general = test.filter.matches(SearchResultEntry(objectName: "", attributes: attributes))
+                #expect(test.matches(attributes) == general, "\(text) on \(classes)")
+            }
+        }
+        let person = UpstreamEntryTest(try LDAPFilter("(objectClass=person)"), objectClasses: Self.hierarchy)
+        #expect(person.matches(Self.entry(objectClasses: ["inetOrgPerson"])), "a subclass two levels down")
+    }
 }

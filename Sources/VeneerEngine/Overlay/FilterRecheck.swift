@@ -58,6 +58,25 @@ struct ObjectClassHierarchy: Sendable {
         self.spelling = spelling
     }
 
+    /// `name` and every class below it (lowercased): an entry of any of them belongs to `name`.
+    func classes(descendingFrom name: String) -> Set<String> {
+        let name = name.lowercased()
+        var result: Set<String> = [name]
+        for candidate in superclasses.keys where candidate != name {
+            var pending = [candidate]
+            var seen: Set<String> = [candidate]
+            while let next = pending.popLast() {
+                let parents = superclasses[next] ?? []
+                if parents.contains(name) {
+                    result.insert(candidate)
+                    break
+                }
+                for parent in parents where seen.insert(parent).inserted { pending.append(parent) }
+            }
+        }
+        return result
+    }
+
     /// The values plus every superclass of each (once each, ignoring case), in schema spelling.
     func withSuperclasses(_ values: [[UInt8]]) -> [[UInt8]] {
         var seen = Set(values.map { String(decoding: $0, as: UTF8.self).lowercased() })

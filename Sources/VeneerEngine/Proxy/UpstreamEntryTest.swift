@@ -7,11 +7,16 @@ import LDAPCore
 /// the search asks for.
 struct UpstreamEntryTest: Sendable {
     let filter: FilterRecheck
+    /// The same filter when it is about object classes alone (the openldap preset's kinds and
+    /// people): it runs on every entry of a search, and sets of class names answer it without
+    /// building an entry for the general evaluation.
+    private let classes: ClassTest?
     /// Upstream attributes the test reads.
     let attributes: [String]
 
     init(_ filter: LDAPFilter, objectClasses: ObjectClassHierarchy) {
         self.filter = FilterRecheck(filter: filter, undefinedAttributes: [], objectClasses: objectClasses)
+        self.classes = ClassTest(filter, objectClasses: objectClasses)
         var seen = Set<String>()
         attributes = filter.attributeNames.filter { seen.insert($0.lowercased()).inserted }
     }
@@ -34,6 +39,7 @@ struct UpstreamEntryTest: Sendable {
     }
 
     func matches(_ attributes: [PartialAttribute]) -> Bool {
+        if let classes, let answer = classes.matches(attributes) { return answer }
         var attributes = attributes
         // Active Directory holds objectCategory as the category's DN
         // (CN=Person,CN=Schema,CN=Configuration,…) and matches `(objectCategory=person)` against
@@ -46,6 +52,58 @@ struct UpstreamEntryTest: Sendable {
             }
         }
         return filter.matches(SearchResultEntry(objectName: "", attributes: attributes))
+    }
+}
+
+/// A filter of objectClass equalities and presence under and/or/not, each equality compiled
+/// to the set of classes (lowercased) that satisfy it: the class and every class below it
+/// (RFC 4512 §2.4.1, as `FilterRecheck` has it).
+private indirect enum ClassTest: Sendable {
+    case and([ClassTest])
+    case or([ClassTest])
+    case not(ClassTest)
+    case oneOf(Set<String>)
+    case present
+
+    init?(_ filter: LDAPFilter, objectClasses: ObjectClassHierarchy) {
+        func isObjectClass(_ name: String) -> Bool { AttributeName(name).key == "objectclass" }
+        switch filter {
+        case .and(let filters):
+            let parts = filters.compactMap { ClassTest($0, objectClasses: objectClasses) }
+            guard parts.count == filters.count else { return nil }
+            self = .and(parts)
+        case .or(let filters):
+            let parts = filters.compactMap { ClassTest($0, objectClasses: objectClasses) }
+            guard parts.count == filters.count else { return nil }
+            self = .or(parts)
+        case .not(let inner):
+            guard let part = ClassTest(inner, objectClasses: objectClasses) else { return nil }
+            self = .not(part)
+        case .equalityMatch(let assertion) where isObjectClass(assertion.attribute):
+            self = .oneOf(objectClasses.classes(descendingFrom: String(decoding: assertion.value, as: UTF8.self)))
+        case .present(let name) where isObjectClass(name):
+            self = .present
+        default:
+            return nil
+        }
+    }
+
+    /// nil without object classes (then "not" is Undefined, which the general evaluation knows).
+    func matches(_ attributes: [PartialAttribute]) -> Bool? {
+        guard let values = attributes.first(where: { AttributeName($0.type).key == "objectclass" })?.values, !values.isEmpty else {
+            return nil
+        }
+        return evaluate(values.map { String(decoding: $0, as: UTF8.self).asciiLowercased })
+    }
+
+    private func evaluate(_ classes: [String]) -> Bool {
+        switch self {
+        case .and(let parts): parts.allSatisfy { $0.evaluate(classes) }
+        case .or(let parts): parts.contains { $0.evaluate(classes) }
+        case .not(let part): !part.evaluate(classes)
+        case .oneOf(let names): classes.contains { names.contains($0) }
+        case .present: !classes.isEmpty
+        }
     }
 }
 
