@@ -183,7 +183,8 @@ public struct AttributeMapper: Sendable {
     /// maps to nil, one naming an excluded entry, is dropped); an id held
     /// in another form (AD's binary GUID, 389's nsUniqueId) becomes a canonical UUID string.
     public func clientAttributes(
-        of upstream: [PartialAttribute], selection: Selection, typesOnly: Bool, mapDN: ((String) -> String?)?
+        of upstream: [PartialAttribute], selection: Selection, typesOnly: Bool, mapDN: ((String) -> String?)?,
+        cache: ClientAttributeCache? = nil
     ) -> [PartialAttribute] {
         // Entries have a handful of attributes: a linear scan of the keys beats a dictionary.
         var result: [PartialAttribute] = []
@@ -191,37 +192,32 @@ public struct AttributeMapper: Sendable {
         result.reserveCapacity(upstream.count)
         keys.reserveCapacity(upstream.count)
         for attribute in upstream {
-            let name = AttributeName(attribute.type)
-            let passes = transparent && isServedAsIs(name.key, selection) && selection.includesUpstream(name.key)
-            let targets = sourceTargets[name.key]
-            guard passes || targets != nil else { continue }
+            let route = cache?.route(of: attribute.type) ?? route(of: attribute.type, selection: selection, cache: cache)
+            guard route.passes || !route.targets.isEmpty else { continue }
             var values = attribute.values
-            if let mapDN, dnAttributeKeys.contains(name.key) {
+            if let mapDN, route.isDN {
                 values = values.compactMap { mapDN(String(decoding: $0, as: UTF8.self)).map { Array($0.utf8) } }
                 if values.isEmpty && !attribute.values.isEmpty { continue }
             }
-            if passes {
+            if route.passes {
                 // Under the upstream's own name, with the upstream's own values.
-                let key = name.options.isEmpty ? name.key : name.key + name.options.asciiLowercased
-                if !keys.contains(key) {
-                    keys.append(key)
+                if !keys.contains(route.passKey) {
+                    keys.append(route.passKey)
                     result.append(PartialAttribute(type: attribute.type, values: values))
                 }
             }
-            guard let targets else { continue }
-            for target in targets where wants(target, selection) {
+            for target in route.targets {
                 var converted = values
                 if target.convertsID {
                     let syntax = preset.idSyntax
                     converted = values.compactMap { syntax.entryID(fromUpstream: $0).map { Array($0.rawValue.utf8) } }
                 }
-                let key = name.options.isEmpty ? target.key : target.key + name.options.asciiLowercased
-                if let index = keys.firstIndex(of: key) {
+                if let index = keys.firstIndex(of: target.key) {
                     // A second source of the same client attribute: merged, without duplicates.
                     for value in converted where !result[index].values.contains(value) { result[index].values.append(value) }
                 } else {
-                    keys.append(key)
-                    result.append(PartialAttribute(type: name.options.isEmpty ? target.name : target.name + name.options, values: converted))
+                    keys.append(target.key)
+                    result.append(PartialAttribute(type: target.name, values: converted))
                 }
             }
         }
@@ -229,5 +225,54 @@ public struct AttributeMapper: Sendable {
             for index in result.indices { result[index].values = [] }
         }
         return result
+    }
+
+    /// Where one upstream attribute type goes for a selection: the same for every entry of a
+    /// search, so `ClientAttributeCache` keeps it (the set lookups behind it were a tenth of
+    /// Veneer's CPU on a 51-entry phonebook search).
+    struct Route {
+        /// Served under its own name, as this key (type and options, lowercased).
+        let passes: Bool
+        let passKey: String
+        /// Its values are DNs.
+        let isDN: Bool
+        /// The client attributes it feeds that the selection wants (name and key with options).
+        let targets: [(name: String, key: String, convertsID: Bool)]
+    }
+
+    private func route(of type: String, selection: Selection, cache: ClientAttributeCache?) -> Route {
+        let name = AttributeName(type)
+        let passes = transparent && isServedAsIs(name.key, selection) && selection.includesUpstream(name.key)
+        let options = name.options
+        let targets = (sourceTargets[name.key] ?? []).filter { wants($0, selection) }.map { target in
+            (name: options.isEmpty ? target.name : target.name + options, key: options.isEmpty ? target.key : target.key + options.asciiLowercased,
+             convertsID: target.convertsID)
+        }
+        let route = Route(
+            passes: passes, passKey: options.isEmpty ? name.key : name.key + options.asciiLowercased, isDN: dnAttributeKeys.contains(name.key),
+            targets: targets)
+        cache?.remember(type, route)
+        return route
+    }
+}
+
+/// The routes of the attribute types one search meets, for one selection: create one per
+/// search (per selection) and pass it to every `clientAttributes` call of that search. Not
+/// shared between tasks.
+public final class ClientAttributeCache {
+    private var routes: [(type: String, route: AttributeMapper.Route)] = []
+    /// Entries of one search share a few types; past this many, types are routed uncached.
+    private static let capacity = 64
+
+    public init() {}
+
+    func route(of type: String) -> AttributeMapper.Route? {
+        // Types repeat with the same spelling from one upstream: exact comparison suffices
+        // (another spelling is routed and remembered on its own).
+        routes.first { $0.type == type }?.route
+    }
+
+    func remember(_ type: String, _ route: AttributeMapper.Route) {
+        if routes.count < Self.capacity { routes.append((type, route)) }
     }
 }

@@ -127,6 +127,8 @@ extension ProxyDirectory {
             let loginGroupMembers: Set<DistinguishedName>? =
                 walksLoginGroups ? try await self.loginGroupMembers.members(of: configuration.loginGroups, directory: self) : nil
             enum PassEnd { case finished, done(LDAPResult, [LDAPControl]), ended }
+            // One selection per branch below (with or without an overlay), so one cache serves.
+            let routes = ClientAttributeCache()
             var sentNames = Set<String>()
             /// One upstream search streamed to the client: entries re-checked with
             /// `passRecheck`, names in `skip` already sent, sent names collected when asked.
@@ -154,7 +156,8 @@ extension ProxyDirectory {
                         let upstreamAttributes = try await completeRanges(entry, as: readingIdentity)
                         var attributes: [PartialAttribute]
                         if let overlay, let view {
-                            let full = mapper.clientAttributes(of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: mapDN)
+                            let full = mapper.clientAttributes(
+                                of: upstreamAttributes, selection: entrySelection, typesOnly: false, mapDN: mapDN, cache: routes)
                             // Groups, containers and other kinds are served as the upstream holds them.
                             let merged =
                                 isPerson
@@ -167,7 +170,7 @@ extension ProxyDirectory {
                             attributes = entrySelection.project(merged, typesOnly: search.typesOnly)
                         } else {
                             attributes = mapper.clientAttributes(
-                                of: upstreamAttributes, selection: selection, typesOnly: search.typesOnly, mapDN: mapDN)
+                                of: upstreamAttributes, selection: selection, typesOnly: search.typesOnly, mapDN: mapDN, cache: routes)
                         }
                         if !testOnly.isEmpty {
                             // Read to tell people or kinds apart, not asked for: the client does not get them.
