@@ -18,9 +18,11 @@ public final class LDAPResponder: Sendable {
         return code < 0 ? nil : LDAPResultCode(rawValue: code)
     }
 
-    /// Entries written between flushes: large enough to amortise syscalls, small enough to
-    /// bound what one search can buffer.
-    static let batchSize = 32
+    /// Entries written between flushes: large enough to amortise syscalls (a phonebook answer
+    /// of 50-odd entries goes out in one write with its final response), small enough to
+    /// bound what one search can buffer (and a client that stops reading makes the channel
+    /// unwritable, which flushes and waits at once).
+    static let batchSize = 64
 
     init(messageID: Int32, channel: any Channel) {
         self.messageID = messageID
