@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import NIOSSL
+import Synchronization
 import Testing
 
 @testable import LDAPClient
@@ -116,6 +117,39 @@ struct LDAPChannelHandlerTests {
             LDAPMessage(messageID: 2, .delRequest("cn=b")), name: "delete", sink: .single(later), timeout: nil,
             abandonable: true)
         #expect(throws: expected) { try later.futureResult.wait() }
+        _ = try? channel.finish()
+    }
+
+    @Test("closing writes an Unbind, fails what is pending with the client's close, and closes the channel")
+    func unbindAndClose() throws {
+        let (channel, handler) = try makeChannel()
+        let promise = channel.eventLoop.makePromise(of: LDAPMessage.self)
+        let request = LDAPMessage(messageID: messageIDs.next(), .delRequest("cn=a"))
+        handler.submit(request, name: "delete", sink: .single(promise), timeout: nil, abandonable: true)
+        handler.unbindAndClose()
+        let sent = try written(channel)
+        #expect(sent.map(\.protocolOp) == [request.protocolOp, .unbindRequest])
+        #expect(throws: LDAPClientError(.connectionClosed, "the client closed its connection to \(Upstream.server)")) {
+            try promise.futureResult.wait()
+        }
+        channel.embeddedEventLoop.run()
+        #expect(!channel.isActive)
+    }
+
+    @Test("StartTLS on a connection that already failed fails at once instead of waiting forever")
+    func startTLSAfterClose() throws {
+        let (channel, handler) = try makeChannel()
+        channel.pipeline.fireChannelInactive()
+        let tls = channel.eventLoop.makePromise(of: Void.self)
+        // Checked without waiting: a promise nobody completes would hang a wait().
+        let outcome = Mutex<String?>(nil)
+        tls.futureResult.whenComplete { result in outcome.withLock { $0 = "\(result)" } }
+        handler.startTLS(
+            messageID: 1, timeout: .seconds(5), makeHandler: { throw LDAPClientError(.tls, "not in this test") }, promise: tls)
+        let error = LDAPClientError(.connectionClosed, "\(Upstream.server) closed the connection")
+        #expect(outcome.withLock { $0 } == "\(Result<Void, any Error>.failure(error))")
+        if outcome.withLock({ $0 }) == nil { tls.succeed() }
+        #expect(try written(channel).isEmpty, "nothing is sent")
         _ = try? channel.finish()
     }
 }
