@@ -136,7 +136,11 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "LDAPClientTests", dependencies: ["LDAPClient", "LDAPCore", "LDAPNIO", "VeneerTestSupport", nioCore, nioPosix, nioSSL]
+            name: "LDAPClientTests",
+            dependencies: [
+                "LDAPClient", "LDAPCore", "LDAPNIO", "VeneerTestSupport", nioCore, nioPosix, nioSSL,
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "LDAPServerTests",

@@ -1,8 +1,26 @@
 import LDAPCore
 import NIOCore
 
+/// How an operation takes its responses: all the connection's state machine needs to know
+/// about where they go (it routes by this; the channel handler does the delivering).
+enum ResponseSinkKind: Sendable {
+    /// One final response; intermediate responses are dropped.
+    case single
+    /// Entries, references and intermediate responses in order, then the final one.
+    case stream
+    /// Nobody waits; everything up to the final response is dropped.
+    case discard
+}
+
+/// Where an operation's responses go, as the state machine sees it. Generic rather than
+/// `ResponseSink` itself so that tests drive the machine with plain values instead of
+/// promises and async sequences.
+protocol OperationSink {
+    var kind: ResponseSinkKind { get }
+}
+
 /// Where the responses of one in-flight operation go.
-enum ResponseSink {
+enum ResponseSink: OperationSink {
     /// One final response (bind, compare, extended, …). Intermediate responses are dropped:
     /// none of the operations sent this way defines any.
     case single(EventLoopPromise<LDAPMessage>)
@@ -11,6 +29,14 @@ enum ResponseSink {
     /// Nobody is waiting; responses are dropped until the final one. Used to release a paged
     /// search's cookie after the consumer stopped early.
     case discard
+
+    var kind: ResponseSinkKind {
+        switch self {
+        case .single: .single
+        case .stream: .stream
+        case .discard: .discard
+        }
+    }
 
     func fail(_ error: any Error) {
         switch self {
@@ -21,9 +47,10 @@ enum ResponseSink {
     }
 }
 
-/// One entry of the connection's `[messageID: pending]` table. Lives on the event loop only.
-struct PendingOperation {
-    var sink: ResponseSink
+/// One entry of the connection's `[messageID: pending]` table. `Timer` is the handle of the
+/// operation's armed timeout (`Scheduled<Void>` on a channel, a plain value in tests).
+struct PendingOperation<Sink: OperationSink, Timer> {
+    var sink: Sink
     /// "search", "bind", … for error messages.
     var name: String
     /// Bind, StartTLS (and Unbind/Abandon themselves) cannot be abandoned (RFC 4511 §4.11):
@@ -33,7 +60,7 @@ struct PendingOperation {
     var timeout: TimeAmount?
     /// The last time the server sent something for this operation (or it was sent).
     var lastActivity: NIODeadline
-    var timer: Scheduled<Void>?
+    var timer: Timer? = nil
     /// Responses a search may take past its consumer's full buffer (see `searchOverflowLimit`).
     var overflowLimit = 4096
 }
