@@ -30,7 +30,9 @@ struct LDAPChannelHandlerTests {
         return buffer
     }
 
+    /// What reached the socket once the event loop ran its pass (requests are flushed at its end).
     func written(_ channel: EmbeddedChannel) throws -> [LDAPMessage] {
+        channel.embeddedEventLoop.run()
         var messages: [LDAPMessage] = []
         while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
             messages.append(try LDAPMessage(decoding: buffer, limits: .clientRequests))
@@ -59,6 +61,28 @@ struct LDAPChannelHandlerTests {
         #expect(try second.futureResult.wait() == answer2)
         #expect(channel.isActive)
         _ = try channel.finish()
+    }
+
+    @Test("requests submitted in one pass of the event loop go out with one flush, at the end of the pass")
+    func oneFlushPerPass() throws {
+        let (channel, handler) = try makeChannel()
+        let flushes = FlushCounter()
+        try channel.pipeline.syncOperations.addHandler(flushes, position: .first)
+        let promises = (0..<3).map { _ in channel.eventLoop.makePromise(of: LDAPMessage.self) }
+        let requests = (1...3).map { LDAPMessage(messageID: Int32($0), .delRequest("cn=\($0)")) }
+        for (request, promise) in zip(requests, promises) {
+            handler.submit(request, name: "delete", sink: .single(promise), timeout: nil, abandonable: true)
+        }
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "nothing flushed before the pass ends")
+        #expect(try written(channel) == requests)
+        #expect(flushes.count == 1)
+        // The next pass flushes its own.
+        let fourth = channel.eventLoop.makePromise(of: LDAPMessage.self)
+        handler.submit(LDAPMessage(messageID: 4, .delRequest("cn=4")), name: "delete", sink: .single(fourth), timeout: nil, abandonable: true)
+        #expect(try written(channel).map(\.messageID) == [4])
+        #expect(flushes.count == 2)
+        _ = try? channel.finish()
+        for promise in promises + [fourth] { promise.fail(CancellationError()) }
     }
 
     @Test("cancelling a request writes an Abandon for it and fails the caller")
@@ -157,4 +181,15 @@ struct LDAPChannelHandlerTests {
 /// Set by the TLS handler factory the handler keeps, to tell whether it was ever called.
 private final class ManagedFlag {
     var value = false
+}
+
+/// Counts the flushes that reach the socket.
+private final class FlushCounter: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+    private(set) var count = 0
+
+    func flush(context: ChannelHandlerContext) {
+        count += 1
+        context.flush()
+    }
 }

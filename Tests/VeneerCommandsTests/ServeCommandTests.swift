@@ -63,6 +63,10 @@ struct ServeCommandTests {
         // A client connected when the signal comes is told why the connection ends.
         let connected = try await RawClient(port: port)
         defer { Task { await connected.close() } }
+        // Answered, so the server has accepted it (one still in the kernel's backlog when the
+        // listening socket closes is reset, and learns nothing).
+        try await connected.send(LDAPMessage(messageID: 1, .extendedRequest(ExtendedRequest(name: "1.3.6.1.4.1.4203.1.11.3"))))
+        #expect(try await connected.next()?.messageID == 1)
 
         let stoppedAt = ContinuousClock.now
         process.terminate()  // SIGTERM

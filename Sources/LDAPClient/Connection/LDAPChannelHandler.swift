@@ -35,6 +35,8 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
     }
 
     /// Completed when TLS is up: at creation for LDAPS, by `startTLS` for StartTLS.
+    /// A flush is queued on the event loop for the requests written since the last one.
+    private var flushScheduled = false
     private var tlsPromise: EventLoopPromise<Void>?
     /// How to build the TLS handler once StartTLS succeeds.
     private var makeTLSHandler: (() throws -> NIOSSLClientHandler)?
@@ -275,10 +277,20 @@ final class LDAPChannelHandler: ChannelDuplexHandler {
         makeTLSHandler = nil
     }
 
+    /// Requests written in one pass of the event loop go out with one flush (one `writev`):
+    /// operations of several clients pipelined on this connection then share a system call,
+    /// which on loopback also runs the receiving side's TCP stack.
     private func write(_ message: LDAPMessage, context: ChannelHandlerContext) {
         var buffer = context.channel.allocator.buffer(capacity: 128)
         message.encode(into: &buffer)
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        // Runs after the tasks already queued on the loop (other submissions), in this pass.
+        context.eventLoop.assumeIsolated().execute {
+            self.flushScheduled = false
+            self.context?.flush()
+        }
     }
 
     private func armTimer(_ id: Int32, at deadline: NIODeadline, context: ChannelHandlerContext) {
