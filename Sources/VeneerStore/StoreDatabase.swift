@@ -1,4 +1,4 @@
-// Opening the SQLite file: directories, file mode, connection settings.
+// Opening the SQLite database: a file (directories, file mode, connection settings) or memory.
 import Foundation
 import GRDB
 
@@ -41,6 +41,18 @@ enum StoreDatabase {
             return pool
         } catch {
             throw StoreError.wrapping(error, while: "cannot open the store database \(path)")
+        }
+    }
+
+    /// An in-memory database (one connection; no WAL, no file, no durability to set): what
+    /// the store's unit tests open, fresh for each test.
+    static func openInMemory() throws(StoreError) -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.label = "VeneerStore"
+        do {
+            return try DatabaseQueue(configuration: configuration)
+        } catch {
+            throw StoreError.wrapping(error, while: "cannot open an in-memory store database")
         }
     }
 

@@ -21,7 +21,7 @@ extension VeneerStore {
     /// Whether `password` is the entry's cached credential, stored less than `maximumAge`
     /// ago; nil when there is none that recent (the same hash work is spent either way).
     public func verifyCachedCredential(_ id: EntryID, password: [UInt8], maximumAge: Duration) -> Bool? {
-        let row = try? pool.read { db in
+        let row = try? writer.read { db in
             try Row.fetchOne(db, sql: "SELECT password_hash, stored_at FROM cached_credential WHERE entry_id = ?", arguments: [id.rawValue])
         }
         let cutoff = Date().addingTimeInterval(-Double(maximumAge.components.seconds))

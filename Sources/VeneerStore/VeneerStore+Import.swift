@@ -54,7 +54,7 @@ extension VeneerStore {
         let now = Date()
         let time = StoreTime.text(now)
         do {
-            return try pool.writeWithoutTransaction { db in
+            return try writer.writeWithoutTransaction { db in
                 var summary = RegistryImportSummary()
                 try db.inTransaction(.immediate) {
                     for (index, item) in items.enumerated() {

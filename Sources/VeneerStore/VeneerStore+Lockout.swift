@@ -74,8 +74,8 @@ extension VeneerStore {
     static let fingerprintKeyName = "password_fingerprint_key"
 
     /// Loads the lockout rows and the fingerprint key (creating the key on first open).
-    static func loadLockouts(_ pool: DatabasePool) throws -> ([EntryID: LockoutState], SymmetricKey) {
-        try pool.write { db in
+    static func loadLockouts(_ writer: any DatabaseWriter) throws -> ([EntryID: LockoutState], SymmetricKey) {
+        try writer.write { db in
             var key = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE name = ?", arguments: [fingerprintKeyName])
                 .flatMap { Data(base64Encoded: $0) }
             if key?.count != 32 {

@@ -29,13 +29,13 @@ extension VeneerStore {
     }
 
     public func hasPIN(_ id: EntryID) -> Bool {
-        (try? pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue]) }) == true
+        (try? writer.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue]) }) == true
     }
 
     /// Whether `pin` is the entry's PIN. An entry without one costs the same hash work.
     /// Blocking (a PBKDF2 hash): callers run it off the event loops.
     public func verifyPIN(_ id: EntryID, pin: String) -> Bool {
-        let stored = try? pool.read { db in try String.fetchOne(db, sql: "SELECT pin_hash FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue]) }
+        let stored = try? writer.read { db in try String.fetchOne(db, sql: "SELECT pin_hash FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue]) }
         guard let hash = stored ?? nil else {
             PasswordHash.burn(iterations: passwordIterations)
             return false

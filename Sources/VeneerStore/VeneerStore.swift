@@ -14,7 +14,8 @@ import Synchronization
 /// which the server calls every second; the checks of a write read the database itself, so
 /// they are never fooled by a cache that has not caught up yet.
 public final class VeneerStore: Sendable {
-    let pool: DatabasePool
+    /// A pool (WAL: readers beside the one writer) for a file, a queue for an in-memory store.
+    let writer: any DatabaseWriter
     let state: Mutex<StoreState>
     /// Lockout state by entry (hot on every bind), loaded at open like the overlays.
     let lockouts: Mutex<[EntryID: LockoutState]>
@@ -31,22 +32,39 @@ public final class VeneerStore: Sendable {
     ///
     /// Throws `StoreError`: `.storage` when the file cannot be opened or migrated,
     /// `.constraintViolation` for a `passwordIterations` outside 1…50 000 000.
-    public init(path: String, secretKey: SecretKey?, passwordIterations: Int = 600_000, logger: Logger) throws {
-        guard PasswordHash.iterationRange.contains(passwordIterations) else {
-            throw StoreError(.constraintViolation, "passwordIterations must be in 1…\(PasswordHash.iterationRange.upperBound), not \(passwordIterations)")
-        }
+    public convenience init(path: String, secretKey: SecretKey?, passwordIterations: Int = 600_000, logger: Logger) throws {
+        // Checked before the file is created: a refused configuration leaves no file behind.
+        try Self.checkIterations(passwordIterations)
         let pool = try StoreDatabase.openPool(path: path)
+        try self.init(writer: pool, location: path, secretKey: secretKey, passwordIterations: passwordIterations, logger: logger)
+    }
+
+    /// A new, empty store in memory (one SQLite connection, nothing written to disk, gone when
+    /// the store is released): the same schema, constraints and transactions as a file, for
+    /// tests and trials. `reloadIfChanged()` never finds anything, as no other process can
+    /// write it.
+    public static func inMemory(secretKey: SecretKey? = nil, passwordIterations: Int = 600_000, logger: Logger) throws -> VeneerStore {
+        try checkIterations(passwordIterations)
+        let queue = try StoreDatabase.openInMemory()
+        return try VeneerStore(writer: queue, location: ":memory:", secretKey: secretKey, passwordIterations: passwordIterations, logger: logger)
+    }
+
+    /// Migrates and loads the database `writer` gives access to (GRDB's demo `AppDatabase`
+    /// shape: the writer is injected, so tests can hand in an in-memory queue). Internal:
+    /// GRDB types stay inside this module.
+    init(writer: any DatabaseWriter, location: String, secretKey: SecretKey?, passwordIterations: Int, logger: Logger) throws {
+        try Self.checkIterations(passwordIterations)
         let keyCheck = secretKey.map(DigestSealing.keyCheck)
         let loaded: (StoreState, LoadReport)
         let version: String
         let lockouts: [EntryID: LockoutState]
         let fingerprintKey: SymmetricKey
         do {
-            try StoreSchema.migrator.migrate(pool)
-            (lockouts, fingerprintKey) = try Self.loadLockouts(pool)
+            try StoreSchema.migrator.migrate(writer)
+            (lockouts, fingerprintKey) = try Self.loadLockouts(writer)
             // On the writer connection, whose data_version later tells other processes'
             // commits apart from ours (see reloadIfChanged).
-            (loaded, version) = try pool.writeWithoutTransaction { db in
+            (loaded, version) = try writer.writeWithoutTransaction { db in
                 let (loaded, dataVersion) = try StoreState.loadNoting(db, key: secretKey, keyCheck: keyCheck)
                 var state = loaded.0
                 state.dataVersion = dataVersion
@@ -54,9 +72,9 @@ public final class VeneerStore: Sendable {
                 return ((state, loaded.1), version)
             }
         } catch {
-            throw StoreError.wrapping(error, while: "cannot open the store database \(path)")
+            throw StoreError.wrapping(error, while: "cannot open the store database \(location)")
         }
-        self.pool = pool
+        self.writer = writer
         self.state = Mutex(loaded.0)
         self.lockouts = Mutex(lockouts)
         self.fingerprintKey = fingerprintKey
@@ -68,11 +86,17 @@ public final class VeneerStore: Sendable {
         logger.info(
             "opened the local store",
             metadata: [
-                "path": "\(path)", "schema": "\(version)",
+                "path": "\(location)", "schema": "\(version)",
                 "overlays": "\(loaded.0.overlays.count)", "registry_entries": "\(loaded.0.registry.count)",
             ]
         )
         Self.warn(about: report, hasKey: secretKey != nil, logger: logger)
+    }
+
+    private static func checkIterations(_ iterations: Int) throws(StoreError) {
+        guard PasswordHash.iterationRange.contains(iterations) else {
+            throw StoreError(.constraintViolation, "passwordIterations must be in 1…\(PasswordHash.iterationRange.upperBound), not \(iterations)")
+        }
     }
 
     /// One warning per problem, at open; never a secret.
@@ -283,7 +307,7 @@ public final class VeneerStore: Sendable {
     public func auditEvents(matching query: AuditQuery) throws(StoreError) -> [AuditEvent] {
         guard query.limit > 0 else { return [] }
         do {
-            return try pool.read { db in try AuditLog.fetch(db, query) }
+            return try writer.read { db in try AuditLog.fetch(db, query) }
         } catch {
             throw StoreError.wrapping(error, while: "cannot read the audit log")
         }
@@ -299,7 +323,7 @@ public final class VeneerStore: Sendable {
     ) throws(StoreError) -> T {
         let started = ContinuousClock.now
         do {
-            let result = try pool.writeWithoutTransaction { db in
+            let result = try writer.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)

@@ -9,9 +9,7 @@ struct AuditRetentionTests {
 
     @Test("rows older than the retention are deleted, newer ones kept, in batches larger than one transaction")
     func prunesOldRows() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let now = Date()
         let actor = AuditContext(actor: "uid=ann", address: "192.0.2.1:1")
         // More old rows than one prune transaction deletes, so the batching loop is exercised.
@@ -35,9 +33,7 @@ struct AuditRetentionTests {
 
     @Test("the retention task prunes at once when started, before its first pause")
     func retentionTaskPrunesAtStart() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let actor = AuditContext(actor: "cli:tester")
         try store.record([
             AuditRecord(time: Date().addingTimeInterval(-3 * Self.day), action: "bind", target: "old", detail: "", audit: actor),

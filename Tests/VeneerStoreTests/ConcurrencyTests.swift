@@ -47,9 +47,7 @@ struct ConcurrencyTests {
 
     @Test("readers see either the old or the new record while writers run")
     func readersDuringWrites() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let id = EntryID.number(1)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {

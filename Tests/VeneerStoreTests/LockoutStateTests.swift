@@ -36,9 +36,7 @@ struct LockoutStateTests {
 
     @Test("fingerprints are equal for equal passwords, differ otherwise, and never contain the password")
     func fingerprints() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let a = store.passwordFingerprint(Array("hunter2".utf8))
         #expect(a == store.passwordFingerprint(Array("hunter2".utf8)))
         #expect(a != store.passwordFingerprint(Array("hunter3".utf8)))

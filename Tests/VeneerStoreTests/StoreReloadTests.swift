@@ -63,9 +63,7 @@ struct StoreReloadTests {
 
     @Test("a bulk import is one transaction: a refused item leaves nothing behind")
     func importIsAtomic() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         func item(_ n: Int, _ alias: String, password: String? = nil) -> RegistryImportItem {
             RegistryImportItem(
                 entry: RegistryEntry(id: .number(n), dn: "uid=u\(n),dc=example,dc=com", attributes: [(type: "uid", values: [Array("u\(n)".utf8)])]),
