@@ -56,6 +56,12 @@ enum StoreDatabase {
         }
     }
 
+    /// This connection's `PRAGMA data_version`: it changes only when another connection
+    /// (another process) commits. A pragma, so SQL: the query interface has no form for it.
+    static func dataVersion(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+    }
+
     private static func createParentDirectories(of path: String) throws(StoreError) {
         var missing: [String] = []
         var directory = URL(fileURLWithPath: path).deletingLastPathComponent().path

@@ -190,18 +190,15 @@ public final class VeneerStore: Sendable {
         let hash = try password.map { (password) throws(StoreError) in try PasswordHash.make(password: password, iterations: passwordIterations) }
         let now = Date()
         try writeTransaction("cannot add registry entry \(entry.id)") { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM registry_entry WHERE entry_id = ?", arguments: [entry.id.rawValue]) == true {
+            if try RegistryEntryRow.exists(db, key: entry.id.rawValue) {
                 throw StoreError(.entryAlreadyExists, "registry entry \(entry.id) already exists")
             }
             try checkDNFree(checked.normalizedDN, dn: entry.dn, except: entry.id, db: db)
             let time = StoreTime.text(now)
-            try db.execute(
-                sql: """
-                    INSERT INTO registry_entry (entry_id, dn, dn_normalized, attributes, password_hash, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [entry.id.rawValue, entry.dn, checked.normalizedDN, attributes, hash, time, time]
-            )
+            try RegistryEntryRow(
+                entryID: entry.id.rawValue, dn: entry.dn, dnNormalized: checked.normalizedDN, attributes: attributes,
+                passwordHash: hash, createdAt: time, updatedAt: time
+            ).insert(db)
             let detail = RegistryRules.auditText(entry) + (hash == nil ? "" : "; password set")
             try AuditLog.insert(db, time: now, audit: audit, action: "add", target: entry.id.rawValue, detail: detail)
         } afterCommit: { _ in
@@ -220,16 +217,14 @@ public final class VeneerStore: Sendable {
         let attributes = try RegistryRules.encode(entry.attributes)
         let now = Date()
         try writeTransaction("cannot replace registry entry \(entry.id)") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT password_hash FROM registry_entry WHERE entry_id = ?", arguments: [entry.id.rawValue]) else {
+            guard var row = try RegistryEntryRow.fetchOne(db, key: entry.id.rawValue) else {
                 throw StoreError(.noSuchEntry, "registry entry \(entry.id) does not exist")
             }
             try checkDNFree(checked.normalizedDN, dn: entry.dn, except: entry.id, db: db)
-            try db.execute(
-                sql: "UPDATE registry_entry SET dn = ?, dn_normalized = ?, attributes = ?, updated_at = ? WHERE entry_id = ?",
-                arguments: [entry.dn, checked.normalizedDN, attributes, StoreTime.text(now), entry.id.rawValue]
-            )
+            row.replace(with: entry, normalizedDN: checked.normalizedDN, attributes: attributes, time: StoreTime.text(now))
+            try row.update(db)
             try AuditLog.insert(db, time: now, audit: audit, action: "replace", target: entry.id.rawValue, detail: RegistryRules.auditText(entry))
-            return try row.decode(String?.self, forColumn: "password_hash")
+            return row.passwordHash
         } afterCommit: { hash in
             var stored = entry
             stored.hasPassword = hash != nil
@@ -244,13 +239,14 @@ public final class VeneerStore: Sendable {
     public func deleteRegistryEntry(_ id: EntryID, audit: AuditContext) throws(StoreError) {
         let now = Date()
         try writeTransaction("cannot delete registry entry \(id)") { db in
-            guard let dn = try String.fetchOne(db, sql: "SELECT dn FROM registry_entry WHERE entry_id = ?", arguments: [id.rawValue]) else {
+            guard let row = try RegistryEntryRow.fetchOne(db, key: id.rawValue) else {
                 throw StoreError(.noSuchEntry, "registry entry \(id) does not exist")
             }
-            try db.execute(sql: "DELETE FROM registry_entry WHERE entry_id = ?", arguments: [id.rawValue])
-            try db.execute(sql: "DELETE FROM overlay WHERE entry_id = ?", arguments: [id.rawValue])
-            try db.execute(sql: "DELETE FROM lockout_state WHERE entry_id = ?", arguments: [id.rawValue])
-            try AuditLog.insert(db, time: now, audit: audit, action: "delete", target: id.rawValue, detail: "dn=\(dn)")
+            try row.delete(db)
+            // Its aliases and digests go by cascade.
+            try OverlayRow.deleteOne(db, key: id.rawValue)
+            try LockoutStateRow.deleteOne(db, key: id.rawValue)
+            try AuditLog.insert(db, time: now, audit: audit, action: "delete", target: id.rawValue, detail: "dn=\(row.dn)")
         } afterCommit: { _ in
             state.withLock {
                 $0.registry[id] = nil
@@ -265,8 +261,12 @@ public final class VeneerStore: Sendable {
         let hash = try PasswordHash.make(password: password, iterations: passwordIterations)
         let now = Date()
         try writeTransaction("cannot set the password of registry entry \(id)") { db in
-            try db.execute(sql: "UPDATE registry_entry SET password_hash = ?, updated_at = ? WHERE entry_id = ?", arguments: [hash, StoreTime.text(now), id.rawValue])
-            guard db.changesCount > 0 else { throw StoreError(.noSuchEntry, "registry entry \(id) does not exist") }
+            guard var row = try RegistryEntryRow.fetchOne(db, key: id.rawValue) else {
+                throw StoreError(.noSuchEntry, "registry entry \(id) does not exist")
+            }
+            row.passwordHash = hash
+            row.updatedAt = StoreTime.text(now)
+            try row.update(db)
             try AuditLog.insert(db, time: now, audit: audit, action: "password", target: id.rawValue, detail: "password set")
         } afterCommit: { _ in
             state.withLock {
@@ -342,9 +342,7 @@ public final class VeneerStore: Sendable {
     }
 
     func checkDNFree(_ normalizedDN: String, dn: String, except id: EntryID, db: Database) throws {
-        let holder = try String.fetchOne(
-            db, sql: "SELECT entry_id FROM registry_entry WHERE dn_normalized = ? AND entry_id <> ?", arguments: [normalizedDN, id.rawValue]
-        )
+        let holder = try RegistryEntryRow.rows(notOf: id).filter(RegistryEntryRow.dnNormalizedColumn == normalizedDN).fetchOne(db)?.entryID
         if let holder { throw StoreError(.entryAlreadyExists, "a registry entry with DN \(quoted(dn)) already exists: entry \(holder)") }
     }
 }
