@@ -18,15 +18,22 @@ extension VeneerStore {
     /// requested by someone (unlock), passing nil for the bind path's own bookkeeping.
     public func setLockoutState(_ state: LockoutState?, for id: EntryID, audit: AuditContext? = nil) throws(StoreError) {
         if state == nil && lockoutState(for: id) == nil && audit == nil { return }
-        try writeTransaction(
-            "cannot record the lockout state of \(id)",
-            { db in
-                try Self.write(state, for: id, db)
-                if let audit {
-                    try AuditLog.insert(db, time: Date(), audit: audit, action: "unlock", target: id.rawValue, detail: "lockout state cleared")
-                }
-            },
-            afterCommit: { _ in lockouts.withLock { $0[id] = state } })
+        try perform(setting(state, for: id, audit: audit))
+    }
+
+    /// `setLockoutState` that waits without blocking.
+    public func setLockoutState(_ state: LockoutState?, for id: EntryID, audit: AuditContext? = nil) async throws(StoreError) {
+        if state == nil && lockoutState(for: id) == nil && audit == nil { return }
+        try await perform(setting(state, for: id, audit: audit))
+    }
+
+    private func setting(_ state: LockoutState?, for id: EntryID, audit: AuditContext?) -> StoreWrite<Void> {
+        StoreWrite("cannot record the lockout state of \(id)") { db in
+            try Self.write(state, for: id, db)
+            if let audit {
+                try AuditLog.insert(db, time: Date(), audit: audit, action: "unlock", target: id.rawValue, detail: "lockout state cleared")
+            }
+        } afterCommit: { [self] _ in lockouts.withLock { $0[id] = state } }
     }
 
     /// Reads, changes and stores an entry's state as one step on the writer's queue, so

@@ -140,12 +140,25 @@ public final class VeneerStore: Sendable {
     /// a usable key is `.secretsUnavailable`. On any error nothing changed. A record left
     /// with nothing in it is deleted (the returned record is then `isEmpty`). One audit row
     /// ("modify") lists the changes, without secrets.
+    ///
+    /// Blocks while the write waits for SQLite's lock and the disk; from a task that must not
+    /// block (a request on an event loop), use the `async` form.
     @discardableResult
     public func apply(_ changes: [OverlayChange], to id: EntryID, audit: AuditContext) throws(StoreError) -> OverlayRecord {
+        try perform(applying(changes, to: id, audit: audit))
+    }
+
+    /// `apply` that waits without blocking: the transaction runs on GRDB's writer queue.
+    @discardableResult
+    public func apply(_ changes: [OverlayChange], to id: EntryID, audit: AuditContext) async throws(StoreError) -> OverlayRecord {
+        try await perform(applying(changes, to: id, audit: audit))
+    }
+
+    private func applying(_ changes: [OverlayChange], to id: EntryID, audit: AuditContext) -> StoreWrite<OverlayRecord> {
         let now = Date()
-        return try writeTransaction("cannot change the local attributes of entry \(id)") { db in
+        return StoreWrite("cannot change the local attributes of entry \(id)") { [self] db in
             try applyInTransaction(changes, to: id, db, time: now, audit: audit)
-        } afterCommit: { record in
+        } afterCommit: { [self] record in
             state.withLock { $0.setOverlay(record) }
         }
     }
@@ -154,14 +167,31 @@ public final class VeneerStore: Sendable {
     /// one audit row per entry. Returns the records afterwards, in the order given.
     @discardableResult
     public func apply(batch: [(id: EntryID, changes: [OverlayChange])], audit: AuditContext) throws(StoreError) -> [OverlayRecord] {
+        try perform(applying(batch: batch, audit: audit))
+    }
+
+    /// `apply(batch:audit:)` that waits without blocking.
+    @discardableResult
+    public func apply(batch: [(id: EntryID, changes: [OverlayChange])], audit: AuditContext) async throws(StoreError) -> [OverlayRecord] {
+        try await perform(applying(batch: batch, audit: audit))
+    }
+
+    private func applying(batch: [(id: EntryID, changes: [OverlayChange])], audit: AuditContext) -> StoreWrite<[OverlayRecord]> {
         let now = Date()
-        return try writeTransaction("cannot change the local attributes of \(batch.count) entries") { db in
-            try batch.map { item in try applyInTransaction(item.changes, to: item.id, db, time: now, audit: audit) }
-        } afterCommit: { records in
+        let items = batch.map { BatchItem(id: $0.id, changes: $0.changes) }
+        return StoreWrite("cannot change the local attributes of \(batch.count) entries") { [self] db in
+            try items.map { item in try applyInTransaction(item.changes, to: item.id, db, time: now, audit: audit) }
+        } afterCommit: { [self] records in
             state.withLock { state in
                 for record in records { state.setOverlay(record) }
             }
         }
+    }
+
+    /// A batch item, Sendable (a tuple is not) so a write can carry it to GRDB's queue.
+    private struct BatchItem: Sendable {
+        var id: EntryID
+        var changes: [OverlayChange]
     }
 
     private func applyInTransaction(_ changes: [OverlayChange], to id: EntryID, _ db: Database, time: Date, audit: AuditContext) throws -> OverlayRecord {
@@ -292,10 +322,12 @@ public final class VeneerStore: Sendable {
     /// Appends one row (fields longer than 1024 characters, detail longer than 8192, are cut).
     /// The caller must not put secrets in it.
     public func record(_ action: String, target: String, detail: String, audit: AuditContext) throws(StoreError) {
-        let now = Date()
-        try writeTransaction("cannot write the audit log") { db in
-            try AuditLog.insert(db, time: now, audit: audit, action: action, target: target, detail: detail)
-        } afterCommit: { _ in }
+        try perform(recording([AuditRecord(time: Date(), action: action, target: target, detail: detail, audit: audit)]))
+    }
+
+    /// `record` that waits without blocking.
+    public func record(_ action: String, target: String, detail: String, audit: AuditContext) async throws(StoreError) {
+        try await perform(recording([AuditRecord(time: Date(), action: action, target: target, detail: detail, audit: audit)]))
     }
 
     /// The newest `limit` rows, newest first.
@@ -314,32 +346,6 @@ public final class VeneerStore: Sendable {
     }
 
     // MARK: Internals
-
-    /// Runs `body` in one IMMEDIATE transaction; after the commit (and only then), still on
-    /// the writer's serial queue so caches change in commit order, runs `afterCommit`.
-    @discardableResult
-    func writeTransaction<T>(
-        _ failure: String, _ body: (Database) throws -> T, afterCommit: (T) -> Void
-    ) throws(StoreError) -> T {
-        let started = ContinuousClock.now
-        do {
-            let result = try writer.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                guard let result else { throw StoreError(.storage, "\(failure): the transaction produced no result") }
-                afterCommit(result)
-                return result
-            }
-            StoreMetrics.committed(since: started)
-            return result
-        } catch {
-            StoreMetrics.failed()
-            throw StoreError.wrapping(error, while: failure)
-        }
-    }
 
     func checkDNFree(_ normalizedDN: String, dn: String, except id: EntryID, db: Database) throws {
         let holder = try RegistryEntryRow.rows(notOf: id).filter(RegistryEntryRow.dnNormalizedColumn == normalizedDN).fetchOne(db)?.entryID

@@ -35,7 +35,7 @@ struct AuditRetentionTests {
     func retentionTaskPrunesAtStart() async throws {
         let store = try memoryStore()
         let actor = AuditContext(actor: "cli:tester")
-        try store.record([
+        try await store.record([
             AuditRecord(time: Date().addingTimeInterval(-3 * Self.day), action: "bind", target: "old", detail: "", audit: actor),
             AuditRecord(time: Date().addingTimeInterval(-1 * Self.day), action: "bind", target: "new", detail: "", audit: actor),
         ])
@@ -61,7 +61,7 @@ extension AuditRetentionTests {
         // Long enough that a loaded machine cannot finish it while the test looks away.
         let backlog = 40_000
         for chunk in stride(from: 0, to: backlog, by: 5_000) {
-            try store.record((chunk..<(chunk + 5_000)).map { AuditRecord(time: old, action: "bind", target: "old-\($0)", detail: "", audit: actor) })
+            try await store.record((chunk..<(chunk + 5_000)).map { AuditRecord(time: old, action: "bind", target: "old-\($0)", detail: "", audit: actor) })
         }
         let reader = try openStore(path)
         // By the primary key (the rows were inserted in order): a check that costs no scan, so
@@ -81,7 +81,7 @@ extension AuditRetentionTests {
         }
         #expect(started, "no batch was committed on its own")
         // …then write: it must get its turn between two batches, before the newest old row goes.
-        try store.record("modify", target: "during", detail: "aliases +1", audit: actor)
+        try await store.record("modify", target: "during", detail: "aliases +1", audit: actor)
         #expect(try has("old-\(backlog - 1)"), "the write waited until the whole backlog was pruned")
         #expect(try await pruning.value == backlog)
         #expect(try store.auditEvents(limit: 10).map(\.target) == ["during"])

@@ -59,7 +59,7 @@ struct AuditTests {
         let store = try openStore(path, key: try makeKey())
         try store.addRegistryEntry(RegistryEntry(id: .number(2), dn: "cn=x,dc=example", attributes: []), password: password, audit: cli)
         try store.setRegistryPassword(.number(2), password: password + "2", audit: cli)
-        try store.apply([.setDigest(digest)], to: .number(1), audit: cli)
+        try await store.apply([.setDigest(digest)], to: .number(1), audit: cli)
         #expect(store.verifyRegistryPassword(.number(2), password: password + "2"))
         let bytes = databaseBytes(path)
         for secret in [password, sipPassword, digest.ha1MD5, digest.ha1SHA256] {

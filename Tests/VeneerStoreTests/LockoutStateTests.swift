@@ -29,7 +29,7 @@ struct LockoutStateTests {
         let reopened = try openStore(path)
         #expect(reopened.lockoutState(for: id)?.failureCount == 50)
         #expect(reopened.lockoutState(for: id)?.firstFailure == start)
-        try reopened.setLockoutState(nil, for: id, audit: cli)
+        try await reopened.setLockoutState(nil, for: id, audit: cli)
         #expect(reopened.lockoutState(for: id) == nil)
         #expect(try reopened.auditEvents(limit: 1).first?.action == "unlock")
     }
