@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 import Testing
 
 @testable import VeneerStore
@@ -40,5 +42,56 @@ struct AsyncWriteTests {
         #expect(store.overlay(for: .number(2)) == nil && store.entry(withExtension: "200") == nil)
         #expect(try store.inspect("SELECT count(*) FROM overlay") == [["1"]])
         #expect(try store.auditEvents(limit: 10).count == 1)
+    }
+
+    final class Flag: Sendable {
+        private let value = Atomic(false)
+        var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
+        func set() { value.store(true, ordering: .sequentiallyConsistent) }
+    }
+
+    /// An actor that writes: while its write waits for the writer, is it free for other calls?
+    /// A blocking write would hold it (and its thread) until the write is done.
+    actor Writer {
+        let store: VeneerStore
+        private(set) var started = false
+
+        init(store: VeneerStore) { self.store = store }
+
+        func write() async throws {
+            started = true
+            try await store.apply([.addAliases(["late"])], to: .number(2), audit: cli)
+        }
+    }
+
+    @Test("an async write waiting for the writer suspends its caller instead of blocking it")
+    func suspendsWhileWaiting() async throws {
+        let store = try memoryStore()
+        let held = DispatchSemaphore(value: 0)
+        let gate = DispatchSemaphore(value: 0)
+        let released = Flag()
+        // Another write holds the writer (its change runs inside its transaction) until the gate opens.
+        DispatchQueue.global().async {
+            _ = try? store.updateLockoutState(for: .number(1)) { _ in
+                held.signal()
+                gate.wait()
+                return nil
+            }
+        }
+        held.wait()
+        // So that a blocked caller ends the test instead of hanging it.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 3) {
+            released.set()
+            gate.signal()
+        }
+        let writer = Writer(store: store)
+        let writing = Task { try await writer.write() }
+        while await !writer.started { try await Task.sleep(for: .milliseconds(5)) }
+        // The actor answered while its write is still waiting for the held writer.
+        #expect(!released.isSet, "the caller was blocked until the writer was released")
+        #expect(store.entry(withAlias: "late") == nil)
+        gate.signal()
+        try await writing.value
+        #expect(store.entry(withAlias: "late") == .number(2))
     }
 }
