@@ -45,10 +45,7 @@ struct LockoutStateTests {
 
     @Test("PINs: set, verify, refuse short ones, remove; stored hashed")
     func pins() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store.sqlite")
-        let store = try openStore(path)
+        let store = try memoryStore()
         let id = EntryID.number(7)
         #expect(throws: StoreError.self) { try store.setPIN("12345", for: id, audit: cli) }  // 6 digits by default
         #expect(throws: StoreError.self) { try store.setPIN("12a456", for: id, audit: cli) }  // digits only
