@@ -8,17 +8,14 @@ enum AuditLog {
     static let maximumDetailLength = 8192
 
     static func insert(_ db: Database, time: Date, audit: AuditContext, action: String, target: String, detail: String) throws {
-        try db.execute(
-            sql: "INSERT INTO audit_log (time, actor, address, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [
-                StoreTime.text(time),
-                cut(audit.actor, maximumFieldLength),
-                audit.address.map { cut($0, maximumFieldLength) },
-                cut(action, maximumFieldLength),
-                cut(target, maximumFieldLength),
-                cut(detail, maximumDetailLength),
-            ]
-        )
+        try AuditLogRow(
+            time: StoreTime.text(time),
+            actor: cut(audit.actor, maximumFieldLength),
+            address: audit.address.map { cut($0, maximumFieldLength) },
+            action: cut(action, maximumFieldLength),
+            target: cut(target, maximumFieldLength),
+            detail: cut(detail, maximumDetailLength)
+        ).insert(db)
     }
 
     /// Newest first.
@@ -26,21 +23,21 @@ enum AuditLog {
         try fetch(db, AuditQuery(limit: limit))
     }
 
-    /// The rows `query` selects: the newest `query.limit` of them, newest first.
+    /// The rows `query` selects: the newest `query.limit` of them, newest first. The
+    /// condition stays SQL (see AuditQuery.sqlCondition); ordering and limit are the query
+    /// interface's.
     static func fetch(_ db: Database, _ query: AuditQuery) throws -> [AuditEvent] {
         let (condition, arguments) = query.sqlCondition
-        let sql = "SELECT id, time, actor, address, action, target, detail FROM audit_log WHERE \(condition) ORDER BY id DESC LIMIT ?"
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments + [query.limit])).map { row in
-            let timeText = try row.decode(String.self, forColumn: "time")
+        let rows = try AuditLogRow.filter(sql: condition, arguments: StatementArguments(arguments))
+            .order(AuditLogRow.idColumn.desc)
+            .limit(query.limit)
+            .fetchAll(db)
+        return rows.map { row in
             var event = AuditEvent(
-                time: StoreTime.date(timeText) ?? Date(timeIntervalSince1970: 0),
-                actor: try row.decode(String.self, forColumn: "actor"),
-                address: try row.decode(String?.self, forColumn: "address"),
-                action: try row.decode(String.self, forColumn: "action"),
-                target: try row.decode(String.self, forColumn: "target"),
-                detail: try row.decode(String.self, forColumn: "detail")
+                time: StoreTime.date(row.time) ?? Date(timeIntervalSince1970: 0),
+                actor: row.actor, address: row.address, action: row.action, target: row.target, detail: row.detail
             )
-            event.sequence = try row.decode(Int64.self, forColumn: "id")
+            event.sequence = row.id ?? 0
             return event
         }
     }

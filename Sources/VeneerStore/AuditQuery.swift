@@ -26,7 +26,10 @@ public struct AuditQuery: Sendable, Equatable {
         self.limit = limit
     }
 
-    /// The WHERE clause and its arguments.
+    /// The WHERE clause and its arguments. SQL rather than the query interface: the detail
+    /// matches are `instr()` on padded text (exact and case-sensitive, where LIKE would treat
+    /// `%` and `_` in a zone or DN as wildcards and ignore case), and GRDB's `lowercased`
+    /// calls a Swift function instead of SQLite's `lower()`.
     var sqlCondition: (String, [(any DatabaseValueConvertible)?]) {
         var clauses: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []

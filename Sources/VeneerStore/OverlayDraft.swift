@@ -11,6 +11,19 @@ struct OverlayDraft {
         var realm: String
         var sealed: Data
         var credential: DigestCredential?
+
+        /// The stored row, opened with `key` when it can be.
+        init(_ row: OverlayDigestRow, entry: EntryID, key: SecretKey?) {
+            realm = row.realm
+            sealed = row.sealed
+            credential = key.flatMap { DigestSealing.open(row.sealed, entry: entry, realm: row.realm, key: $0) }
+        }
+
+        init(realm: String, sealed: Data, credential: DigestCredential?) {
+            self.realm = realm
+            self.sealed = sealed
+            self.credential = credential
+        }
     }
 
     let id: EntryID
@@ -29,18 +42,13 @@ struct OverlayDraft {
 
     static func load(_ db: Database, id: EntryID, key: SecretKey?) throws -> OverlayDraft {
         var draft = OverlayDraft(id: id)
-        if let row = try Row.fetchOne(db, sql: "SELECT extension, active FROM overlay WHERE entry_id = ?", arguments: [id.rawValue]) {
-            draft.extensionNumber = try row.decode(String?.self, forColumn: "extension")
-            draft.active = try row.decode(Bool.self, forColumn: "active")
+        if let row = try OverlayRow.fetchOne(db, key: id.rawValue) {
+            draft.extensionNumber = row.extensionNumber
+            draft.active = row.active
         }
-        for row in try Row.fetchAll(db, sql: "SELECT alias FROM overlay_alias WHERE entry_id = ? ORDER BY position", arguments: [id.rawValue]) {
-            draft.aliases.append(try row.decode(String.self, forColumn: "alias"))
-        }
-        for row in try Row.fetchAll(db, sql: "SELECT realm, sealed FROM overlay_digest WHERE entry_id = ? ORDER BY realm", arguments: [id.rawValue]) {
-            let realm = try row.decode(String.self, forColumn: "realm")
-            let sealed = try row.decode(Data.self, forColumn: "sealed")
-            let credential = key.flatMap { DigestSealing.open(sealed, entry: id, realm: realm, key: $0) }
-            draft.digests.append(DigestSlot(realm: realm, sealed: sealed, credential: credential))
+        draft.aliases = try OverlayAliasRow.rows(of: id).order(OverlayAliasRow.positionColumn).fetchAll(db).map(\.alias)
+        for row in try OverlayDigestRow.rows(of: id).order(OverlayDigestRow.realmColumn).fetchAll(db) {
+            draft.digests.append(DigestSlot(row, entry: id, key: key))
         }
         return draft
     }
@@ -140,49 +148,41 @@ struct OverlayDraft {
     /// Writes the draft back; an empty one deletes the row (and by cascade its children).
     func save(_ db: Database, time: String) throws {
         if isEmpty {
-            try db.execute(sql: "DELETE FROM overlay WHERE entry_id = ?", arguments: [id.rawValue])
+            try OverlayRow.deleteOne(db, key: id.rawValue)
             return
         }
-        try db.execute(
-            sql: """
-                INSERT INTO overlay (entry_id, extension, active, updated_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (entry_id) DO UPDATE SET extension = excluded.extension, active = excluded.active, updated_at = excluded.updated_at
-                """,
-            arguments: [id.rawValue, extensionNumber, active, time]
-        )
-        try db.execute(sql: "DELETE FROM overlay_alias WHERE entry_id = ?", arguments: [id.rawValue])
+        // Update, or insert when there is no row: an extension another row holds still fails
+        // on the schema's UNIQUE, as it must.
+        try OverlayRow(entryID: id.rawValue, extensionNumber: extensionNumber, active: active, updatedAt: time).save(db)
+        try OverlayAliasRow.rows(of: id).deleteAll(db)
         for (position, alias) in aliases.enumerated() {
-            try db.execute(sql: "INSERT INTO overlay_alias (entry_id, alias, position) VALUES (?, ?, ?)", arguments: [id.rawValue, alias, position])
+            try OverlayAliasRow(entryID: id.rawValue, alias: alias, position: position).insert(db)
         }
-        try db.execute(sql: "DELETE FROM overlay_digest WHERE entry_id = ?", arguments: [id.rawValue])
+        try OverlayDigestRow.rows(of: id).deleteAll(db)
         for slot in digests {
-            try db.execute(sql: "INSERT INTO overlay_digest (entry_id, realm, sealed) VALUES (?, ?, ?)", arguments: [id.rawValue, slot.realm, slot.sealed])
+            try OverlayDigestRow(entryID: id.rawValue, realm: slot.realm, sealed: slot.sealed).insert(db)
         }
     }
 
     private func checkAliasFree(_ alias: String, db: Database) throws {
-        let holder = try String.fetchOne(
-            db, sql: "SELECT entry_id FROM overlay_alias WHERE lower(alias) = lower(?) AND entry_id <> ?", arguments: [alias, id.rawValue]
-        )
+        // SQLite's lower(), as the unique index overlay_alias(lower(alias)) has it, so the
+        // index serves the lookup (GRDB's `lowercased` would call a Swift function instead).
+        let holder = try OverlayAliasRow.rows(notOf: id).filter(sql: "lower(alias) = lower(?)", arguments: [alias]).fetchOne(db)?.entryID
         if let holder { throw StoreError(.constraintViolation, "alias \(quoted(alias)) is already used by entry \(holder)") }
     }
 
     private func checkExtensionFree(_ number: String, db: Database) throws {
-        let holder = try String.fetchOne(db, sql: "SELECT entry_id FROM overlay WHERE extension = ? AND entry_id <> ?", arguments: [number, id.rawValue])
+        let holder = try OverlayRow.rows(notOf: id).filter(OverlayRow.extensionColumn == number).fetchOne(db)?.entryID
         if let holder { throw StoreError(.constraintViolation, "extension \(number) is already used by entry \(holder)") }
     }
 
     /// The lowest number in the range that no other entry holds. Runs inside the write
     /// transaction, so two entries cannot be handed the same number.
     private func lowestFreeExtension(in range: ClosedRange<Int>, db: Database) throws -> String {
-        var taken: [Int] = []
-        let rows = try Row.fetchAll(db, sql: "SELECT extension FROM overlay WHERE extension IS NOT NULL AND entry_id <> ?", arguments: [id.rawValue])
-        for row in rows {
-            if let value = OverlayRules.canonicalValue(try row.decode(String.self, forColumn: "extension")), range.contains(value) {
-                taken.append(value)
-            }
-        }
-        taken.sort()
+        let numbers = try OverlayRow.rows(notOf: id).filter(OverlayRow.extensionColumn != nil)
+            .select(OverlayRow.extensionColumn, as: String.self)
+            .fetchAll(db)
+        let taken = numbers.compactMap(OverlayRules.canonicalValue).filter { range.contains($0) }.sorted()
         var candidate = range.lowerBound
         for value in taken where value >= candidate {
             guard value == candidate else { break }
@@ -197,12 +197,12 @@ struct OverlayDraft {
     /// Digests are sealed with one key: the first seal records the key's check value; a
     /// different key may only take over once no digest sealed with the old one is left.
     private func claimKey(_ keyCheck: String, db: Database) throws {
-        let stored = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE name = ?", arguments: [DigestSealing.keyCheckName])
+        let stored = try StoreMetaRow.value(DigestSealing.keyCheckName, db)
         if stored == keyCheck { return }
         if stored != nil {
             // This entry's rows count as the draft has them now (an earlier change of the same
             // request may have deleted them); the other entries' as stored.
-            let others = try Int.fetchOne(db, sql: "SELECT count(*) FROM overlay_digest WHERE entry_id <> ?", arguments: [id.rawValue]) ?? 0
+            let others = try OverlayDigestRow.rows(notOf: id).fetchCount(db)
             let count = others + digests.count { $0.credential == nil }
             if count > 0 {
                 throw StoreError(
@@ -211,9 +211,6 @@ struct OverlayDraft {
                 )
             }
         }
-        try db.execute(
-            sql: "INSERT INTO store_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            arguments: [DigestSealing.keyCheckName, keyCheck]
-        )
+        try StoreMetaRow.set(DigestSealing.keyCheckName, to: keyCheck, db)
     }
 }

@@ -1,4 +1,4 @@
-// Opening the SQLite file: directories, file mode, connection settings.
+// Opening the SQLite database: a file (directories, file mode, connection settings) or memory.
 import Foundation
 import GRDB
 
@@ -42,6 +42,24 @@ enum StoreDatabase {
         } catch {
             throw StoreError.wrapping(error, while: "cannot open the store database \(path)")
         }
+    }
+
+    /// An in-memory database (one connection; no WAL, no file, no durability to set): what
+    /// the store's unit tests open, fresh for each test.
+    static func openInMemory() throws(StoreError) -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.label = "VeneerStore"
+        do {
+            return try DatabaseQueue(configuration: configuration)
+        } catch {
+            throw StoreError.wrapping(error, while: "cannot open an in-memory store database")
+        }
+    }
+
+    /// This connection's `PRAGMA data_version`: it changes only when another connection
+    /// (another process) commits. A pragma, so SQL: the query interface has no form for it.
+    static func dataVersion(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
     }
 
     private static func createParentDirectories(of path: String) throws(StoreError) {

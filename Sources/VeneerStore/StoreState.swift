@@ -63,7 +63,7 @@ extension StoreState {
     /// between is loaded and also changes the version later (one extra reload), never missed.
     /// Runs on the writer connection.
     static func loadNoting(_ db: Database, key: SecretKey?, keyCheck: String?) throws -> ((StoreState, LoadReport), Int64) {
-        let dataVersion = try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+        let dataVersion = try StoreDatabase.dataVersion(db)
         var loaded: (StoreState, LoadReport)?
         try db.inTransaction(.deferred) {
             loaded = try load(db, key: key, keyCheck: keyCheck)
@@ -78,52 +78,44 @@ extension StoreState {
         var report = LoadReport()
         var drafts: [EntryID: OverlayDraft] = [:]
 
-        for row in try Row.fetchAll(db, sql: "SELECT entry_id, extension, active FROM overlay") {
-            let text = try row.decode(String.self, forColumn: "entry_id")
-            guard let id = EntryID(text) else {
-                report.skippedRows.append("overlay \(quoted(text))")
+        for row in try OverlayRow.fetchAll(db) {
+            guard let id = EntryID(row.entryID) else {
+                report.skippedRows.append("overlay \(quoted(row.entryID))")
                 continue
             }
             var draft = OverlayDraft(id: id)
-            draft.extensionNumber = try row.decode(String?.self, forColumn: "extension")
-            draft.active = try row.decode(Bool.self, forColumn: "active")
+            draft.extensionNumber = row.extensionNumber
+            draft.active = row.active
             drafts[id] = draft
         }
-        for row in try Row.fetchAll(db, sql: "SELECT entry_id, alias FROM overlay_alias ORDER BY entry_id, position") {
-            guard let id = EntryID(try row.decode(String.self, forColumn: "entry_id")) else { continue }
-            drafts[id]?.aliases.append(try row.decode(String.self, forColumn: "alias"))
+        for row in try OverlayAliasRow.order(OverlayAliasRow.entryIDColumn, OverlayAliasRow.positionColumn).fetchAll(db) {
+            guard let id = EntryID(row.entryID) else { continue }
+            drafts[id]?.aliases.append(row.alias)
         }
 
-        let storedCheck = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE name = ?", arguments: [DigestSealing.keyCheckName])
+        let storedCheck = try StoreMetaRow.value(DigestSealing.keyCheckName, db)
         report.keyMismatch = key != nil && storedCheck != nil && storedCheck != keyCheck
         // With no key, or a key known to be the wrong one, nothing is tried.
         let openingKey = report.keyMismatch ? nil : key
-        for row in try Row.fetchAll(db, sql: "SELECT entry_id, realm, sealed FROM overlay_digest ORDER BY entry_id, realm") {
+        for row in try OverlayDigestRow.order(OverlayDigestRow.entryIDColumn, OverlayDigestRow.realmColumn).fetchAll(db) {
             report.storedDigests += 1
-            guard let id = EntryID(try row.decode(String.self, forColumn: "entry_id")) else { continue }
-            let realm = try row.decode(String.self, forColumn: "realm")
-            let sealed = try row.decode(Data.self, forColumn: "sealed")
-            let credential = openingKey.flatMap { DigestSealing.open(sealed, entry: id, realm: realm, key: $0) }
-            if credential != nil { report.openedDigests += 1 }
-            drafts[id]?.digests.append(OverlayDraft.DigestSlot(realm: realm, sealed: sealed, credential: credential))
+            guard let id = EntryID(row.entryID) else { continue }
+            let slot = OverlayDraft.DigestSlot(row, entry: id, key: openingKey)
+            if slot.credential != nil { report.openedDigests += 1 }
+            drafts[id]?.digests.append(slot)
         }
         for draft in drafts.values { state.setOverlay(draft.record) }
 
-        for row in try Row.fetchAll(db, sql: "SELECT entry_id, dn, dn_normalized, attributes, password_hash FROM registry_entry") {
-            let text = try row.decode(String.self, forColumn: "entry_id")
-            guard let id = EntryID(text),
-                let attributes = RegistryRules.decode(try row.decode(Data.self, forColumn: "attributes"))
-            else {
-                report.skippedRows.append("registry entry \(quoted(text))")
+        for row in try RegistryEntryRow.fetchAll(db) {
+            guard let id = EntryID(row.entryID), let attributes = RegistryRules.decode(row.attributes) else {
+                report.skippedRows.append("registry entry \(quoted(row.entryID))")
                 continue
             }
-            let dn = try row.decode(String.self, forColumn: "dn")
-            let hash = try row.decode(String?.self, forColumn: "password_hash")
             state.registry[id] = CachedRegistryEntry(
-                entry: RegistryEntry(id: id, dn: dn, attributes: attributes, hasPassword: hash != nil),
-                normalizedDN: try row.decode(String.self, forColumn: "dn_normalized"),
-                depth: (try? DistinguishedName(dn))?.count ?? 0,
-                passwordHash: hash
+                entry: RegistryEntry(id: id, dn: row.dn, attributes: attributes, hasPassword: row.passwordHash != nil),
+                normalizedDN: row.dnNormalized,
+                depth: (try? DistinguishedName(row.dn))?.count ?? 0,
+                passwordHash: row.passwordHash
             )
         }
         return (state, report)

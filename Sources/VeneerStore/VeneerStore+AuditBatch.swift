@@ -21,7 +21,17 @@ extension VeneerStore {
     /// Appends several rows in one transaction (one fsync for a batch of bind outcomes).
     public func record(_ records: [AuditRecord]) throws(StoreError) {
         guard !records.isEmpty else { return }
-        try writeTransaction("cannot write the audit log") { db in
+        try perform(recording(records))
+    }
+
+    /// `record(_:)` that waits without blocking.
+    public func record(_ records: [AuditRecord]) async throws(StoreError) {
+        guard !records.isEmpty else { return }
+        try await perform(recording(records))
+    }
+
+    func recording(_ records: [AuditRecord]) -> StoreWrite<Void> {
+        StoreWrite("cannot write the audit log") { db in
             for record in records {
                 try AuditLog.insert(db, time: record.time, audit: record.audit, action: record.action, target: record.target, detail: record.detail)
             }

@@ -19,10 +19,10 @@ extension VeneerStore {
         var total = 0
         while true {
             let deleted = try writeTransaction("cannot prune the audit log") { db in
-                try db.execute(
-                    sql: "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE time < ? ORDER BY id LIMIT ?)",
-                    arguments: [limit, batch])
-                return db.changesCount
+                // A subquery picks the batch: `DELETE … LIMIT` needs an SQLite compile option
+                // that system libraries may lack.
+                let oldest = AuditLogRow.filter(AuditLogRow.timeColumn < limit).order(AuditLogRow.idColumn).limit(batch).select(AuditLogRow.idColumn)
+                return try AuditLogRow.filter(oldest.contains(AuditLogRow.idColumn)).deleteAll(db)
             } afterCommit: { _ in }
             total += deleted
             if deleted < batch { return total }

@@ -9,28 +9,19 @@ extension VeneerStore {
     public func cacheCredential(_ id: EntryID, password: [UInt8]) throws(StoreError) {
         let hash = try PasswordHash.make(password: String(decoding: password, as: UTF8.self), iterations: passwordIterations)
         try writeTransaction("cannot store the cached credential of \(id)") { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO cached_credential (entry_id, password_hash, stored_at) VALUES (?, ?, ?)
-                    ON CONFLICT (entry_id) DO UPDATE SET password_hash = excluded.password_hash, stored_at = excluded.stored_at
-                    """,
-                arguments: [id.rawValue, hash, StoreTime.text(Date())])
+            try CachedCredentialRow(entryID: id.rawValue, passwordHash: hash, storedAt: StoreTime.text(Date())).save(db)
         } afterCommit: { _ in }
     }
 
     /// Whether `password` is the entry's cached credential, stored less than `maximumAge`
     /// ago; nil when there is none that recent (the same hash work is spent either way).
     public func verifyCachedCredential(_ id: EntryID, password: [UInt8], maximumAge: Duration) -> Bool? {
-        let row = try? pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT password_hash, stored_at FROM cached_credential WHERE entry_id = ?", arguments: [id.rawValue])
-        }
+        let row = try? writer.read { db in try CachedCredentialRow.fetchOne(db, key: id.rawValue) }
         let cutoff = Date().addingTimeInterval(-Double(maximumAge.components.seconds))
-        guard let row = row ?? nil, let hash = row["password_hash"] as String?, let stored = StoreTime.date(row["stored_at"] as String? ?? ""),
-            stored > cutoff
-        else {
+        guard let row = row ?? nil, let stored = StoreTime.date(row.storedAt), stored > cutoff else {
             PasswordHash.burn(iterations: passwordIterations)
             return nil
         }
-        return PasswordHash.verify(password: String(decoding: password, as: UTF8.self), against: hash)
+        return PasswordHash.verify(password: String(decoding: password, as: UTF8.self), against: row.passwordHash)
     }
 }

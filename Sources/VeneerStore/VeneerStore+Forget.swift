@@ -10,10 +10,12 @@ extension VeneerStore {
         let now = Date()
         return try writeTransaction("cannot delete the local data of entry \(id)") { db in
             var deleted: [String] = []
-            for (table, what) in [("overlay", "local attributes"), ("local_pin", "PIN"), ("lockout_state", "lockout state"), ("cached_credential", "cached credential")] {
-                try db.execute(sql: "DELETE FROM \(table) WHERE entry_id = ?", arguments: [id.rawValue])
-                if db.changesCount > 0 { deleted.append(what) }
-            }
+            let key = id.rawValue
+            // The overlay's aliases and digests go with it, by cascade.
+            if try OverlayRow.deleteOne(db, key: key) { deleted.append("local attributes") }
+            if try LocalPINRow.deleteOne(db, key: key) { deleted.append("PIN") }
+            if try LockoutStateRow.deleteOne(db, key: key) { deleted.append("lockout state") }
+            if try CachedCredentialRow.deleteOne(db, key: key) { deleted.append("cached credential") }
             if !deleted.isEmpty {
                 try AuditLog.insert(db, time: now, audit: audit, action: "prune", target: id.rawValue, detail: "\(reason): deleted \(deleted.joined(separator: ", "))")
             }

@@ -54,37 +54,36 @@ extension VeneerStore {
         let now = Date()
         let time = StoreTime.text(now)
         do {
-            return try pool.writeWithoutTransaction { db in
+            return try writer.writeWithoutTransaction { db in
                 var summary = RegistryImportSummary()
                 try db.inTransaction(.immediate) {
                     for (index, item) in items.enumerated() {
                         var entry = item.entry
                         let normalizedDN = checked[index].normalizedDN
-                        let byID = try String.fetchOne(db, sql: "SELECT dn FROM registry_entry WHERE entry_id = ?", arguments: [entry.id.rawValue])
-                        let byDN = try String.fetchOne(db, sql: "SELECT entry_id FROM registry_entry WHERE dn_normalized = ?", arguments: [normalizedDN])
-                        if byID != nil || byDN != nil {
+                        let byID = try RegistryEntryRow.fetchOne(db, key: entry.id.rawValue)
+                        let byDN = try RegistryEntryRow.filter(RegistryEntryRow.dnNormalizedColumn == normalizedDN).fetchOne(db)
+                        var row: RegistryEntryRow
+                        if let existing = byID ?? byDN {
                             guard replace else {
-                                throw StoreError(.entryAlreadyExists, "a registry entry with DN \(quoted(byID ?? entry.dn)) already exists (use --replace to replace it)")
+                                throw StoreError(.entryAlreadyExists, "a registry entry with DN \(quoted(byID?.dn ?? entry.dn)) already exists (use --replace to replace it)")
                             }
-                            if byID == nil, let holder = byDN.flatMap(EntryID.init) { entry.id = holder }
+                            if byID == nil, let holder = EntryID(existing.entryID) { entry.id = holder }
                             try checkDNFree(normalizedDN, dn: entry.dn, except: entry.id, db: db)
-                            try db.execute(
-                                sql: "UPDATE registry_entry SET dn = ?, dn_normalized = ?, attributes = ?, updated_at = ? WHERE entry_id = ?",
-                                arguments: [entry.dn, normalizedDN, encoded[index], time, entry.id.rawValue])
+                            row = existing
+                            row.replace(with: entry, normalizedDN: normalizedDN, attributes: encoded[index], time: time)
+                            try row.update(db)
                             try AuditLog.insert(db, time: now, audit: audit, action: "replace", target: entry.id.rawValue, detail: RegistryRules.auditText(entry) + "; import")
                             summary.replaced += 1
                         } else {
-                            try db.execute(
-                                sql: """
-                                    INSERT INTO registry_entry (entry_id, dn, dn_normalized, attributes, password_hash, created_at, updated_at)
-                                    VALUES (?, ?, ?, ?, NULL, ?, ?)
-                                    """,
-                                arguments: [entry.id.rawValue, entry.dn, normalizedDN, encoded[index], time, time])
+                            row = RegistryEntryRow(
+                                entryID: entry.id.rawValue, dn: entry.dn, dnNormalized: normalizedDN, attributes: encoded[index],
+                                passwordHash: nil, createdAt: time, updatedAt: time)
+                            try row.insert(db)
                             try AuditLog.insert(db, time: now, audit: audit, action: "add", target: entry.id.rawValue, detail: RegistryRules.auditText(entry) + "; import")
                             summary.added += 1
                         }
                         if let hash = hashes[index] {
-                            try db.execute(sql: "UPDATE registry_entry SET password_hash = ? WHERE entry_id = ?", arguments: [hash, entry.id.rawValue])
+                            try row.updateChanges(db) { $0.passwordHash = hash }
                             try AuditLog.insert(db, time: now, audit: audit, action: "password", target: entry.id.rawValue, detail: "password set; import")
                             summary.passwordsSet += 1
                         }

@@ -19,11 +19,11 @@ extension VeneerStore {
                 }
             }
         }
-        return onWriter ? try pool.writeWithoutTransaction(run) : try pool.read(run)
+        return onWriter ? try writer.writeWithoutTransaction(run) : try writer.read(run)
     }
 
     /// Runs SQL on the writer, bypassing every rule of the store.
     func tamper(_ sql: String) throws {
-        try pool.writeWithoutTransaction { db in try db.execute(sql: sql) }
+        try writer.writeWithoutTransaction { db in try db.execute(sql: sql) }
     }
 }

@@ -18,15 +18,22 @@ extension VeneerStore {
     /// requested by someone (unlock), passing nil for the bind path's own bookkeeping.
     public func setLockoutState(_ state: LockoutState?, for id: EntryID, audit: AuditContext? = nil) throws(StoreError) {
         if state == nil && lockoutState(for: id) == nil && audit == nil { return }
-        try writeTransaction(
-            "cannot record the lockout state of \(id)",
-            { db in
-                try Self.write(state, for: id, db)
-                if let audit {
-                    try AuditLog.insert(db, time: Date(), audit: audit, action: "unlock", target: id.rawValue, detail: "lockout state cleared")
-                }
-            },
-            afterCommit: { _ in lockouts.withLock { $0[id] = state } })
+        try perform(setting(state, for: id, audit: audit))
+    }
+
+    /// `setLockoutState` that waits without blocking.
+    public func setLockoutState(_ state: LockoutState?, for id: EntryID, audit: AuditContext? = nil) async throws(StoreError) {
+        if state == nil && lockoutState(for: id) == nil && audit == nil { return }
+        try await perform(setting(state, for: id, audit: audit))
+    }
+
+    private func setting(_ state: LockoutState?, for id: EntryID, audit: AuditContext?) -> StoreWrite<Void> {
+        StoreWrite("cannot record the lockout state of \(id)") { db in
+            try Self.write(state, for: id, db)
+            if let audit {
+                try AuditLog.insert(db, time: Date(), audit: audit, action: "unlock", target: id.rawValue, detail: "lockout state cleared")
+            }
+        } afterCommit: { [self] _ in lockouts.withLock { $0[id] = state } }
     }
 
     /// Reads, changes and stores an entry's state as one step on the writer's queue, so
@@ -45,21 +52,10 @@ extension VeneerStore {
 
     static func write(_ state: LockoutState?, for id: EntryID, _ db: Database) throws {
         guard let state else {
-            try db.execute(sql: "DELETE FROM lockout_state WHERE entry_id = ?", arguments: [id.rawValue])
+            try LockoutStateRow.deleteOne(db, key: id.rawValue)
             return
         }
-        try db.execute(
-            sql: """
-                INSERT INTO lockout_state (entry_id, failure_count, first_failure_at, last_failure_at, last_failed_fingerprint, locked_until)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (entry_id) DO UPDATE SET failure_count = excluded.failure_count,
-                    first_failure_at = excluded.first_failure_at, last_failure_at = excluded.last_failure_at,
-                    last_failed_fingerprint = excluded.last_failed_fingerprint, locked_until = excluded.locked_until
-                """,
-            arguments: [
-                id.rawValue, state.failureCount, StoreTime.text(state.firstFailure), StoreTime.text(state.lastFailure),
-                state.lastFingerprint, state.lockedUntil.map(StoreTime.text),
-            ])
+        try LockoutStateRow(state, for: id).save(db)
     }
 
     /// A keyed hash of a password: equal for equal passwords within this database, useless
@@ -74,15 +70,12 @@ extension VeneerStore {
     static let fingerprintKeyName = "password_fingerprint_key"
 
     /// Loads the lockout rows and the fingerprint key (creating the key on first open).
-    static func loadLockouts(_ pool: DatabasePool) throws -> ([EntryID: LockoutState], SymmetricKey) {
-        try pool.write { db in
-            var key = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE name = ?", arguments: [fingerprintKeyName])
-                .flatMap { Data(base64Encoded: $0) }
+    static func loadLockouts(_ writer: any DatabaseWriter) throws -> ([EntryID: LockoutState], SymmetricKey) {
+        try writer.write { db in
+            var key = try StoreMetaRow.value(fingerprintKeyName, db).flatMap { Data(base64Encoded: $0) }
             if key?.count != 32 {
                 let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-                try db.execute(
-                    sql: "INSERT INTO store_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    arguments: [fingerprintKeyName, fresh.base64EncodedString()])
+                try StoreMetaRow.set(fingerprintKeyName, to: fresh.base64EncodedString(), db)
                 key = fresh
             }
             return (try lockoutRows(db), SymmetricKey(data: key ?? Data()))
@@ -92,15 +85,7 @@ extension VeneerStore {
     /// Every stored lockout state (at open, and when another process changed the database).
     static func lockoutRows(_ db: Database) throws -> [EntryID: LockoutState] {
         var states: [EntryID: LockoutState] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM lockout_state") {
-            guard let id = EntryID(row["entry_id"] as String? ?? ""),
-                let first = (row["first_failure_at"] as String?).flatMap(StoreTime.date),
-                let last = (row["last_failure_at"] as String?).flatMap(StoreTime.date)
-            else { continue }
-            states[id] = LockoutState(
-                failureCount: row["failure_count"], firstFailure: first, lastFailure: last,
-                lastFingerprint: row["last_failed_fingerprint"], lockedUntil: (row["locked_until"] as String?).flatMap(StoreTime.date))
-        }
+        for case let (id, state)? in try LockoutStateRow.fetchAll(db).map(\.state) { states[id] = state }
         return states
     }
 }

@@ -15,28 +15,23 @@ extension VeneerStore {
         }
         try writeTransaction("cannot store the PIN of \(id)") { db in
             if let hash {
-                try db.execute(
-                    sql: """
-                        INSERT INTO local_pin (entry_id, pin_hash, updated_at) VALUES (?, ?, ?)
-                        ON CONFLICT (entry_id) DO UPDATE SET pin_hash = excluded.pin_hash, updated_at = excluded.updated_at
-                        """,
-                    arguments: [id.rawValue, hash, StoreTime.text(Date())])
+                try LocalPINRow(entryID: id.rawValue, pinHash: hash, updatedAt: StoreTime.text(Date())).save(db)
             } else {
-                try db.execute(sql: "DELETE FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue])
+                try LocalPINRow.deleteOne(db, key: id.rawValue)
             }
             try AuditLog.insert(db, time: Date(), audit: audit, action: hash == nil ? "pin remove" : "pin set", target: id.rawValue, detail: "")
         } afterCommit: { _ in }
     }
 
     public func hasPIN(_ id: EntryID) -> Bool {
-        (try? pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue]) }) == true
+        (try? writer.read { db in try LocalPINRow.exists(db, key: id.rawValue) }) == true
     }
 
     /// Whether `pin` is the entry's PIN. An entry without one costs the same hash work.
     /// Blocking (a PBKDF2 hash): callers run it off the event loops.
     public func verifyPIN(_ id: EntryID, pin: String) -> Bool {
-        let stored = try? pool.read { db in try String.fetchOne(db, sql: "SELECT pin_hash FROM local_pin WHERE entry_id = ?", arguments: [id.rawValue]) }
-        guard let hash = stored ?? nil else {
+        let stored = try? writer.read { db in try LocalPINRow.fetchOne(db, key: id.rawValue) }
+        guard let hash = (stored ?? nil)?.pinHash else {
             PasswordHash.burn(iterations: passwordIterations)
             return false
         }

@@ -15,8 +15,8 @@ extension VeneerStore {
     public func reloadIfChanged() async throws(StoreError) -> Bool {
         let secrets = self.secrets
         do {
-            let reloaded: (count: Int, registry: Int, report: LoadReport)? = try await pool.writeWithoutTransaction { db in
-                let current = try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+            let reloaded: (count: Int, registry: Int, report: LoadReport)? = try await writer.writeWithoutTransaction { db in
+                let current = try StoreDatabase.dataVersion(db)
                 guard current != self.state.withLock({ $0.dataVersion }) else { return nil }
                 let (loaded, version) = try StoreState.loadNoting(db, key: secrets.key, keyCheck: secrets.keyCheck)
                 self.state.withLock { $0.replaceData(with: loaded.0, dataVersion: version) }

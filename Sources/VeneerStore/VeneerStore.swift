@@ -14,7 +14,8 @@ import Synchronization
 /// which the server calls every second; the checks of a write read the database itself, so
 /// they are never fooled by a cache that has not caught up yet.
 public final class VeneerStore: Sendable {
-    let pool: DatabasePool
+    /// A pool (WAL: readers beside the one writer) for a file, a queue for an in-memory store.
+    let writer: any DatabaseWriter
     let state: Mutex<StoreState>
     /// Lockout state by entry (hot on every bind), loaded at open like the overlays.
     let lockouts: Mutex<[EntryID: LockoutState]>
@@ -31,22 +32,39 @@ public final class VeneerStore: Sendable {
     ///
     /// Throws `StoreError`: `.storage` when the file cannot be opened or migrated,
     /// `.constraintViolation` for a `passwordIterations` outside 1…50 000 000.
-    public init(path: String, secretKey: SecretKey?, passwordIterations: Int = 600_000, logger: Logger) throws {
-        guard PasswordHash.iterationRange.contains(passwordIterations) else {
-            throw StoreError(.constraintViolation, "passwordIterations must be in 1…\(PasswordHash.iterationRange.upperBound), not \(passwordIterations)")
-        }
+    public convenience init(path: String, secretKey: SecretKey?, passwordIterations: Int = 600_000, logger: Logger) throws {
+        // Checked before the file is created: a refused configuration leaves no file behind.
+        try Self.checkIterations(passwordIterations)
         let pool = try StoreDatabase.openPool(path: path)
+        try self.init(writer: pool, location: path, secretKey: secretKey, passwordIterations: passwordIterations, logger: logger)
+    }
+
+    /// A new, empty store in memory (one SQLite connection, nothing written to disk, gone when
+    /// the store is released): the same schema, constraints and transactions as a file, for
+    /// tests and trials. `reloadIfChanged()` never finds anything, as no other process can
+    /// write it.
+    public static func inMemory(secretKey: SecretKey? = nil, passwordIterations: Int = 600_000, logger: Logger) throws -> VeneerStore {
+        try checkIterations(passwordIterations)
+        let queue = try StoreDatabase.openInMemory()
+        return try VeneerStore(writer: queue, location: ":memory:", secretKey: secretKey, passwordIterations: passwordIterations, logger: logger)
+    }
+
+    /// Migrates and loads the database `writer` gives access to (GRDB's demo `AppDatabase`
+    /// shape: the writer is injected, so tests can hand in an in-memory queue). Internal:
+    /// GRDB types stay inside this module.
+    init(writer: any DatabaseWriter, location: String, secretKey: SecretKey?, passwordIterations: Int, logger: Logger) throws {
+        try Self.checkIterations(passwordIterations)
         let keyCheck = secretKey.map(DigestSealing.keyCheck)
         let loaded: (StoreState, LoadReport)
         let version: String
         let lockouts: [EntryID: LockoutState]
         let fingerprintKey: SymmetricKey
         do {
-            try StoreSchema.migrator.migrate(pool)
-            (lockouts, fingerprintKey) = try Self.loadLockouts(pool)
+            try StoreSchema.migrator.migrate(writer)
+            (lockouts, fingerprintKey) = try Self.loadLockouts(writer)
             // On the writer connection, whose data_version later tells other processes'
             // commits apart from ours (see reloadIfChanged).
-            (loaded, version) = try pool.writeWithoutTransaction { db in
+            (loaded, version) = try writer.writeWithoutTransaction { db in
                 let (loaded, dataVersion) = try StoreState.loadNoting(db, key: secretKey, keyCheck: keyCheck)
                 var state = loaded.0
                 state.dataVersion = dataVersion
@@ -54,9 +72,9 @@ public final class VeneerStore: Sendable {
                 return ((state, loaded.1), version)
             }
         } catch {
-            throw StoreError.wrapping(error, while: "cannot open the store database \(path)")
+            throw StoreError.wrapping(error, while: "cannot open the store database \(location)")
         }
-        self.pool = pool
+        self.writer = writer
         self.state = Mutex(loaded.0)
         self.lockouts = Mutex(lockouts)
         self.fingerprintKey = fingerprintKey
@@ -68,11 +86,17 @@ public final class VeneerStore: Sendable {
         logger.info(
             "opened the local store",
             metadata: [
-                "path": "\(path)", "schema": "\(version)",
+                "path": "\(location)", "schema": "\(version)",
                 "overlays": "\(loaded.0.overlays.count)", "registry_entries": "\(loaded.0.registry.count)",
             ]
         )
         Self.warn(about: report, hasKey: secretKey != nil, logger: logger)
+    }
+
+    private static func checkIterations(_ iterations: Int) throws(StoreError) {
+        guard PasswordHash.iterationRange.contains(iterations) else {
+            throw StoreError(.constraintViolation, "passwordIterations must be in 1…\(PasswordHash.iterationRange.upperBound), not \(iterations)")
+        }
     }
 
     /// One warning per problem, at open; never a secret.
@@ -116,12 +140,25 @@ public final class VeneerStore: Sendable {
     /// a usable key is `.secretsUnavailable`. On any error nothing changed. A record left
     /// with nothing in it is deleted (the returned record is then `isEmpty`). One audit row
     /// ("modify") lists the changes, without secrets.
+    ///
+    /// Blocks while the write waits for SQLite's lock and the disk; from a task that must not
+    /// block (a request on an event loop), use the `async` form.
     @discardableResult
     public func apply(_ changes: [OverlayChange], to id: EntryID, audit: AuditContext) throws(StoreError) -> OverlayRecord {
+        try perform(applying(changes, to: id, audit: audit))
+    }
+
+    /// `apply` that waits without blocking: the transaction runs on GRDB's writer queue.
+    @discardableResult
+    public func apply(_ changes: [OverlayChange], to id: EntryID, audit: AuditContext) async throws(StoreError) -> OverlayRecord {
+        try await perform(applying(changes, to: id, audit: audit))
+    }
+
+    private func applying(_ changes: [OverlayChange], to id: EntryID, audit: AuditContext) -> StoreWrite<OverlayRecord> {
         let now = Date()
-        return try writeTransaction("cannot change the local attributes of entry \(id)") { db in
+        return StoreWrite("cannot change the local attributes of entry \(id)") { [self] db in
             try applyInTransaction(changes, to: id, db, time: now, audit: audit)
-        } afterCommit: { record in
+        } afterCommit: { [self] record in
             state.withLock { $0.setOverlay(record) }
         }
     }
@@ -130,14 +167,31 @@ public final class VeneerStore: Sendable {
     /// one audit row per entry. Returns the records afterwards, in the order given.
     @discardableResult
     public func apply(batch: [(id: EntryID, changes: [OverlayChange])], audit: AuditContext) throws(StoreError) -> [OverlayRecord] {
+        try perform(applying(batch: batch, audit: audit))
+    }
+
+    /// `apply(batch:audit:)` that waits without blocking.
+    @discardableResult
+    public func apply(batch: [(id: EntryID, changes: [OverlayChange])], audit: AuditContext) async throws(StoreError) -> [OverlayRecord] {
+        try await perform(applying(batch: batch, audit: audit))
+    }
+
+    private func applying(batch: [(id: EntryID, changes: [OverlayChange])], audit: AuditContext) -> StoreWrite<[OverlayRecord]> {
         let now = Date()
-        return try writeTransaction("cannot change the local attributes of \(batch.count) entries") { db in
-            try batch.map { item in try applyInTransaction(item.changes, to: item.id, db, time: now, audit: audit) }
-        } afterCommit: { records in
+        let items = batch.map { BatchItem(id: $0.id, changes: $0.changes) }
+        return StoreWrite("cannot change the local attributes of \(batch.count) entries") { [self] db in
+            try items.map { item in try applyInTransaction(item.changes, to: item.id, db, time: now, audit: audit) }
+        } afterCommit: { [self] records in
             state.withLock { state in
                 for record in records { state.setOverlay(record) }
             }
         }
+    }
+
+    /// A batch item, Sendable (a tuple is not) so a write can carry it to GRDB's queue.
+    private struct BatchItem: Sendable {
+        var id: EntryID
+        var changes: [OverlayChange]
     }
 
     private func applyInTransaction(_ changes: [OverlayChange], to id: EntryID, _ db: Database, time: Date, audit: AuditContext) throws -> OverlayRecord {
@@ -166,18 +220,15 @@ public final class VeneerStore: Sendable {
         let hash = try password.map { (password) throws(StoreError) in try PasswordHash.make(password: password, iterations: passwordIterations) }
         let now = Date()
         try writeTransaction("cannot add registry entry \(entry.id)") { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM registry_entry WHERE entry_id = ?", arguments: [entry.id.rawValue]) == true {
+            if try RegistryEntryRow.exists(db, key: entry.id.rawValue) {
                 throw StoreError(.entryAlreadyExists, "registry entry \(entry.id) already exists")
             }
             try checkDNFree(checked.normalizedDN, dn: entry.dn, except: entry.id, db: db)
             let time = StoreTime.text(now)
-            try db.execute(
-                sql: """
-                    INSERT INTO registry_entry (entry_id, dn, dn_normalized, attributes, password_hash, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [entry.id.rawValue, entry.dn, checked.normalizedDN, attributes, hash, time, time]
-            )
+            try RegistryEntryRow(
+                entryID: entry.id.rawValue, dn: entry.dn, dnNormalized: checked.normalizedDN, attributes: attributes,
+                passwordHash: hash, createdAt: time, updatedAt: time
+            ).insert(db)
             let detail = RegistryRules.auditText(entry) + (hash == nil ? "" : "; password set")
             try AuditLog.insert(db, time: now, audit: audit, action: "add", target: entry.id.rawValue, detail: detail)
         } afterCommit: { _ in
@@ -196,16 +247,14 @@ public final class VeneerStore: Sendable {
         let attributes = try RegistryRules.encode(entry.attributes)
         let now = Date()
         try writeTransaction("cannot replace registry entry \(entry.id)") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT password_hash FROM registry_entry WHERE entry_id = ?", arguments: [entry.id.rawValue]) else {
+            guard var row = try RegistryEntryRow.fetchOne(db, key: entry.id.rawValue) else {
                 throw StoreError(.noSuchEntry, "registry entry \(entry.id) does not exist")
             }
             try checkDNFree(checked.normalizedDN, dn: entry.dn, except: entry.id, db: db)
-            try db.execute(
-                sql: "UPDATE registry_entry SET dn = ?, dn_normalized = ?, attributes = ?, updated_at = ? WHERE entry_id = ?",
-                arguments: [entry.dn, checked.normalizedDN, attributes, StoreTime.text(now), entry.id.rawValue]
-            )
+            row.replace(with: entry, normalizedDN: checked.normalizedDN, attributes: attributes, time: StoreTime.text(now))
+            try row.update(db)
             try AuditLog.insert(db, time: now, audit: audit, action: "replace", target: entry.id.rawValue, detail: RegistryRules.auditText(entry))
-            return try row.decode(String?.self, forColumn: "password_hash")
+            return row.passwordHash
         } afterCommit: { hash in
             var stored = entry
             stored.hasPassword = hash != nil
@@ -220,13 +269,14 @@ public final class VeneerStore: Sendable {
     public func deleteRegistryEntry(_ id: EntryID, audit: AuditContext) throws(StoreError) {
         let now = Date()
         try writeTransaction("cannot delete registry entry \(id)") { db in
-            guard let dn = try String.fetchOne(db, sql: "SELECT dn FROM registry_entry WHERE entry_id = ?", arguments: [id.rawValue]) else {
+            guard let row = try RegistryEntryRow.fetchOne(db, key: id.rawValue) else {
                 throw StoreError(.noSuchEntry, "registry entry \(id) does not exist")
             }
-            try db.execute(sql: "DELETE FROM registry_entry WHERE entry_id = ?", arguments: [id.rawValue])
-            try db.execute(sql: "DELETE FROM overlay WHERE entry_id = ?", arguments: [id.rawValue])
-            try db.execute(sql: "DELETE FROM lockout_state WHERE entry_id = ?", arguments: [id.rawValue])
-            try AuditLog.insert(db, time: now, audit: audit, action: "delete", target: id.rawValue, detail: "dn=\(dn)")
+            try row.delete(db)
+            // Its aliases and digests go by cascade.
+            try OverlayRow.deleteOne(db, key: id.rawValue)
+            try LockoutStateRow.deleteOne(db, key: id.rawValue)
+            try AuditLog.insert(db, time: now, audit: audit, action: "delete", target: id.rawValue, detail: "dn=\(row.dn)")
         } afterCommit: { _ in
             state.withLock {
                 $0.registry[id] = nil
@@ -241,8 +291,12 @@ public final class VeneerStore: Sendable {
         let hash = try PasswordHash.make(password: password, iterations: passwordIterations)
         let now = Date()
         try writeTransaction("cannot set the password of registry entry \(id)") { db in
-            try db.execute(sql: "UPDATE registry_entry SET password_hash = ?, updated_at = ? WHERE entry_id = ?", arguments: [hash, StoreTime.text(now), id.rawValue])
-            guard db.changesCount > 0 else { throw StoreError(.noSuchEntry, "registry entry \(id) does not exist") }
+            guard var row = try RegistryEntryRow.fetchOne(db, key: id.rawValue) else {
+                throw StoreError(.noSuchEntry, "registry entry \(id) does not exist")
+            }
+            row.passwordHash = hash
+            row.updatedAt = StoreTime.text(now)
+            try row.update(db)
             try AuditLog.insert(db, time: now, audit: audit, action: "password", target: id.rawValue, detail: "password set")
         } afterCommit: { _ in
             state.withLock {
@@ -268,10 +322,12 @@ public final class VeneerStore: Sendable {
     /// Appends one row (fields longer than 1024 characters, detail longer than 8192, are cut).
     /// The caller must not put secrets in it.
     public func record(_ action: String, target: String, detail: String, audit: AuditContext) throws(StoreError) {
-        let now = Date()
-        try writeTransaction("cannot write the audit log") { db in
-            try AuditLog.insert(db, time: now, audit: audit, action: action, target: target, detail: detail)
-        } afterCommit: { _ in }
+        try perform(recording([AuditRecord(time: Date(), action: action, target: target, detail: detail, audit: audit)]))
+    }
+
+    /// `record` that waits without blocking.
+    public func record(_ action: String, target: String, detail: String, audit: AuditContext) async throws(StoreError) {
+        try await perform(recording([AuditRecord(time: Date(), action: action, target: target, detail: detail, audit: audit)]))
     }
 
     /// The newest `limit` rows, newest first.
@@ -283,7 +339,7 @@ public final class VeneerStore: Sendable {
     public func auditEvents(matching query: AuditQuery) throws(StoreError) -> [AuditEvent] {
         guard query.limit > 0 else { return [] }
         do {
-            return try pool.read { db in try AuditLog.fetch(db, query) }
+            return try writer.read { db in try AuditLog.fetch(db, query) }
         } catch {
             throw StoreError.wrapping(error, while: "cannot read the audit log")
         }
@@ -291,36 +347,8 @@ public final class VeneerStore: Sendable {
 
     // MARK: Internals
 
-    /// Runs `body` in one IMMEDIATE transaction; after the commit (and only then), still on
-    /// the writer's serial queue so caches change in commit order, runs `afterCommit`.
-    @discardableResult
-    func writeTransaction<T>(
-        _ failure: String, _ body: (Database) throws -> T, afterCommit: (T) -> Void
-    ) throws(StoreError) -> T {
-        let started = ContinuousClock.now
-        do {
-            let result = try pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                guard let result else { throw StoreError(.storage, "\(failure): the transaction produced no result") }
-                afterCommit(result)
-                return result
-            }
-            StoreMetrics.committed(since: started)
-            return result
-        } catch {
-            StoreMetrics.failed()
-            throw StoreError.wrapping(error, while: failure)
-        }
-    }
-
     func checkDNFree(_ normalizedDN: String, dn: String, except id: EntryID, db: Database) throws {
-        let holder = try String.fetchOne(
-            db, sql: "SELECT entry_id FROM registry_entry WHERE dn_normalized = ? AND entry_id <> ?", arguments: [normalizedDN, id.rawValue]
-        )
+        let holder = try RegistryEntryRow.rows(notOf: id).filter(RegistryEntryRow.dnNormalizedColumn == normalizedDN).fetchOne(db)?.entryID
         if let holder { throw StoreError(.entryAlreadyExists, "a registry entry with DN \(quoted(dn)) already exists: entry \(holder)") }
     }
 }

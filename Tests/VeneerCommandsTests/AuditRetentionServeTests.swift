@@ -21,7 +21,7 @@ struct AuditRetentionServeTests {
         do {
             let store = try setup.openStore()
             let actor = AuditContext(actor: "uid=old", address: "192.0.2.1:1")
-            try store.record([
+            try await store.record([
                 AuditRecord(time: Date().addingTimeInterval(-40 * 86_400), action: "bind", target: "forty-days", detail: "", audit: actor),
                 AuditRecord(time: Date().addingTimeInterval(-31 * 86_400), action: "bind", target: "thirty-one-days", detail: "", audit: actor),
                 AuditRecord(time: Date().addingTimeInterval(-29 * 86_400), action: "bind", target: "twenty-nine-days", detail: "", audit: actor),

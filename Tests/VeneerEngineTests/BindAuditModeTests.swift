@@ -10,10 +10,7 @@ import VeneerStore
 @Suite("Bind audit modes")
 struct BindAuditModeTests {
     static func withAudit(_ body: (BindAudit, VeneerStore) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veneer-audit-mode-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try VeneerStore(path: directory + "/store.sqlite", secretKey: nil, passwordIterations: 1000, logger: BindPipelineTests.logger)
+        let store = try VeneerStore.inMemory(passwordIterations: 1000, logger: BindPipelineTests.logger)
         try body(BindAudit(store: store, logger: BindPipelineTests.logger), store)
     }
 

@@ -77,12 +77,9 @@ struct BindPipelineTests {
 
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
+    /// A fresh store in memory (what is durable on disk is FailedBindDurabilityTests' part).
     static func withStore(_ body: (VeneerStore) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veneer-pipeline-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try VeneerStore(path: directory + "/store.sqlite", secretKey: nil, passwordIterations: 1000, logger: logger)
-        try await body(store)
+        try await body(VeneerStore.inMemory(passwordIterations: 1000, logger: logger))
     }
 
     static func policy(_ zone: Zone, store: VeneerStore?, superadmin: Superadmin? = nil) -> BindPolicy {

@@ -85,7 +85,7 @@ struct AliasRulesTests {
         let ids = try await veneer.entryIDs()
         let nine = try #require(ids[veneer.slapd.userDN(9).lowercased()])
         // Written to the store directly, as an alias set before the rule (or before user0010 existed).
-        try store.apply([.addAliases(["user0010", "nine-desk"])], to: nine, audit: AuditContext(actor: "test"))
+        try await store.apply([.addAliases(["user0010", "nine-desk"])], to: nine, audit: AuditContext(actor: "test"))
         for password in [veneer.slapd.userPassword(9), veneer.slapd.userPassword(10)] {
             let bind = try await ldapTool("ldapwhoami", ["-x", "-H", veneer.url, "-D", "user0010", "-w", password])
             #expect(bind.status == 49, "\(bind.output)")

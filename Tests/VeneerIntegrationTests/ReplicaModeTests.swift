@@ -159,8 +159,8 @@ struct ReplicaModeTests {
         let leaving = try #require(ids[veneer.slapd.userDN(8).lowercased()])
         let staying = try #require(ids[veneer.slapd.userDN(9).lowercased()])
         let audit = AuditContext(actor: "test")
-        try store.apply([.addAliases(["4711"]), .setExtension("1500")], to: leaving, audit: audit)
-        try store.apply([.addAliases(["4712"])], to: staying, audit: audit)
+        try await store.apply([.addAliases(["4711"]), .setExtension("1500")], to: leaving, audit: audit)
+        try await store.apply([.addAliases(["4712"])], to: staying, audit: audit)
         #expect(try await Self.search(veneer, "(veneerAlias=4711)").entries.count == 1)
         try await Self.modifyUpstream(veneer, "dn: \(veneer.slapd.userDN(8))\nchangetype: delete\n")
         try await waitUntil("the deletion", timeout: .seconds(20)) { try await Self.search(veneer, "(uid=user0008)").entries.isEmpty }
@@ -172,7 +172,7 @@ struct ReplicaModeTests {
         #expect(store.entry(withAlias: "4711") == nil && store.entry(withExtension: "1500") == nil)
         #expect(store.overlay(for: staying)?.aliases == ["4712"], "a person still upstream keeps everything")
         // The freed alias can be given to someone else.
-        try store.apply([.addAliases(["4711"])], to: staying, audit: audit)
+        try await store.apply([.addAliases(["4711"])], to: staying, audit: audit)
         let events = try store.auditEvents(limit: 20)
         #expect(events.contains { $0.action == "prune" && $0.target == leaving.rawValue }, "\(events)")
         #expect(try synchronizer.pruneRemoved() == 0, "pruned once")

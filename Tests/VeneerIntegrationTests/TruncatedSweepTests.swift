@@ -68,7 +68,7 @@ struct TruncatedSweepTests {
         _ = await complete.value
         await adminUpstream.shutdown()
         #expect(try await Self.holder(of: "10049", veneer) == [veneer.virtualUserDN(49).lowercased()], "the complete pass loaded user 49's alias")
-        try store.apply([.addAliases(["last-local"])], to: last, audit: AuditContext(actor: "test"))
+        try await store.apply([.addAliases(["last-local"])], to: last, audit: AuditContext(actor: "test"))
         let extensionsBefore = ids.values.map { store.overlay(for: $0)?.extensionNumber }
         #expect(extensionsBefore.allSatisfy { $0 != nil })
 

@@ -9,9 +9,7 @@ struct AuditRetentionTests {
 
     @Test("rows older than the retention are deleted, newer ones kept, in batches larger than one transaction")
     func prunesOldRows() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let now = Date()
         let actor = AuditContext(actor: "uid=ann", address: "192.0.2.1:1")
         // More old rows than one prune transaction deletes, so the batching loop is exercised.
@@ -35,11 +33,9 @@ struct AuditRetentionTests {
 
     @Test("the retention task prunes at once when started, before its first pause")
     func retentionTaskPrunesAtStart() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let actor = AuditContext(actor: "cli:tester")
-        try store.record([
+        try await store.record([
             AuditRecord(time: Date().addingTimeInterval(-3 * Self.day), action: "bind", target: "old", detail: "", audit: actor),
             AuditRecord(time: Date().addingTimeInterval(-1 * Self.day), action: "bind", target: "new", detail: "", audit: actor),
         ])
@@ -65,7 +61,7 @@ extension AuditRetentionTests {
         // Long enough that a loaded machine cannot finish it while the test looks away.
         let backlog = 40_000
         for chunk in stride(from: 0, to: backlog, by: 5_000) {
-            try store.record((chunk..<(chunk + 5_000)).map { AuditRecord(time: old, action: "bind", target: "old-\($0)", detail: "", audit: actor) })
+            try await store.record((chunk..<(chunk + 5_000)).map { AuditRecord(time: old, action: "bind", target: "old-\($0)", detail: "", audit: actor) })
         }
         let reader = try openStore(path)
         // By the primary key (the rows were inserted in order): a check that costs no scan, so
@@ -85,7 +81,7 @@ extension AuditRetentionTests {
         }
         #expect(started, "no batch was committed on its own")
         // …then write: it must get its turn between two batches, before the newest old row goes.
-        try store.record("modify", target: "during", detail: "aliases +1", audit: actor)
+        try await store.record("modify", target: "during", detail: "aliases +1", audit: actor)
         #expect(try has("old-\(backlog - 1)"), "the write waited until the whole backlog was pruned")
         #expect(try await pruning.value == backlog)
         #expect(try store.auditEvents(limit: 10).map(\.target) == ["during"])

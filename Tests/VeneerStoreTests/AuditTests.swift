@@ -7,9 +7,7 @@ import Testing
 struct AuditTests {
     @Test("one row per write, newest first, with actor, address, target and a secret-free detail")
     func rows() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"), key: try makeKey())
+        let store = try memoryStore(key: try makeKey())
         let admin = AuditContext(actor: "cn=admin,dc=example,dc=com", address: "127.0.0.1:50123")
         let start = Date()
         let digest = DigestCredential(username: "alice", realm: "example.com", password: "secret")
@@ -61,7 +59,7 @@ struct AuditTests {
         let store = try openStore(path, key: try makeKey())
         try store.addRegistryEntry(RegistryEntry(id: .number(2), dn: "cn=x,dc=example", attributes: []), password: password, audit: cli)
         try store.setRegistryPassword(.number(2), password: password + "2", audit: cli)
-        try store.apply([.setDigest(digest)], to: .number(1), audit: cli)
+        try await store.apply([.setDigest(digest)], to: .number(1), audit: cli)
         #expect(store.verifyRegistryPassword(.number(2), password: password + "2"))
         let bytes = databaseBytes(path)
         for secret in [password, sipPassword, digest.ha1MD5, digest.ha1SHA256] {
@@ -85,9 +83,7 @@ struct AuditTests {
 
     @Test("huge audit fields are cut, not refused")
     func hugeFields() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         try store.record("x", target: String(repeating: "t", count: 100_000), detail: String(repeating: "d", count: 100_000), audit: AuditContext(actor: String(repeating: "a", count: 5000)))
         let event = try #require(try store.auditEvents(limit: 1).first)
         #expect(event.target.count == 1024 && event.detail.count == 8192 && event.actor.count == 1024)

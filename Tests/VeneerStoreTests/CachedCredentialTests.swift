@@ -7,9 +7,7 @@ import Testing
 struct CachedCredentialTests {
     @Test("the last accepted password verifies; another does not; none, or one past its age, is no answer; forgetting the entry removes it")
     func lifecycle() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let id = EntryID.random()
         #expect(store.verifyCachedCredential(id, password: Array("secret".utf8), maximumAge: .seconds(3600)) == nil)
         try store.cacheCredential(id, password: Array("secret".utf8))

@@ -20,9 +20,9 @@ struct ConcurrencyTests {
             for n in 0..<entries {
                 group.addTask {
                     let id = EntryID.number(n)
-                    let number = try? store.apply([.assignExtension(100...199)], to: id, audit: cli).extensionNumber
-                    let won = (try? store.apply([.addAliases(["race"])], to: id, audit: cli)) != nil
-                    _ = try? store.apply([.addAliases(["s\(n)"])], to: shared, audit: cli)
+                    let number = try? await store.apply([.assignExtension(100...199)], to: id, audit: cli).extensionNumber
+                    let won = (try? await store.apply([.addAliases(["race"])], to: id, audit: cli)) != nil
+                    _ = try? await store.apply([.addAliases(["s\(n)"])], to: shared, audit: cli)
                     return (n, number, won)
                 }
             }
@@ -47,14 +47,12 @@ struct ConcurrencyTests {
 
     @Test("readers see either the old or the new record while writers run")
     func readersDuringWrites() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let id = EntryID.number(1)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for n in 0..<100 {
-                    _ = try? store.apply([.replaceAliases(["a\(n)", "b\(n)"])], to: id, audit: cli)
+                    _ = try? await store.apply([.replaceAliases(["a\(n)", "b\(n)"])], to: id, audit: cli)
                 }
             }
             group.addTask {

@@ -37,9 +37,7 @@ struct DigestTests {
 
     @Test("one digest per realm; set replaces, remove by realm or all; hashes are checked and lowercased")
     func realms() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"), key: try makeKey())
+        let store = try memoryStore(key: try makeKey())
         let id = EntryID.number(1)
         let a1 = DigestCredential(username: "alice", realm: "a.example", password: "one")
         let a2 = DigestCredential(username: "alice", realm: "a.example", password: "two")
@@ -68,9 +66,7 @@ struct DigestTests {
 
     @Test("no key: setDigest is secretsUnavailable, saying how to configure one")
     func noKey() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let error = storeError { try store.apply([.setDigest(DigestCredential(username: "a", realm: "r", password: "p"))], to: .number(1), audit: cli) }
         #expect(error?.kind == .secretsUnavailable)
         #expect(error?.message.contains("no secret key is configured") == true)

@@ -29,16 +29,14 @@ struct LockoutStateTests {
         let reopened = try openStore(path)
         #expect(reopened.lockoutState(for: id)?.failureCount == 50)
         #expect(reopened.lockoutState(for: id)?.firstFailure == start)
-        try reopened.setLockoutState(nil, for: id, audit: cli)
+        try await reopened.setLockoutState(nil, for: id, audit: cli)
         #expect(reopened.lockoutState(for: id) == nil)
         #expect(try reopened.auditEvents(limit: 1).first?.action == "unlock")
     }
 
     @Test("fingerprints are equal for equal passwords, differ otherwise, and never contain the password")
     func fingerprints() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let a = store.passwordFingerprint(Array("hunter2".utf8))
         #expect(a == store.passwordFingerprint(Array("hunter2".utf8)))
         #expect(a != store.passwordFingerprint(Array("hunter3".utf8)))
@@ -47,10 +45,7 @@ struct LockoutStateTests {
 
     @Test("PINs: set, verify, refuse short ones, remove; stored hashed")
     func pins() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store.sqlite")
-        let store = try openStore(path)
+        let store = try memoryStore()
         let id = EntryID.number(7)
         #expect(throws: StoreError.self) { try store.setPIN("12345", for: id, audit: cli) }  // 6 digits by default
         #expect(throws: StoreError.self) { try store.setPIN("12a456", for: id, audit: cli) }  // digits only

@@ -9,9 +9,7 @@ struct OverlayAliasTests {
 
     @Test("accepted formats", arguments: good)
     func goodAlias(_ alias: String) throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let record = try store.apply([.addAliases([alias])], to: .number(1), audit: cli)
         #expect(record.aliases == [alias])
         #expect(store.entry(withAlias: alias) == .number(1))
@@ -25,9 +23,7 @@ struct OverlayAliasTests {
 
     @Test("refused formats: constraintViolation quoting the value", arguments: bad)
     func badAlias(_ alias: String) throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         for change in [OverlayChange.addAliases(["ok", alias]), .replaceAliases([alias])] {
             let error = storeError { try store.apply([change], to: .number(1), audit: cli) }
             #expect(error?.kind == .constraintViolation)
@@ -40,9 +36,7 @@ struct OverlayAliasTests {
 
     @Test("unique across entries, ignoring case; the message names the holder")
     func uniqueAcrossEntries() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         try store.apply([.addAliases(["Ann"])], to: .number(1), audit: cli)
         for attempt in ["Ann", "ann", "ANN"] {
             for change in [OverlayChange.addAliases([attempt]), .replaceAliases(["zed", attempt])] {
@@ -61,9 +55,7 @@ struct OverlayAliasTests {
 
     @Test("LDAP Modify semantics: add existing is valueExists, delete missing is noSuchValue, duplicates collapse")
     func modifySemantics() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let id = EntryID.number(1)
         #expect(try store.apply([.addAliases(["b", "a", "B", "b", "c"])], to: id, audit: cli).aliases == ["b", "a", "c"])
         #expect(storeError { try store.apply([.addAliases(["A"])], to: id, audit: cli) }?.kind == .valueExists)
@@ -121,9 +113,7 @@ struct OverlayAliasTests {
 
     @Test("the schema refuses what the code would: a duplicate alias slipped past the checks")
     func schemaBackstop() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         try store.apply([.addAliases(["dup"])], to: .number(1), audit: cli)
         try store.apply([.setActive(false)], to: .number(2), audit: cli)
         #expect(throws: (any Error).self) {

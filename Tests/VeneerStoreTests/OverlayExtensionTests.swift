@@ -10,9 +10,7 @@ struct OverlayExtensionTests {
         ("", false), (String(repeating: "1", count: 17), false), ("12a", false), ("-1", false), ("+1", false), (" 12", false), ("١٢", false),
     ])
     func format(_ number: String, _ accepted: Bool) throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let error = storeError { try store.apply([.setExtension(number)], to: .number(1), audit: cli) }
         if accepted {
             #expect(error == nil)
@@ -25,9 +23,7 @@ struct OverlayExtensionTests {
 
     @Test("unique: the message names the holder; setting one's own number again is fine")
     func unique() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         try store.apply([.setExtension("100")], to: .number(1), audit: cli)
         #expect(
             storeError { try store.apply([.setExtension("100")], to: .number(2), audit: cli) }
@@ -42,9 +38,7 @@ struct OverlayExtensionTests {
 
     @Test("assignment takes the lowest free number, keeps one already in range, and reports exhaustion")
     func assignment() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let range = 1000...1999
         try store.apply([.setExtension("1000")], to: .number(1), audit: cli)
         try store.apply([.setExtension("1002")], to: .number(2), audit: cli)

@@ -67,9 +67,7 @@ struct RegistryTests {
 
     @Test("refused entries: bad DN, root DN, bad or repeated types, userPassword, values over 64 KiB")
     func refused() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let big = [UInt8](repeating: 0x41, count: 64 * 1024 + 1)
         let cases: [RegistryEntry] = [
             RegistryEntry(id: .number(1), dn: "not a dn", attributes: []),
@@ -158,9 +156,7 @@ struct RegistryTests {
 
     @Test("an over-long password is refused when set, without echoing it")
     func longPassword() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         let long = String(repeating: "p", count: 5000)
         let error = storeError { try store.addRegistryEntry(Self.person(.number(1), "carol"), password: long, audit: cli) }
         #expect(error?.kind == .constraintViolation && error?.message.contains("ppppp") == false)

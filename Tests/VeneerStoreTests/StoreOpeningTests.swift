@@ -77,8 +77,12 @@ struct StoreOpeningTests {
     func badIterations() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let error = storeError { _ = try openStore(directory.file("store.sqlite"), iterations: 0) }
+        let path = directory.file("store.sqlite")
+        let error = storeError { _ = try openStore(path, iterations: 0) }
         #expect(error?.kind == .constraintViolation)
+        // Refused before the file is made.
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(storeError { _ = try memoryStore(iterations: 50_000_001) }?.kind == .constraintViolation)
     }
 
     @Test("a file that is not a database is a storage error with SQLite's message")

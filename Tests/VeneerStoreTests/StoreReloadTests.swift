@@ -15,7 +15,7 @@ struct StoreReloadTests {
         let cliStore = try openStore(path, key: try makeKey())
 
         #expect(try await server.reloadIfChanged() == false, "nothing changed since open")
-        try cliStore.apply([.addAliases(["4242"])], to: .number(1), audit: cli)
+        try await cliStore.apply([.addAliases(["4242"])], to: .number(1), audit: cli)
         #expect(server.entry(withAlias: "4242") == nil, "the cache has not caught up yet")
         let before = server.generation
         #expect(try await server.reloadIfChanged() == true)
@@ -25,14 +25,14 @@ struct StoreReloadTests {
         #expect(try await server.reloadIfChanged() == false, "nothing new")
 
         // The server's own writes update its cache directly and never trigger a reload.
-        try server.apply([.addAliases(["4243"])], to: .number(2), audit: cli)
+        try await server.apply([.addAliases(["4243"])], to: .number(2), audit: cli)
         #expect(try await server.reloadIfChanged() == false)
         #expect(server.entry(withAlias: "4243") == .number(2))
 
         // Registry entries, digests and deletions travel too.
         let entry = RegistryEntry(id: .number(3), dn: "uid=x,dc=example,dc=com", attributes: [(type: "uid", values: [Array("x".utf8)])])
         try cliStore.addRegistryEntry(entry, password: "pw", audit: cli)
-        try cliStore.apply([.setDigest(DigestCredential(username: "x", realm: "r", password: "pw")), .deleteAliases([])], to: .number(1), audit: cli)
+        try await cliStore.apply([.setDigest(DigestCredential(username: "x", realm: "r", password: "pw")), .deleteAliases([])], to: .number(1), audit: cli)
         #expect(try await cliStore.reloadIfChanged() == true, "the server's write is news to the CLI's store")
         #expect(cliStore.entry(withAlias: "4243") == .number(2))
         #expect(try await server.reloadIfChanged() == true)
@@ -51,7 +51,7 @@ struct StoreReloadTests {
         let cliStore = try openStore(path)
         let watch = Task { await server.watchForChanges(every: .milliseconds(50)) }
         defer { watch.cancel() }
-        try cliStore.apply([.addAliases(["777"])], to: .number(5), audit: cli)
+        try await cliStore.apply([.addAliases(["777"])], to: .number(5), audit: cli)
         let deadline = ContinuousClock.now + .seconds(5)
         while server.entry(withAlias: "777") == nil, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
@@ -63,9 +63,7 @@ struct StoreReloadTests {
 
     @Test("a bulk import is one transaction: a refused item leaves nothing behind")
     func importIsAtomic() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory.file("store.sqlite"))
+        let store = try memoryStore()
         func item(_ n: Int, _ alias: String, password: String? = nil) -> RegistryImportItem {
             RegistryImportItem(
                 entry: RegistryEntry(id: .number(n), dn: "uid=u\(n),dc=example,dc=com", attributes: [(type: "uid", values: [Array("u\(n)".utf8)])]),

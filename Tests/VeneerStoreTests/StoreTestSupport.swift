@@ -107,3 +107,9 @@ extension EntryID {
         EntryID(String(format: "00000000-0000-4000-8000-%012d", n)) ?? EntryID.random()
     }
 }
+
+/// A fresh, empty store in memory: for tests that need no file (nothing reopened, no other
+/// process, no look at the bytes on disk). The same schema and transactions as a file.
+func memoryStore(key: SecretKey? = nil, iterations: Int = testIterations, logger: Logger = quietLogger) throws -> VeneerStore {
+    try VeneerStore.inMemory(secretKey: key, passwordIterations: iterations, logger: logger)
+}

@@ -18,7 +18,7 @@ struct UserUnlockCommand: AsyncParsableCommand {
                 return
             }
             do {
-                try context.store.setLockoutState(nil, for: entry.id, audit: context.audit)
+                try await context.store.setLockoutState(nil, for: entry.id, audit: context.audit)
             } catch {
                 throw AdministrationError(.storage, "cannot clear the lockout of \(entry.dn): \(error)")
             }

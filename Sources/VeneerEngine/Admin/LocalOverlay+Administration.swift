@@ -133,7 +133,7 @@ extension DirectoryAdministration {
         guard !password.isEmpty else { throw AdministrationError(.refused, "the password is empty") }
         let credential = DigestCredential(username: userName, realm: realm, password: password)
         do {
-            try localOverlay.store.apply([.setDigest(credential)], to: entry.id, audit: audit)
+            try await localOverlay.store.apply([.setDigest(credential)], to: entry.id, audit: audit)
         } catch {
             throw AdministrationError.from(error)
         }
@@ -158,7 +158,7 @@ extension DirectoryAdministration {
     /// nothing, one audit row per entry, never a secret in it.
     public func setDigests(_ credentials: [(entry: AdminEntry, credential: DigestCredential)], audit: AuditContext) async throws(AdministrationError) {
         do {
-            try localOverlay.store.apply(batch: credentials.map { ($0.entry.id, [.setDigest($0.credential)]) }, audit: audit)
+            try await localOverlay.store.apply(batch: credentials.map { ($0.entry.id, [.setDigest($0.credential)]) }, audit: audit)
         } catch {
             throw AdministrationError(AdministrationError.from(error).kind, await naming(error.message))
         }
@@ -168,7 +168,7 @@ extension DirectoryAdministration {
     /// no secret for is refused (noSuchValue), so a typo does not read as done.
     public func removeDigest(of entry: AdminEntry, realm: String?, audit: AuditContext) async throws(AdministrationError) {
         do {
-            try localOverlay.store.apply([.removeDigest(realm: realm)], to: entry.id, audit: audit)
+            try await localOverlay.store.apply([.removeDigest(realm: realm)], to: entry.id, audit: audit)
         } catch {
             throw AdministrationError.from(error)
         }

@@ -114,7 +114,7 @@ enum OverlayModification {
         }
         if let refusal = await AliasPolicy.refusal(changes, to: id, overlay: overlay, loginNameHolder: loginNameHolder) { return refusal }
         do {
-            _ = try await offLoop { try overlay.store.apply(changes, to: id, audit: audit) }
+            _ = try await overlay.store.apply(changes, to: id, audit: audit)
             return LDAPResult(.success)
         } catch let error as StoreError {
             return result(for: error)

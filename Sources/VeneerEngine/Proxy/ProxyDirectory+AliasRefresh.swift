@@ -21,7 +21,7 @@ extension ProxyDirectory {
                     logger.info("upstream aliases refreshed", metadata: ["entries": "\(people.count { !$0.value.isEmpty })"])
                 }
                 if assignsExtensions, case .sequential(let range) = configuration.extensions {
-                    assignExtensions(to: people.keys.sorted(), range: range, overlay: overlay)
+                    await assignExtensions(to: people.keys.sorted(), range: range, overlay: overlay)
                 }
             } catch is CancellationError {
                 return
@@ -64,11 +64,11 @@ extension ProxyDirectory {
     }
 
     /// Stable once assigned: only people without an extension get one, in id order.
-    private func assignExtensions(to people: [EntryID], range: ClosedRange<Int>, overlay: LocalOverlay) {
+    private func assignExtensions(to people: [EntryID], range: ClosedRange<Int>, overlay: LocalOverlay) async {
         var assigned = 0
         for id in people where overlay.store.overlay(for: id)?.extensionNumber == nil {
             do {
-                try overlay.store.apply([.assignExtension(range)], to: id, audit: AuditContext(actor: "veneer:extension-assignment"))
+                try await overlay.store.apply([.assignExtension(range)], to: id, audit: AuditContext(actor: "veneer:extension-assignment"))
                 assigned += 1
             } catch {
                 logger.warning("cannot assign an extension", metadata: ["entry": "\(id)", "error": "\(error)"])

@@ -49,7 +49,7 @@ extension ProxyDirectory {
             let credential = DigestCredential(username: userName, realm: policy.realm, password: password)
             let store = overlay.store
             let audit = request.auditContext
-            _ = try await offLoop { try store.apply([.setDigest(credential)], to: id, audit: audit) }
+            _ = try await store.apply([.setDigest(credential)], to: id, audit: audit)
             logger.info("SIP digest secret set", metadata: ["peer": "\(request.session.peer)", "dn": "\(targetDN)", "realm": "\(policy.realm)"])
             await finish(.success)
         } catch let error as StoreError {

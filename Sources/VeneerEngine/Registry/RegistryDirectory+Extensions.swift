@@ -14,7 +14,7 @@ extension RegistryDirectory {
                 let store = overlay.store
                 let id = located.entry.id
                 do {
-                    _ = try await offLoop { try store.apply([.assignExtension(range)], to: id, audit: AuditContext(actor: "veneer:extension-assignment")) }
+                    _ = try await store.apply([.assignExtension(range)], to: id, audit: AuditContext(actor: "veneer:extension-assignment"))
                     assigned += 1
                 } catch {
                     logger.warning("cannot assign an extension", metadata: ["entry": "\(located.dn)", "error": "\(error)"])

@@ -57,12 +57,13 @@ extension RegistryDirectory {
             let store = overlay.store
             let id = located.entry.id
             let audit = request.auditContext
+            // Off the event loop: the password is hashed (PBKDF2, hundreds of milliseconds) before the write.
             try await offLoop { try store.setRegistryPassword(id, password: password, audit: audit) }
             if let policy = overlay.configuration.digest, policy.passwordModifySetsDigest,
                 let userName = located.entry.attributes.first(where: { $0.type.lowercased() == policy.userNameAttribute.lowercased() })?.values.first
             {
                 let credential = DigestCredential(username: String(decoding: userName, as: UTF8.self), realm: policy.realm, password: password)
-                _ = try await offLoop { try store.apply([.setDigest(credential)], to: id, audit: audit) }
+                _ = try await store.apply([.setDigest(credential)], to: id, audit: audit)
             }
             await finish(.success)
         } catch let error as StoreError {
