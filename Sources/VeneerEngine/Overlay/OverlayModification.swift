@@ -116,10 +116,9 @@ enum OverlayModification {
         do {
             _ = try await overlay.store.apply(changes, to: id, audit: audit)
             return LDAPResult(.success)
-        } catch let error as StoreError {
-            return result(for: error)
         } catch {
-            return LDAPResult(.other, diagnosticMessage: "local store error: \(error)")
+            // Typed: the store throws only StoreError.
+            return result(for: error)
         }
     }
 
