@@ -10,7 +10,7 @@ final class ServiceConnectionPool: Sendable {
     init(size: Int, maximumAge: Duration, connector: UpstreamConnector, purpose: UpstreamConnector.Purpose = .service) {
         pool = UpstreamConnectionPool(
             configuration: .init(maximumConnections: size, sharing: .shared, maximumAge: maximumAge),
-            connect: { try await connector.connect(purpose) })
+            connect: { try await connector.connect(purpose, on: $0) })
     }
 
     /// Occupancy right now (for metrics).

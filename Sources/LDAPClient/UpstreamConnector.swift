@@ -18,6 +18,9 @@ struct UpstreamConnector: Sendable {
 
     let configuration: LDAPClientConfiguration
     let group: any EventLoopGroup
+    /// The group's loops: a connection is placed on a caller's loop only when it is one of them
+    /// (a loop of another group may be shut down on its own).
+    private let ownLoops: Set<ObjectIdentifier>
     let failover: ServerFailover
     let serviceBindBackoff: ServiceBindBackoff
     let tlsContext: Result<NIOSSLContext, LDAPClientError>?
@@ -26,6 +29,7 @@ struct UpstreamConnector: Sendable {
     init(configuration: LDAPClientConfiguration, group: any EventLoopGroup, logger: Logger) {
         self.configuration = configuration
         self.group = group
+        self.ownLoops = Set(group.makeIterator().map { ObjectIdentifier($0) })
         self.failover = ServerFailover(servers: configuration.servers, maximumBackoff: configuration.maximumBackoff)
         self.serviceBindBackoff = ServiceBindBackoff(maximumBackoff: configuration.maximumBackoff)
         self.logger = logger
@@ -62,14 +66,16 @@ struct UpstreamConnector: Sendable {
     /// account (that is a configuration problem, not a reason to try the next server).
     ///
     /// `keepAlive` turns on TCP keepalive with that idle time (see `LDAPConnection.connect`).
-    func connect(_ purpose: Purpose, keepAlive: Duration? = nil) async throws -> LDAPConnection {
+    /// `eventLoop`: where the connection lives, when it is one of the connector's group (a
+    /// pool opens connections on the loop of the caller that needs one, see `PoolStateMachine`).
+    func connect(_ purpose: Purpose, keepAlive: Duration? = nil, on eventLoop: (any EventLoop)? = nil) async throws -> LDAPConnection {
         if purpose == .service, let refusal = serviceBindBackoff.refusal() { throw refusal }
         let (candidates, skipped) = failover.plan()
         var failures: [LDAPClientError] = []
         for index in candidates {
             let server = configuration.servers[index]
             do {
-                let connection = try await open(server, purpose: purpose, keepAlive: keepAlive)
+                let connection = try await open(server, purpose: purpose, keepAlive: keepAlive, on: eventLoop)
                 failover.succeeded(index)
                 UpstreamMetrics.connected(to: server, purpose: purpose, afterFailures: failures.count)
                 return connection
@@ -100,7 +106,7 @@ struct UpstreamConnector: Sendable {
         throw LDAPClientError(.unavailable, "no upstream server is available: " + reasons)
     }
 
-    private func open(_ server: LDAPServerAddress, purpose: Purpose, keepAlive: Duration?) async throws -> LDAPConnection {
+    private func open(_ server: LDAPServerAddress, purpose: Purpose, keepAlive: Duration?, on eventLoop: (any EventLoop)?) async throws -> LDAPConnection {
         let context: NIOSSLContext?
         if server.usesTLS {
             switch tlsContext {
@@ -112,7 +118,7 @@ struct UpstreamConnector: Sendable {
             context = nil
         }
         let connection = try await LDAPConnection.connect(
-            to: server, group: group, tlsContext: context, connectTimeout: configuration.connectTimeout,
+            to: server, group: eventLoop.flatMap { ownLoops.contains(ObjectIdentifier($0)) ? $0 : nil } ?? group, tlsContext: context, connectTimeout: configuration.connectTimeout,
             limits: configuration.limits, keepAlive: keepAlive, logger: logger)
         guard purpose == .service, let bindDN = configuration.serviceBindDN else { return connection }
         do {

@@ -14,7 +14,7 @@ final class VerifyConnectionPool: Sendable {
         let size = max(size, 1)
         pool = UpstreamConnectionPool(
             configuration: .init(maximumConnections: size, sharing: .exclusive, maximumAge: maximumAge),
-            connect: { try await connector.connect(.verification) },
+            connect: { try await connector.connect(.verification, on: $0) },
             timeoutError: { LDAPClientError(.busy, "all \(size) password verification connections stayed busy for \($0)") })
     }
 

@@ -63,7 +63,7 @@ struct PoolStateMachineTests {
         #expect(pool.statistics == [2, 2, 0])
     }
 
-    @Test("shared: among equally busy connections the caller's event loop wins; one holding reads gets new work last")
+    @Test("shared: work goes to a connection on the caller's event loop up to the pipeline depth, then to the least busy; one holding reads gets new work last")
     func sharedPlacement() {
         var pool = PoolHarness(.shared, size: 2)
         pool.open(c1, for: 1)
@@ -71,11 +71,28 @@ struct PoolStateMachineTests {
         #expect(pool.established(c2) == Did(leases: [.init(waiter: 2, connection: 2)]))
         c2.isOnCurrentEventLoop = true
         #expect(pool.lease(3) == Did(leases: [.init(waiter: 3, connection: 2, reused: true)]))
-        #expect(pool.lease(4) == Did(leases: [.init(waiter: 4, connection: 1, reused: true)]), "c1 is now less busy")
+        #expect(pool.lease(4) == Did(leases: [.init(waiter: 4, connection: 2, reused: true)]), "the caller's loop, though c1 is less busy")
+        #expect(pool.lease(5) == Did(leases: [.init(waiter: 5, connection: 2, reused: true)]), "c2 reaches the depth (4)")
+        #expect(pool.lease(6) == Did(leases: [.init(waiter: 6, connection: 1, reused: true)]), "c2 at the depth: the least busy")
         c1.isHoldingReads = true
         _ = pool.released(1)
         _ = pool.released(1)
-        #expect(pool.lease(5) == Did(leases: [.init(waiter: 5, connection: 2, reused: true)]), "idle c1 holds its reads; busy c2 it is")
+        #expect(pool.lease(7) == Did(leases: [.init(waiter: 7, connection: 2, reused: true)]), "idle c1 holds its reads; busy c2 it is")
+    }
+
+    @Test("shared: a busy connection on the caller's loop takes pipelined work before the pool grows; one on another loop does not")
+    func pipelineBeforeGrowth() {
+        var local = PoolHarness(.shared, size: 2)
+        c1.isOnCurrentEventLoop = true
+        local.open(c1, for: 1)
+        for waiter in 2...4 {
+            #expect(local.lease(UInt64(waiter)) == Did(leases: [.init(waiter: UInt64(waiter), connection: 1, reused: true)]), "pipelined, no new connection")
+        }
+        #expect(local.lease(5) == Did(created: 1), "at the depth: the pool grows")
+
+        var remote = PoolHarness(.shared, size: 2)
+        remote.open(c2, for: 1)
+        #expect(remote.lease(2) == Did(created: 1), "busy on another loop: a connection of the caller's own")
     }
 
     @Test("exhaustion and recovery: failed attempts fail their waiters, the next caller tries again")

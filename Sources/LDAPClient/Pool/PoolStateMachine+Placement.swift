@@ -11,16 +11,26 @@ extension PoolStateMachine {
         entry.leases == 0 && !entry.connection.isHoldingReads
     }
 
-    /// The connection to give new work: fewest leases, and not one whose reads are held for a
-    /// slow consumer unless all are; between equally busy ones, one on the caller's own event
-    /// loop. nil when none may take another lease.
+    /// A shared connection on the caller's own event loop, below the pipeline depth: new work
+    /// may join it rather than wait for a new connection.
+    func takesMorePipelined(_ entry: Entry) -> Bool {
+        configuration.sharing == .shared && entry.connection.isOnCurrentEventLoop && !entry.connection.isHoldingReads
+            && entry.leases < configuration.pipelineDepth
+    }
+
+    /// The connection to give new work: not one whose reads are held for a slow consumer
+    /// unless all are; then (shared) one on the caller's own event loop below the pipeline
+    /// depth; then the fewest leases, between equally busy ones the caller's loop. nil when
+    /// none may take another lease.
     func bestConnection() -> Int? {
-        var best: (key: (Int, Int, Int), index: Int)?
+        var best: (key: (Int, Int, Int, Int), index: Int)?
         for (index, entry) in entries.enumerated() {
             guard !entry.retired, entry.connection.isActive else { continue }
             if configuration.sharing == .exclusive, entry.leases > 0 { continue }
             let connection = entry.connection
-            let key = (connection.isHoldingReads ? 1 : 0, entry.leases, connection.isOnCurrentEventLoop ? 0 : 1)
+            let key = (
+                connection.isHoldingReads ? 1 : 0, takesMorePipelined(entry) ? 0 : 1, entry.leases, connection.isOnCurrentEventLoop ? 0 : 1
+            )
             if best == nil || key < best!.key { best = (key, index) }
         }
         return best?.index

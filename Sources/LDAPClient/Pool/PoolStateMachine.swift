@@ -26,6 +26,10 @@ struct PoolStateMachine<Connection: PooledConnection, Clock: PoolClock> {
         var maximumConnections: Int
         var sharing: Sharing
         var maximumAge: Duration
+        /// Shared: operations a connection on the caller's own event loop takes before the
+        /// pool grows. Work stays on the caller's thread (no wake-up of another), and requests
+        /// pipelined on one connection share its writes and reads.
+        var pipelineDepth: Int = 4
     }
 
     struct Entry {
@@ -79,7 +83,7 @@ struct PoolStateMachine<Connection: PooledConnection, Clock: PoolClock> {
         }
         expire(&action)
         let best = bestConnection()
-        if let best, isIdle(entries[best]) {
+        if let best, isIdle(entries[best]) || takesMorePipelined(entries[best]) {
             action.leases.append(lease(best, to: waiter))
             return action
         }

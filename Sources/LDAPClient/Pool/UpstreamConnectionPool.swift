@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Runs a `PoolStateMachine` for real, for both upstream pools: the machine sits under a lock,
@@ -17,13 +19,14 @@ final class UpstreamConnectionPool: Sendable {
 
     let size: Int
     private let state: Mutex<State>
-    private let connect: @Sendable () async throws -> LDAPConnection
+    private let connect: @Sendable ((any EventLoop)?) async throws -> LDAPConnection
     private let timeoutError: @Sendable (Duration) -> any Error
 
-    /// `connect` opens (and, for a service pool, binds) one connection; `timeoutError` is what
+    /// `connect` opens (and, for a service pool, binds) one connection, on the given event loop
+    /// when there is one (the loop of the thread whose event needed it); `timeoutError` is what
     /// a caller gets who waited its whole timeout.
     init(
-        configuration: Machine.Configuration, connect: @escaping @Sendable () async throws -> LDAPConnection,
+        configuration: Machine.Configuration, connect: @escaping @Sendable ((any EventLoop)?) async throws -> LDAPConnection,
         timeoutError: @escaping @Sendable (Duration) -> any Error = { LDAPClientError(.busy, "no upstream connection became free within \($0)") }
     ) {
         let machine = Machine(configuration: configuration, clock: ContinuousClock())
@@ -107,17 +110,21 @@ final class UpstreamConnectionPool: Sendable {
         // Every waiter registers before its first event, so this does not happen; if it did,
         // the lease would hold its connection forever.
         for connection in unclaimed { release(connection) }
-        for _ in 0..<action.connectionsToCreate { startConnecting() }
+        if action.connectionsToCreate > 0 {
+            // Here, before the task below hops threads: the caller's loop, if it runs on one.
+            let loop = MultiThreadedEventLoopGroup.currentEventLoop
+            for _ in 0..<action.connectionsToCreate { startConnecting(on: loop) }
+        }
         if closing { for connection in action.connectionsToClose { connection.close() } }
         return action.connectionsToClose
     }
 
     /// Opens a connection in a task of its own: it joins the pool whoever waits for it, and a
     /// caller who gives up meanwhile leaves it to the next one.
-    private func startConnecting() {
+    private func startConnecting(on loop: (any EventLoop)?) {
         Task {
             do {
-                let connection = try await connect()
+                let connection = try await connect(loop)
                 handle { $0.machine.connectionEstablished(connection) }
                 connection.closeFuture.whenComplete { _ in self.handle { $0.machine.connectionClosed(connection.id) } }
             } catch {
