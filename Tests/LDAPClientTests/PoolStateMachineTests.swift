@@ -95,6 +95,29 @@ struct PoolStateMachineTests {
         #expect(remote.lease(2) == Did(created: 1), "busy on another loop: a connection of the caller's own")
     }
 
+    @Test("the common case without an action: a free connection leased when nobody waits, a quiet release only counts; otherwise the full path")
+    func fastPaths() {
+        var pool = PoolHarness(.exclusive, size: 1)
+        let none = pool.machine.leaseIfFree()
+        #expect(none == nil, "nothing open: the full path opens one")
+        pool.open(c1, for: 1)
+        let leased = pool.machine.leaseIfFree()
+        #expect(leased == nil, "exclusive and leased")
+        #expect(pool.lease(2) == Did(), "waits")
+        let waited = pool.machine.releaseIfQuiet(1)
+        #expect(!waited, "someone waits: the full path hands it over")
+        #expect(pool.released(1) == Did(leases: [.init(waiter: 2, connection: 1, reused: true)]))
+        let quiet = pool.machine.releaseIfQuiet(1)
+        #expect(quiet, "nobody waits")
+        let free = pool.machine.leaseIfFree()
+        #expect(free?.connection.id == 1 && free?.reused == true)
+        #expect(pool.statistics == [1, 1, 0])
+        let ended = pool.machine.releaseIfQuiet(1)
+        #expect(ended)
+        let again = pool.machine.releaseIfQuiet(1)
+        #expect(!again, "no lease left to end")
+    }
+
     @Test("exhaustion and recovery: failed attempts fail their waiters, the next caller tries again")
     func exhaustionAndRecovery() {
         var exclusive = PoolHarness(.exclusive, size: 1)

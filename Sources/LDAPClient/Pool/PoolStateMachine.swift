@@ -71,6 +71,32 @@ struct PoolStateMachine<Connection: PooledConnection, Clock: PoolClock> {
         (entries.count, entries.count { $0.leases > 0 }, waiters.count)
     }
 
+    // MARK: The common case, without an action
+
+    /// A connection for a caller when one is free for it now and nobody waits before it
+    /// (fairness); nil: take the full path (`leaseRequested`). The lease and release of every
+    /// proxied operation come here, so nothing is built that the common case does not need
+    /// (connections past their age are retired by the timer, not checked per lease).
+    mutating func leaseIfFree() -> Action.Lease? {
+        guard !isShutDown, waiters.isEmpty, let best = bestConnection(), isIdle(entries[best]) || takesMorePipelined(entries[best]) else {
+            return nil
+        }
+        let reused = entries[best].uses > 0
+        entries[best].leases += 1
+        entries[best].uses += 1
+        return Action.Lease(waiter: 0, connection: entries[best].connection, reused: reused)
+    }
+
+    /// A release that changes nothing but the count (reusable, not retired, nobody waiting):
+    /// true when done; false: take the full path (`connectionReleased`).
+    mutating func releaseIfQuiet(_ id: Connection.ID) -> Bool {
+        guard waiters.isEmpty, let index = entries.firstIndex(where: { $0.connection.id == id }), !entries[index].retired,
+            entries[index].leases > 0
+        else { return false }
+        entries[index].leases -= 1
+        return true
+    }
+
     // MARK: Events
 
     /// A caller wants a connection; `timeout` bounds how long it may wait for one (nil: as

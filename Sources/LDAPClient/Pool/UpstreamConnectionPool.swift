@@ -45,6 +45,7 @@ final class UpstreamConnectionPool: Sendable {
     /// A connection to use until `release`, and whether it carried earlier leases.
     func lease(timeout: Duration? = nil) async throws -> Leased {
         try Task.checkCancellation()
+        if let free = state.withLock({ $0.machine.leaseIfFree() }) { return (free.connection, free.reused) }
         let waiter = SequenceNumbers.shared.next()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: Continuation) in
@@ -62,6 +63,7 @@ final class UpstreamConnectionPool: Sendable {
 
     /// `reusable`: see `PoolStateMachine.connectionReleased`.
     func release(_ connection: LDAPConnection, reusable: Bool = true) {
+        if reusable, state.withLock({ $0.machine.releaseIfQuiet(connection.id) }) { return }
         handle { $0.machine.connectionReleased(connection.id, reusable: reusable) }
     }
 
