@@ -90,6 +90,18 @@ struct PoolStateMachineTests {
         }
         #expect(local.lease(5) == Did(created: 1), "at the depth: the pool grows")
 
+        // Two on the caller's loop below the depth: the busier one, so requests share writes.
+        var packed = PoolHarness(.shared, size: 2)
+        c3.isOnCurrentEventLoop = true
+        packed.open(c3, for: 1)
+        for waiter in 2...4 { _ = packed.lease(UInt64(waiter)) }  // c3 at the depth
+        #expect(packed.lease(5) == Did(created: 1))
+        let c4 = MockConnection(4)
+        c4.isOnCurrentEventLoop = true
+        #expect(packed.established(c4) == Did(leases: [.init(waiter: 5, connection: 4)]))
+        _ = packed.released(3)  // c3: 3 leases, c4: 1
+        #expect(packed.lease(6) == Did(leases: [.init(waiter: 6, connection: 3, reused: true)]), "the busier below the depth")
+
         var remote = PoolHarness(.shared, size: 2)
         remote.open(c2, for: 1)
         #expect(remote.lease(2) == Did(created: 1), "busy on another loop: a connection of the caller's own")

@@ -20,7 +20,8 @@ extension PoolStateMachine {
 
     /// The connection to give new work: not one whose reads are held for a slow consumer
     /// unless all are; then (shared) one on the caller's own event loop below the pipeline
-    /// depth; then the fewest leases, between equally busy ones the caller's loop. nil when
+    /// depth, the busiest of those (requests packed on one connection share its writes and
+    /// reads); then the fewest leases, between equally busy ones the caller's loop. nil when
     /// none may take another lease.
     func bestConnection() -> Int? {
         var best: (key: (Int, Int, Int, Int), index: Int)?
@@ -28,8 +29,9 @@ extension PoolStateMachine {
             guard !entry.retired, entry.connection.isActive else { continue }
             if configuration.sharing == .exclusive, entry.leases > 0 { continue }
             let connection = entry.connection
+            let pipelined = takesMorePipelined(entry)
             let key = (
-                connection.isHoldingReads ? 1 : 0, takesMorePipelined(entry) ? 0 : 1, entry.leases, connection.isOnCurrentEventLoop ? 0 : 1
+                connection.isHoldingReads ? 1 : 0, pipelined ? 0 : 1, pipelined ? -entry.leases : entry.leases, connection.isOnCurrentEventLoop ? 0 : 1
             )
             if best == nil || key < best!.key { best = (key, index) }
         }
