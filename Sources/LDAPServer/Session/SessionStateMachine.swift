@@ -141,14 +141,24 @@ struct SessionStateMachine<Operation> {
         return process(message)
     }
 
-    private mutating func process(_ message: LDAPMessage) -> RequestAction {
+    /// Unbind and Abandon, which are never answered and act the same in every phase; nil for
+    /// any other request.
+    private mutating func unanswered(_ message: LDAPMessage) -> RequestAction? {
         switch message.protocolOp {
         case .unbindRequest:
             phase = .closing
             return .close
         case .abandonRequest(let id):
-            guard let operation = running[id] ?? nil else { return .none }
+            guard let operation = running[id] ?? nil else { return RequestAction.none }
             return .cancel(operation)
+        default:
+            return nil
+        }
+    }
+
+    private mutating func process(_ message: LDAPMessage) -> RequestAction {
+        if let action = unanswered(message) { return action }
+        switch message.protocolOp {
         case .bindRequest:
             if running.isEmpty { return start(message, barrier: true) }
             barrier = .waiting(message)
@@ -181,16 +191,7 @@ struct SessionStateMachine<Operation> {
     }
 
     private mutating func refuseWhileQuiescing(_ message: LDAPMessage) -> RequestAction {
-        switch message.protocolOp {
-        case .unbindRequest:
-            phase = .closing
-            return .close
-        case .abandonRequest(let id):
-            guard let operation = running[id] ?? nil else { return .none }
-            return .cancel(operation)
-        default:
-            return reply(message, .unavailable, Self.shutdownNotice.diagnosticMessage) ?? .none
-        }
+        unanswered(message) ?? reply(message, .unavailable, Self.shutdownNotice.diagnosticMessage) ?? .none
     }
 
     private func reply(_ message: LDAPMessage, _ code: LDAPResultCode, _ text: String, resumeFramer: Bool = false) -> RequestAction? {
