@@ -18,6 +18,13 @@ extension PoolStateMachine {
             && entry.leases < configuration.pipelineDepth
     }
 
+    /// The best connection when it can take work without the pool growing: idle, or on the
+    /// caller's loop below the pipeline depth.
+    func freeConnection() -> Int? {
+        guard let best = bestConnection(), isIdle(entries[best]) || takesMorePipelined(entries[best]) else { return nil }
+        return best
+    }
+
     /// The connection to give new work: not one whose reads are held for a slow consumer
     /// unless all are; then (shared) one on the caller's own event loop below the pipeline
     /// depth, the busiest of those (requests packed on one connection share its writes and

@@ -78,13 +78,8 @@ struct PoolStateMachine<Connection: PooledConnection, Clock: PoolClock> {
     /// proxied operation come here, so nothing is built that the common case does not need
     /// (connections past their age are retired by the timer, not checked per lease).
     mutating func leaseIfFree() -> Action.Lease? {
-        guard !isShutDown, waiters.isEmpty, let best = bestConnection(), isIdle(entries[best]) || takesMorePipelined(entries[best]) else {
-            return nil
-        }
-        let reused = entries[best].uses > 0
-        entries[best].leases += 1
-        entries[best].uses += 1
-        return Action.Lease(waiter: 0, connection: entries[best].connection, reused: reused)
+        guard !isShutDown, waiters.isEmpty, let free = freeConnection() else { return nil }
+        return lease(free, to: 0)
     }
 
     /// A release that changes nothing but the count (reusable, not retired, nobody waiting):
@@ -108,11 +103,11 @@ struct PoolStateMachine<Connection: PooledConnection, Clock: PoolClock> {
             return action
         }
         expire(&action)
-        let best = bestConnection()
-        if let best, isIdle(entries[best]) || takesMorePipelined(entries[best]) {
-            action.leases.append(lease(best, to: waiter))
+        if let free = freeConnection() {
+            action.leases.append(lease(free, to: waiter))
             return action
         }
+        let best = bestConnection()
         let newWaiter = Waiter(id: waiter, timeout: timeout, deadline: timeout.map { clock.now.advanced(by: $0) })
         switch configuration.sharing {
         case .shared:

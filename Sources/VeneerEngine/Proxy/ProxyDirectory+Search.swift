@@ -95,7 +95,7 @@ extension ProxyDirectory {
         // from the replica (it evaluates in memory either way).
         let kindsHere: UpstreamEntryTest? =
             suffixEntry || answeredByReplica || clientPaging != nil || !clientFilter.isSelective
-            ? nil : denial.kinds.isEmpty ? visibleTest : UpstreamEntryTest(evaluating: denial.visibleEntries, objectClasses: objectClasses)
+            ? nil : visibleTest(excluding: denial)
         upstreamRequest.filter = suffixEntry || kindsHere != nil ? clientFilter : .and([denial.visibleEntries, clientFilter])
         // Only people get the overlay: the attributes telling them apart are read too, as are
         // those telling the kinds apart here; the client gets them only when it asked.
@@ -229,6 +229,16 @@ extension ProxyDirectory {
             logger.warning("upstream search failed", metadata: ["base": "\(upstreamBase)", "error": "\(error)"])
             await responder.finish(.searchResultDone(Self.clientResult(for: error, detailed: zone.detailedErrors)))
         }
+    }
+
+    /// `visibleEntries` without the kinds `denial` hides, evaluated here; nil when only the
+    /// upstream can evaluate it.
+    func visibleTest(excluding denial: AccessDenial) -> UpstreamEntryTest? {
+        guard !denial.kinds.isEmpty else { return visibleTest }
+        if let known = visibleTests.withLock({ $0[denial.kinds] }) { return known }
+        let test = UpstreamEntryTest(evaluating: denial.visibleEntries, objectClasses: objectClasses)
+        visibleTests.withLock { $0[denial.kinds] = test }
+        return test
     }
 
     /// What `[[access]]` denies one requester: attributes (left out of entries, Undefined in

@@ -3,6 +3,7 @@ import LDAPClient
 import LDAPCore
 import LDAPServer
 import Logging
+import Synchronization
 
 /// The proxy view: answers clients from the upstream directory, presenting it under the
 /// virtual suffix with the preset's attribute names. Reads only: the upstream is never written.
@@ -42,6 +43,9 @@ public final class ProxyDirectory: LDAPRequestHandler {
     let personTest: UpstreamEntryTest?
     /// `visibleEntries` evaluated here (nil when only the upstream can: see `UpstreamEntryTest`).
     let visibleTest: UpstreamEntryTest?
+    /// The same for the kinds `[[access]]` leaves a requester, by the kinds denied: built once
+    /// per set (the rules allow few) rather than for every search.
+    let visibleTests = Mutex<[Set<String>: UpstreamEntryTest?]>([:])
     /// Upstream → client for DN-valued attributes: the suffix mapped, values naming an entry
     /// in an excluded subtree dropped; nil when there is nothing to do.
     let dnValues: (@Sendable (String) -> String?)?
