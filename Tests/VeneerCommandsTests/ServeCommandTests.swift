@@ -89,6 +89,63 @@ struct ServeCommandTests {
         #expect(output.contains("cross the network in clear"), "\(output)")
     }
 
+    @Test("SIGTERM waits for a running request; a second SIGTERM closes at once (exit 130)")
+    func secondSignal() async throws {
+        // An upstream that accepts connections (the kernel's backlog) and never answers: the
+        // search below waits for the service bind (5 s bind timeout) and so keeps running.
+        let hole = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(hole >= 0)
+        defer { close(hole) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(hole, $0, length) == 0 && listen(hole, 16) == 0 && getsockname(hole, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let holePort = Int(UInt16(bigEndian: address.sin_port))
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = try directory.write(
+            "veneer.toml",
+            try String(contentsOfFile: try writeConfiguration(in: directory, grace: 30), encoding: .utf8)
+                .replacingOccurrences(of: "ldap://127.0.0.1:9", with: "ldap://127.0.0.1:\(holePort)")
+                .replacingOccurrences(of: "[directory]\n", with: "[directory]\nmode = \"live\"\n"))
+        let log = directory.file("serve.log")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try veneerBinary())
+        process.arguments = ["serve", "--config", configuration]
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let port = try await waitForPort(in: log, process: process)
+
+        let client = try await RawClient(port: port)
+        defer { Task { await client.close() } }
+        let search = SearchRequest(baseObject: "dc=example,dc=com", scope: .wholeSubtree, filter: .present("objectClass"))
+        try await client.send(LDAPMessage(messageID: 1, .searchRequest(search)))
+        try await Task.sleep(for: .milliseconds(300))
+        process.terminate()
+        try await Task.sleep(for: .seconds(1))
+        let first = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(process.isRunning, "the first signal waits for the running search (grace 30 s):\n\(first)")
+        let secondAt = ContinuousClock.now
+        kill(process.processIdentifier, SIGTERM)
+        while process.isRunning, ContinuousClock.now - secondAt < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(!process.isRunning, "still running after a second SIGTERM:\n\(output)")
+        #expect(ContinuousClock.now - secondAt < .seconds(3), "not at once")
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(output)")
+        #expect(output.contains("second signal (SIGTERM)"), "\(output)")
+    }
+
     @Test("an invalid configuration exits 78 naming the key")
     func invalid() async throws {
         let directory = try TemporaryDirectory()

@@ -103,13 +103,13 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await running.value
         } catch where forced.isSet {
-            logger.info("stopped")
-            throw ExitCode(130)
+            // Cancelled by the second signal: the group may end with the cancellation or not.
         } catch {
             logger.critical(served.isSet ? "stopped on an error: \(error)" : "cannot start: \(error)")
             throw ExitCode.failure
         }
         logger.info("stopped")
+        if forced.isSet { throw ExitCode(130) }
     }
 }
 
