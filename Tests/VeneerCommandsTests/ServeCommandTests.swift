@@ -41,15 +41,7 @@ struct ServeCommandTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let configuration = try writeConfiguration(in: directory)
-        let log = directory.file("serve.log")
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try veneerBinary())
-        process.arguments = ["serve", "--config", configuration]
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        try process.run()
+        let (process, log) = try startServe(configuration, in: directory)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         let port = try await waitForPort(in: log, process: process)
@@ -113,15 +105,7 @@ struct ServeCommandTests {
             try String(contentsOfFile: try writeConfiguration(in: directory, grace: 30), encoding: .utf8)
                 .replacingOccurrences(of: "ldap://127.0.0.1:9", with: "ldap://127.0.0.1:\(holePort)")
                 .replacingOccurrences(of: "[directory]\n", with: "[directory]\nmode = \"live\"\n"))
-        let log = directory.file("serve.log")
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try veneerBinary())
-        process.arguments = ["serve", "--config", configuration]
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        try process.run()
+        let (process, log) = try startServe(configuration, in: directory)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let port = try await waitForPort(in: log, process: process)
 
@@ -175,6 +159,20 @@ struct ServeCommandTests {
     }
 
     /// Waits for the "veneer is serving" line and returns the port the system chose.
+    /// `veneer serve` on `configuration`, its output in `serve.log` of `directory`.
+    func startServe(_ configuration: String, in directory: TemporaryDirectory) throws -> (Process, log: String) {
+        let log = directory.file("serve.log")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try veneerBinary())
+        process.arguments = ["serve", "--config", configuration]
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        try process.run()
+        return (process, log)
+    }
+
     func waitForPort(in log: String, process: Process) async throws -> Int {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
